@@ -1,0 +1,101 @@
+/**
+ * The wire contract of the HTTP API (docs/API.md), shared by the server, the browser and tests.
+ * Binary values are base64url strings; times are epoch milliseconds; durations are seconds.
+ */
+
+/** Stable machine codes of API errors. The HTTP status for each lives in server/http/errors.ts. */
+export const API_ERROR_CODES = [
+	'INVALID_ID',
+	'INVALID_REQUEST',
+	'INVALID_PART',
+	'PART_SIZE_MISMATCH',
+	'UNAUTHORIZED',
+	'FORBIDDEN',
+	'TICKET_INVALID',
+	'NOT_FOUND',
+	'NOT_READY',
+	'ALREADY_COMPLETE',
+	'MISSING_PARTS',
+	'EXPIRED',
+	'DELETED',
+	'DOWNLOAD_LIMIT_REACHED',
+	'TOO_LARGE',
+	'UNSUPPORTED_MEDIA_TYPE',
+	'RANGE_NOT_SATISFIABLE',
+	'INTERNAL',
+	'UNAVAILABLE'
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export interface ApiErrorBody {
+	error: { code: ApiErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+/** A share id: 16 random bytes, base64url. */
+export const SHARE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+export interface ServerConfig {
+	version: 1;
+	maxShareBytes: number;
+	maxMetadataBytes: number;
+	partSize: { min: number; max: number; preferred: number };
+	expiry: { options: number[]; default: number };
+	downloads: { options: number[]; default: number };
+	uploadAccess: 'open';
+}
+
+export interface CreateShareRequest {
+	size: number;
+	partSize: number;
+	expiresIn: number;
+	maxDownloads: number;
+	header: string;
+	metadata: string;
+	readTokenHash: string;
+	ownerTokenHash: string;
+}
+
+export interface CreateShareResponse {
+	id: string;
+	parts: number;
+	uploadExpiresAt: number;
+}
+
+export interface PartResponse {
+	n: number;
+	size: number;
+}
+
+export interface PartsStatus {
+	parts: number;
+	received: number[];
+	complete: boolean;
+}
+
+export interface CompleteResponse {
+	id: string;
+	expiresAt: number;
+	maxDownloads: number;
+}
+
+export interface PublicShareInfo {
+	id: string;
+	size: number;
+	header: string;
+	createdAt: number;
+	expiresAt: number;
+	maxDownloads: number;
+	downloads: number;
+	downloadsLeft: number;
+}
+
+export interface MetadataResponse {
+	metadata: string;
+}
+
+export interface ClaimResponse {
+	ticket: string;
+	ticketExpiresAt: number;
+	downloads: number;
+	downloadsLeft: number;
+}

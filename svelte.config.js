@@ -1,0 +1,19 @@
+import adapter from '@sveltejs/adapter-static';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+	preprocess: vitePreprocess(),
+	kit: {
+		// A single-page app: the Hono server serves build/ and answers unknown paths with 200.html.
+		adapter: adapter({ pages: 'build', assets: 'build', fallback: '200.html', strict: true }),
+		typescript: {
+			config(tsconfig) {
+				tsconfig.include.push('../server/**/*.ts', '../tests/**/*.ts');
+				return tsconfig;
+			}
+		}
+	}
+};
+
+export default config;

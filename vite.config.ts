@@ -1,0 +1,40 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/support/chromium.ts';
+
+// In development the API runs separately (`npm run serve`); Vite proxies /api to it.
+const apiTarget = process.env.SEALDROP_DEV_API ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+	plugins: [sveltekit()],
+	server: { proxy: { '/api': apiTarget } },
+	test: {
+		projects: [
+			{
+				extends: true,
+				test: {
+					name: 'node',
+					environment: 'node',
+					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts']
+				}
+			},
+			{
+				// The crypto core and its test vectors run again in real Chromium.
+				extends: true,
+				test: {
+					name: 'chromium',
+					include: ['tests/unit/crypto/**/*.test.ts'],
+					browser: {
+						enabled: true,
+						headless: true,
+						provider: playwright({
+							launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }
+						}),
+						instances: [{ browser: 'chromium' }]
+					}
+				}
+			}
+		]
+	}
+});
