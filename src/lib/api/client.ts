@@ -1,0 +1,159 @@
+import type {
+	ApiErrorBody,
+	ApiErrorCode,
+	ClaimResponse,
+	CompleteResponse,
+	CreateShareRequest,
+	CreateShareResponse,
+	MetadataResponse,
+	PartResponse,
+	PartsStatus,
+	PublicShareInfo,
+	ServerConfig
+} from './types';
+
+/** Failures that happen on the client side of a request, next to the server's own codes. */
+export type ClientErrorCode = 'NETWORK' | 'BAD_RESPONSE' | 'ABORTED';
+
+export class ApiError extends Error {
+	constructor(
+		readonly code: ApiErrorCode | ClientErrorCode,
+		message: string,
+		readonly status = 0,
+		readonly details?: Record<string, unknown>
+	) {
+		super(message);
+		this.name = 'ApiError';
+	}
+
+	/** Worth retrying: the network dropped or the server was briefly unable to answer. */
+	get transient(): boolean {
+		return this.code === 'NETWORK' || this.code === 'UNAVAILABLE' || this.status === 502 || this.status === 504;
+	}
+}
+
+export interface RequestOptions {
+	signal?: AbortSignal;
+}
+
+/** The reference client of docs/API.md; used by the browser, the tests and the benchmark. */
+export class ApiClient {
+	private readonly base: string;
+
+	constructor(
+		origin = '',
+		private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args)
+	) {
+		this.base = `${origin.replace(/\/$/, '')}/api/v1`;
+	}
+
+	config(opts?: RequestOptions): Promise<ServerConfig> {
+		return this.json('GET', '/config', opts);
+	}
+
+	createShare(body: CreateShareRequest, opts?: RequestOptions): Promise<CreateShareResponse> {
+		return this.json('POST', '/shares', { ...opts, body });
+	}
+
+	/** Uploads one part; a Blob body keeps memory flat and lets the browser stream it. */
+	putPart(id: string, n: number, body: Blob, ownerToken: string, opts?: RequestOptions): Promise<PartResponse> {
+		return this.json('PUT', `/shares/${id}/parts/${n}`, { ...opts, token: ownerToken, raw: body });
+	}
+
+	listParts(id: string, ownerToken: string, opts?: RequestOptions): Promise<PartsStatus> {
+		return this.json('GET', `/shares/${id}/parts`, { ...opts, token: ownerToken });
+	}
+
+	complete(id: string, ownerToken: string, opts?: RequestOptions): Promise<CompleteResponse> {
+		return this.json('POST', `/shares/${id}/complete`, { ...opts, token: ownerToken });
+	}
+
+	info(id: string, opts?: RequestOptions): Promise<PublicShareInfo> {
+		return this.json('GET', `/shares/${id}`, opts);
+	}
+
+	metadata(id: string, readToken: string, opts?: RequestOptions): Promise<MetadataResponse> {
+		return this.json('GET', `/shares/${id}/metadata`, { ...opts, token: readToken });
+	}
+
+	claim(id: string, readToken: string, opts?: RequestOptions): Promise<ClaimResponse> {
+		return this.json('POST', `/shares/${id}/claim`, { ...opts, token: readToken });
+	}
+
+	async deleteShare(id: string, ownerToken: string, opts?: RequestOptions): Promise<void> {
+		await this.send('DELETE', `/shares/${id}`, { ...opts, token: ownerToken });
+	}
+
+	/** Ciphertext bytes [start, endExclusive) of a ready share; the caller reads the body as a stream. */
+	async blob(id: string, ticket: string, start: number, endExclusive: number, opts?: RequestOptions): Promise<Response> {
+		return this.send('GET', `/shares/${id}/blob`, {
+			...opts,
+			token: ticket,
+			headers: { Range: `bytes=${start}-${endExclusive - 1}` }
+		});
+	}
+
+	private async json<T>(method: string, path: string, opts: SendOptions = {}): Promise<T> {
+		const res = await this.send(method, path, opts);
+		try {
+			return (await res.json()) as T;
+		} catch (err) {
+			throw toClientError(err, opts.signal, 'The server sent an unreadable answer.');
+		}
+	}
+
+	private async send(method: string, path: string, opts: SendOptions = {}): Promise<Response> {
+		const headers: Record<string, string> = { ...opts.headers };
+		if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+		let body: BodyInit | undefined;
+		if (opts.raw) {
+			body = opts.raw;
+			headers['Content-Type'] = 'application/octet-stream';
+		} else if (opts.body !== undefined) {
+			body = JSON.stringify(opts.body);
+			headers['Content-Type'] = 'application/json';
+		}
+		let res: Response;
+		try {
+			res = await this.fetchImpl(this.base + path, {
+				method,
+				headers,
+				body,
+				signal: opts.signal,
+				cache: 'no-store',
+				credentials: 'same-origin',
+				referrerPolicy: 'no-referrer'
+			});
+		} catch (err) {
+			throw toClientError(err, opts.signal, 'Cannot reach the server. Check your connection and try again.');
+		}
+		if (!res.ok) throw await errorFromResponse(res);
+		return res;
+	}
+}
+
+interface SendOptions extends RequestOptions {
+	token?: string;
+	body?: unknown;
+	raw?: Blob;
+	headers?: Record<string, string>;
+}
+
+function toClientError(err: unknown, signal: AbortSignal | undefined, message: string): ApiError {
+	if (signal?.aborted) return new ApiError('ABORTED', 'Cancelled.');
+	if (err instanceof ApiError) return err;
+	return new ApiError(message.startsWith('Cannot') ? 'NETWORK' : 'BAD_RESPONSE', message);
+}
+
+async function errorFromResponse(res: Response): Promise<ApiError> {
+	try {
+		const body = (await res.json()) as Partial<ApiErrorBody>;
+		if (body.error?.code) return new ApiError(body.error.code, body.error.message, res.status, body.error.details);
+	} catch {
+		// Not our JSON: a proxy or load balancer answered.
+	}
+	if (res.status === 502 || res.status === 503 || res.status === 504) {
+		return new ApiError('UNAVAILABLE', 'The server is temporarily unavailable. Try again in a moment.', res.status);
+	}
+	return new ApiError('BAD_RESPONSE', `The server answered ${res.status} unexpectedly.`, res.status);
+}

@@ -1,0 +1,52 @@
+import { ApiError } from './api/client';
+import { CryptoError } from './crypto';
+
+/** What the page tells a person when something fails: one sentence, then what to do. */
+export interface Problem {
+	code: string;
+	message: string;
+}
+
+const MESSAGES: Record<string, string> = {
+	// Reading a share
+	NOT_FOUND: 'This share does not exist. Check that you copied the whole link.',
+	INVALID_ID: 'This link is damaged: the share id is not valid. Check that you copied the whole link.',
+	EXPIRED: 'This share has expired. Its files have been deleted from the server.',
+	DELETED: 'The sender deleted this share.',
+	DOWNLOAD_LIMIT_REACHED: 'This share has reached its download limit. Its files are no longer available.',
+	NOT_READY: 'This share is still being uploaded. Try again in a moment.',
+	TICKET_INVALID: 'This download session has run out. Reload the page to start again (this spends a download).',
+	BAD_SECRET: 'This link is damaged: the key after “#” is missing or incomplete. Check that you copied the whole link.',
+	WRONG_KEY: 'This link’s key does not match the share. The link is damaged or was changed: copy it again exactly.',
+	WRONG_PASSWORD: 'Wrong password, or the link is damaged.',
+	TAMPERED: 'The data was modified after it was encrypted, so it was not saved. The server or the connection changed it.',
+	TRUNCATED: 'The data ended too early, so it was not saved. Try again.',
+	TRAILING_DATA: 'The server sent more data than the share holds, so it was not saved.',
+	BAD_SIZE: 'The server reports a size that no encrypted share can have, so nothing was saved.',
+	BAD_HEADER: 'This share’s header is damaged, so it cannot be decrypted.',
+	UNSUPPORTED_VERSION: 'This share was made by a newer version of Sealdrop. Update this server or open the link on the server that made it.',
+	BAD_METADATA: 'The list of files in this share is damaged, so it cannot be shown.',
+	// Uploading
+	TOO_LARGE: 'These files are larger than this server accepts.',
+	INVALID_REQUEST: 'The server refused the request as invalid.',
+	MISSING_PARTS: 'Some parts of the upload did not arrive. Try again.',
+	// Anywhere
+	NETWORK: 'Cannot reach the server. Check your connection and try again.',
+	UNAVAILABLE: 'The server is temporarily unavailable. Try again in a moment.',
+	ABORTED: 'Cancelled.',
+	INTERNAL: 'The server failed while handling this. Try again; if it keeps happening, tell whoever runs it.',
+	BAD_RESPONSE: 'The server answered in a way Sealdrop does not understand.'
+};
+
+export function describeError(err: unknown): Problem {
+	if (err instanceof ApiError || err instanceof CryptoError || hasCode(err)) {
+		// The error's own wording is the most precise for codes this table does not know.
+		return { code: err.code, message: MESSAGES[err.code] ?? err.message };
+	}
+	if (err instanceof DOMException && err.name === 'AbortError') return { code: 'ABORTED', message: MESSAGES.ABORTED! };
+	return { code: 'UNKNOWN', message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+function hasCode(err: unknown): err is Error & { code: string } {
+	return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
+}

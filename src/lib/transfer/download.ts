@@ -1,0 +1,220 @@
+import { ApiError, type ApiClient } from '../api/client';
+import type { PublicShareInfo } from '../api/types';
+import {
+	cipherRangeForPlain,
+	decodeHeader,
+	decodeSecret,
+	fromBase64Url,
+	layoutForCipherSize,
+	openMetadata,
+	openShareKeys,
+	TAG_BYTES,
+	toBase64Url,
+	type Header,
+	type Metadata,
+	type RecordLayout,
+	type ShareKeys
+} from '../crypto';
+import type { CryptoBackend, StreamDecryptor } from './crypto-backend';
+import { ProgressMeter, type ProgressListener } from './progress';
+import { DEFAULT_RETRY, isTransient, sleep } from './retry';
+import type { SaveSink } from './sinks';
+
+/** A share whose keys check out and whose metadata is decrypted; nothing spent yet. */
+export interface OpenedShare {
+	id: string;
+	info: PublicShareInfo;
+	header: Header;
+	keys: ShareKeys;
+	layout: RecordLayout;
+	metadata: Metadata;
+}
+
+/**
+ * Reads a share's public info, derives its keys from the link secret and decrypts its metadata.
+ * A wrong or damaged link fails here (key commitment), before any download is claimed.
+ */
+export async function openShare(
+	api: ApiClient,
+	id: string,
+	secretText: string,
+	opts: { signal?: AbortSignal; passwordKey?: Uint8Array } = {}
+): Promise<OpenedShare> {
+	const secret = decodeSecret(secretText);
+	const info = await api.info(id, { signal: opts.signal });
+	const header = decodeHeader(fromBase64Url(info.header));
+	const keys = await openShareKeys(header, secret, opts.passwordKey);
+	const layout = layoutForCipherSize(info.size, header.recordSize);
+	const { metadata: sealed } = await api.metadata(id, toBase64Url(keys.readToken), { signal: opts.signal });
+	const metadata = await openMetadata(keys.metadataKey, fromBase64Url(sealed), layout.plainSize);
+	return { id, info, header, keys, layout, metadata };
+}
+
+export interface DownloadDeps {
+	api: ApiClient;
+	crypto: CryptoBackend;
+	signal?: AbortSignal;
+}
+
+/** Coalesce network chunks before handing them to the decryptor: fewer worker round trips. */
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * One recipient's download of a share: claims once (spending one download), then reads any
+ * plaintext range through Range requests, resuming after network failures where it stopped.
+ */
+export class DownloadSession {
+	private ticket: Promise<string> | null = null;
+	downloadsLeft: number;
+
+	constructor(
+		readonly share: OpenedShare,
+		private readonly deps: DownloadDeps
+	) {
+		this.downloadsLeft = share.info.downloadsLeft;
+	}
+
+	/** Spends one download. Called once, on the recipient's explicit action. */
+	claim(): Promise<string> {
+		this.ticket ??= this.deps.api
+			.claim(this.share.id, toBase64Url(this.share.keys.readToken), { signal: this.deps.signal })
+			.then((claim) => {
+				this.downloadsLeft = claim.downloadsLeft;
+				return claim.ticket;
+			})
+			.catch((err: unknown) => {
+				this.ticket = null;
+				throw err;
+			});
+		return this.ticket;
+	}
+
+	/** Decrypts plaintext bytes [start, end) of the share into `sink`, then closes it. */
+	async save(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener): Promise<void> {
+		try {
+			await this.copyRange(start, end, sink, onProgress);
+			await sink.close();
+		} catch (err) {
+			// Never let a partial file look complete.
+			await sink.abort(err).catch(() => {});
+			throw err;
+		}
+	}
+
+	private async copyRange(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener): Promise<void> {
+		const { layout } = this.share;
+		const ticket = await this.claim();
+		const range = cipherRangeForPlain(layout, start, end);
+		const meter = new ProgressMeter(end - start);
+		let record = range.firstRecord;
+		let failures = 0;
+		while (record < range.endRecord) {
+			const before = record;
+			try {
+				record = await this.copyRecords(ticket, record, range.endRecord, start, end, sink, (n) => onProgress?.(meter.add(n)));
+			} catch (err) {
+				if (!(err instanceof PartialCopy)) throw err;
+				record = err.record;
+				if (record > before) failures = 0;
+				if (this.deps.signal?.aborted || !isTransient(err.cause) || ++failures >= DEFAULT_RETRY.attempts) throw err.cause;
+				await sleep(Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (failures - 1)), this.deps.signal);
+			}
+		}
+		if (end === start) onProgress?.(meter.snapshot());
+	}
+
+	/**
+	 * Streams records [first, endRecord) once. Returns the record it reached; on a failure throws
+	 * PartialCopy with the first record not yet written, so the caller resumes from there.
+	 */
+	private async copyRecords(
+		ticket: string,
+		first: number,
+		endRecord: number,
+		start: number,
+		end: number,
+		sink: SaveSink,
+		progress: (bytes: number) => void
+	): Promise<number> {
+		const { layout, keys, id } = this.share;
+		const recordBytes = layout.recordSize + TAG_BYTES;
+		const cipherEnd = Math.min(endRecord * recordBytes, layout.cipherSize);
+		let position = first * layout.recordSize; // plaintext offset of the next output byte
+		const reachedRecord = () => Math.floor(position / layout.recordSize);
+		let decryptor: StreamDecryptor | null = null;
+		// One batch is decrypted and written while the next one is read from the network.
+		let inFlight: Promise<void> = Promise.resolve();
+
+		const emit = async (chunks: Uint8Array[]) => {
+			for (const chunk of chunks) {
+				const from = Math.max(start, position);
+				const to = Math.min(end, position + chunk.byteLength);
+				if (to > from) {
+					await sink.write(chunk.subarray(from - position, to - position));
+					progress(to - from);
+				}
+				position += chunk.byteLength;
+			}
+		};
+
+		try {
+			const res = await this.deps.api.blob(id, ticket, first * recordBytes, cipherEnd, { signal: this.deps.signal });
+			if (!res.body) throw new ApiError('BAD_RESPONSE', 'The server sent no data.');
+			decryptor = this.deps.crypto.decryptor(keys.contentKey, layout, first, endRecord);
+			const reader = res.body.getReader();
+			let batch: Uint8Array[] = [];
+			let batched = 0;
+			const flush = () => {
+				const data = concat(batch, batched);
+				batch = [];
+				batched = 0;
+				const d = decryptor!;
+				inFlight = inFlight.then(async () => emit(await d.push(data)));
+			};
+			for (;;) {
+				const { done, value } = await reader.read();
+				if (done) break;
+				batch.push(value);
+				batched += value.byteLength;
+				if (batched >= BATCH_BYTES) {
+					await inFlight;
+					flush();
+				}
+			}
+			if (batched > 0) flush();
+			await inFlight;
+			await emit(await decryptor.finish());
+			decryptor = null;
+			return endRecord;
+		} catch (err) {
+			if (isTransient(err) && !this.deps.signal?.aborted) {
+				await inFlight.catch(() => {}); // what was already decrypted counts
+				throw new PartialCopy(reachedRecord(), err);
+			}
+			throw err;
+		} finally {
+			decryptor?.close();
+		}
+	}
+}
+
+/** A copy that stopped part-way; `record` is where to resume. */
+class PartialCopy extends Error {
+	constructor(
+		readonly record: number,
+		override readonly cause: unknown
+	) {
+		super('Transfer interrupted');
+	}
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+	if (chunks.length === 1) return chunks[0]!;
+	const out = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return out;
+}

@@ -1,0 +1,55 @@
+/** Progress of a transfer as the UI shows it. */
+export interface Progress {
+	/** Plaintext bytes handled so far. */
+	done: number;
+	total: number;
+	/** Smoothed over the last few seconds; 0 until there is enough to measure. */
+	bytesPerSecond: number;
+	/** null while the speed is unknown. */
+	secondsLeft: number | null;
+}
+
+export type ProgressListener = (progress: Progress) => void;
+
+const WINDOW_MS = 5000;
+
+/** Turns a running byte count into speed and time left over a sliding window. */
+export class ProgressMeter {
+	private done = 0;
+	private readonly samples: { t: number; bytes: number }[] = [];
+
+	constructor(
+		private readonly total: number,
+		private readonly now: () => number = () => performance.now()
+	) {
+		this.samples.push({ t: now(), bytes: 0 });
+	}
+
+	add(bytes: number): Progress {
+		this.done += bytes;
+		const t = this.now();
+		this.samples.push({ t, bytes: this.done });
+		while (this.samples.length > 2 && t - this.samples[0]!.t > WINDOW_MS) this.samples.shift();
+		return this.snapshot();
+	}
+
+	/** Bytes that must be done again (a failed part) leave the count. */
+	remove(bytes: number): Progress {
+		this.done -= bytes;
+		return this.snapshot();
+	}
+
+	snapshot(): Progress {
+		const first = this.samples[0]!;
+		const last = this.samples[this.samples.length - 1]!;
+		const elapsed = (last.t - first.t) / 1000;
+		const bytesPerSecond = elapsed >= 0.25 ? Math.max(0, (last.bytes - first.bytes) / elapsed) : 0;
+		const left = this.total - this.done;
+		return {
+			done: this.done,
+			total: this.total,
+			bytesPerSecond,
+			secondsLeft: left <= 0 ? 0 : bytesPerSecond > 0 ? left / bytesPerSecond : null
+		};
+	}
+}

@@ -1,0 +1,51 @@
+/** Where decrypted bytes go. `close` only after every byte was verified; `abort` otherwise. */
+export interface SaveSink {
+	write(chunk: Uint8Array): Promise<void>;
+	close(): Promise<void>;
+	abort(reason?: unknown): Promise<void>;
+}
+
+/**
+ * Collects the file in memory and hands it to the browser's download manager at the end. Only
+ * for files small enough to hold; the page prefers a streaming sink.
+ */
+export function memorySink(name: string, type: string): SaveSink {
+	let parts: BlobPart[] = [];
+	return {
+		async write(chunk) {
+			parts.push(chunk as Uint8Array<ArrayBuffer>);
+		},
+		async close() {
+			const blob = new Blob(parts, { type: type || 'application/octet-stream' });
+			parts = [];
+			saveBlob(blob, name);
+		},
+		async abort() {
+			parts = [];
+		}
+	};
+}
+
+export function saveBlob(blob: Blob, name: string): void {
+	const url = URL.createObjectURL(blob);
+	const a = document.createElement('a');
+	a.href = url;
+	a.download = name;
+	a.rel = 'noopener';
+	document.body.append(a);
+	a.click();
+	a.remove();
+	// The download manager has taken its reference by the time this fires.
+	setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Writes straight to a file the user picked (File System Access API). */
+export async function fileHandleSink(handle: FileSystemFileHandle): Promise<SaveSink> {
+	const writable = await handle.createWritable();
+	return {
+		write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>),
+		// Chromium writes to a swap file and moves it into place only on close.
+		close: () => writable.close(),
+		abort: (reason) => writable.abort(reason)
+	};
+}

@@ -1,0 +1,70 @@
+import { toBase64Url } from '../crypto';
+import type { SaveSink } from './sinks';
+import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './sw-protocol';
+
+/** Browsers stop an idle service worker after about 30 s; a message every 10 s keeps it alive. */
+const KEEPALIVE_MS = 10_000;
+
+/** The service worker that can stream a download, or null where there is none (yet). */
+export async function downloadWorker(timeoutMs = 3000): Promise<ServiceWorker | null> {
+	if (!('serviceWorker' in navigator) || !window.isSecureContext) return null;
+	const ready = navigator.serviceWorker.ready.then((reg) => reg.active);
+	const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs));
+	return Promise.race([ready, timeout]);
+}
+
+/**
+ * Streams a file to the browser's own download manager through the service worker, so that a
+ * file of any size is saved without being held in memory. The browser shows the download
+ * immediately and fails it if `abort` is called.
+ */
+export async function serviceWorkerSink(worker: ServiceWorker, name: string, size: number): Promise<SaveSink> {
+	const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+	const channel = new MessageChannel();
+	const port = channel.port1;
+	let credits = 0;
+	let cancelled = false;
+	let wake: (() => void) | null = null;
+	const registered = new Promise<void>((resolve) => {
+		port.onmessage = (event: MessageEvent<WorkerToPage>) => {
+			const message = event.data;
+			if (message.type === 'registered') resolve();
+			else if (message.type === 'pull') credits++;
+			else if (message.type === 'cancel') cancelled = true;
+			wake?.();
+		};
+	});
+	const send = (message: PageToWorker, transfer: Transferable[] = []) => port.postMessage(message, transfer);
+	worker.postMessage({ type: 'register', id, name, size } satisfies PageToWorker, [channel.port2]);
+	await registered;
+
+	const frame = document.createElement('iframe');
+	frame.hidden = true;
+	frame.title = 'download';
+	frame.src = `${DOWNLOAD_PATH}${id}/${encodeURIComponent(name)}`;
+	document.body.append(frame);
+	const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' } satisfies PageToWorker), KEEPALIVE_MS);
+	const finish = () => {
+		clearInterval(keepalive);
+		// The download manager owns the stream by now; the frame only has to outlive the last chunk.
+		setTimeout(() => frame.remove(), 60_000);
+	};
+
+	return {
+		async write(chunk) {
+			while (credits === 0 && !cancelled) await new Promise<void>((resolve) => (wake = resolve));
+			if (cancelled) throw new DOMException('The download was cancelled in the browser.', 'AbortError');
+			credits--;
+			const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
+			send({ type: 'chunk', chunk: own }, [own.buffer as ArrayBuffer]);
+		},
+		async close() {
+			send({ type: 'end' });
+			finish();
+		},
+		async abort(reason) {
+			send({ type: 'abort', reason: reason instanceof Error ? reason.message : 'Download failed' });
+			finish();
+		}
+	};
+}

@@ -1,0 +1,71 @@
+import * as Comlink from 'comlink';
+import type { CryptoWorkerApi } from '../workers/crypto.worker';
+import type { CryptoBackend, StreamDecryptor } from './crypto-backend';
+
+interface Lane {
+	worker: Worker;
+	api: Comlink.Remote<CryptoWorkerApi>;
+	busy: number;
+}
+
+/** A small pool of crypto workers; each job goes to the least busy one. */
+export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2))): CryptoBackend {
+	const lanes: Lane[] = [];
+	function pick(): Lane {
+		if (lanes.length < size && lanes.every((l) => l.busy > 0)) {
+			const worker = new Worker(new URL('../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
+			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0 });
+		}
+		return lanes.reduce((a, b) => (b.busy < a.busy ? b : a), lanes[0]!);
+	}
+	async function on<T>(lane: Lane, job: () => Promise<T>): Promise<T> {
+		lane.busy++;
+		try {
+			return await job();
+		} finally {
+			lane.busy--;
+		}
+	}
+	return {
+		encryptPart(key, source, layout, first, count) {
+			const lane = pick();
+			return on(lane, () => lane.api.encryptPart(key, source, layout, first, count));
+		},
+		decryptor(key, layout, firstRecord, endRecord): StreamDecryptor {
+			const lane = pick();
+			lane.busy++;
+			const session = lane.api.open(key, layout, firstRecord, endRecord);
+			let closed = false;
+			const close = () => {
+				if (closed) return;
+				closed = true;
+				lane.busy--;
+				void session.then((id) => lane.api.close(id)).catch(() => {});
+			};
+			return {
+				// The chunk's buffer moves to the worker: the caller must not reuse it.
+				push: async (chunk) => {
+					const own = ownsBuffer(chunk) ? chunk : chunk.slice();
+					return lane.api.push(await session, Comlink.transfer(own, [own.buffer as ArrayBuffer]));
+				},
+				finish: async () => {
+					try {
+						return await lane.api.finish(await session);
+					} finally {
+						close();
+					}
+				},
+				close
+			};
+		},
+		dispose() {
+			for (const lane of lanes) lane.worker.terminate();
+			lanes.length = 0;
+		}
+	};
+}
+
+/** A view that spans its whole buffer can be transferred without detaching anything else. */
+function ownsBuffer(chunk: Uint8Array): boolean {
+	return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+}

@@ -1,0 +1,77 @@
+/// <reference types="@sveltejs/kit" />
+/// <reference no-default-lib="true"/>
+/// <reference lib="esnext" />
+/// <reference lib="webworker" />
+// Streams decrypted downloads to the browser's download manager where the page cannot write to
+// disk itself (Firefox, Safari, mobile): the page registers a download and feeds it through a
+// MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Nothing is
+// cached and every other request goes straight to the network.
+import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
+
+const sw = self as unknown as ServiceWorkerGlobalScope;
+
+interface Pending {
+	port: MessagePort;
+	name: string;
+	size: number;
+}
+
+const pending = new Map<string, Pending>();
+/** Chunks the worker may hold before it asks the page for more. */
+const BUFFERED_CHUNKS = 8;
+
+sw.addEventListener('install', () => void sw.skipWaiting());
+sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
+
+sw.addEventListener('message', (event) => {
+	const data = event.data as PageToWorker | undefined;
+	if (data?.type !== 'register' || !event.ports[0]) return; // keep-alive pings need no answer
+	const port = event.ports[0];
+	pending.set(data.id, { port, name: data.name, size: data.size });
+	post(port, { type: 'registered' });
+});
+
+sw.addEventListener('fetch', (event) => {
+	const url = new URL(event.request.url);
+	if (url.origin !== sw.location.origin || !url.pathname.startsWith(DOWNLOAD_PATH)) return;
+	const id = url.pathname.slice(DOWNLOAD_PATH.length).split('/')[0] ?? '';
+	const download = pending.get(id);
+	pending.delete(id);
+	event.respondWith(download ? stream(download) : new Response('This download is no longer available.', { status: 404 }));
+});
+
+function stream({ port, name, size }: Pending): Response {
+	const body = new ReadableStream<Uint8Array>(
+		{
+			start(controller) {
+				port.onmessage = (event: MessageEvent<PageToWorker>) => {
+					const message = event.data;
+					if (message.type === 'chunk') controller.enqueue(message.chunk);
+					else if (message.type === 'end') controller.close();
+					// An error makes the browser mark the download failed: nothing partial looks complete.
+					else if (message.type === 'abort') controller.error(new Error(message.reason));
+				};
+			},
+			pull() {
+				post(port, { type: 'pull' });
+			},
+			cancel() {
+				post(port, { type: 'cancel' });
+			}
+		},
+		new CountQueuingStrategy({ highWaterMark: BUFFERED_CHUNKS })
+	);
+	return new Response(body, {
+		headers: {
+			'Content-Type': 'application/octet-stream',
+			'Content-Length': String(size),
+			'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+			'X-Content-Type-Options': 'nosniff',
+			'Content-Security-Policy': "default-src 'none'"
+		}
+	});
+}
+
+function post(port: MessagePort, message: WorkerToPage) {
+	port.postMessage(message);
+}

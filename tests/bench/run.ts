@@ -1,0 +1,272 @@
+/**
+ * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g]`
+ *
+ * Drives Debian's Chromium through the real UI against the production server (a child process)
+ * and prints, per size, the medians of several runs: upload and download-to-disk MiB/s, peak RSS
+ * of the browser processes and of the server, and each transfer's limit measured in the same run:
+ * the lesser of the in-browser AES-256-GCM rate and a bare unencrypted transfer between the same
+ * browser and a bare Node HTTP server writing to / reading from disk.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type BrowserContext } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
+import { sha256File, uploadThroughUi, withoutFilePickers } from '../e2e/helpers.ts';
+import { startBareServer } from './bare-server.ts';
+import { descendants, PeakSampler } from './rss.ts';
+
+const MiB = 1024 * 1024;
+
+const { values: args } = parseArgs({
+	options: {
+		sizes: { type: 'string', default: '64,1024' },
+		runs: { type: 'string', default: '3' },
+		'with-4g': { type: 'boolean', default: false }
+	}
+});
+const sizes = args.sizes.split(',').map(Number);
+if (args['with-4g'] && !sizes.includes(4096)) sizes.push(4096);
+const runs = Math.max(1, Number(args.runs));
+
+interface Run {
+	upload_mib_s: number;
+	download_mib_s: number;
+	upload_limit_mib_s: number;
+	download_limit_mib_s: number;
+	bare_upload_mib_s: number;
+	bare_download_mib_s: number;
+	browser_peak_rss_mib: number;
+	browser_rss_growth_mib: number;
+	server_peak_rss_mib: number;
+}
+
+const work = await mkdtemp(join(tmpdir(), 'sealdrop-bench-'));
+const server = await startServer(join(work, 'data'));
+const bare = await startBareServer(work);
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+const browserPids = () => descendants(process.pid, /chrom/i);
+
+try {
+	const crypto = await cryptoRate(browser);
+	const results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[] = [];
+	for (const size of sizes) {
+		const file = join(work, `bench-${size}.bin`);
+		await makeRandomFile(file, size * MiB);
+		const sizeRuns: Run[] = [];
+		for (let i = 0; i < runs; i++) {
+			const run = await measure(browser, file, size);
+			sizeRuns.push(run);
+			console.error(`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s, down ${run.download_mib_s.toFixed(0)} MiB/s`);
+		}
+		await rm(file, { force: true });
+		results.push({ size_mib: size, crypto_mib_s: crypto, runs: sizeRuns });
+	}
+	await report(results, crypto);
+} finally {
+	await browser.close();
+	await bare.close();
+	server.process.kill('SIGTERM');
+	await rm(work, { recursive: true, force: true });
+}
+
+async function measure(browser: Browser, file: string, sizeMib: number): Promise<Run> {
+	const context = await browser.newContext({ acceptDownloads: true });
+	await withoutFilePickers(context); // save through the service worker into Chromium's downloads
+	const page = await context.newPage();
+	await page.goto(server.url);
+	const baseline = new PeakSampler(browserPids).current();
+	const browserRss = new PeakSampler(browserPids).start();
+	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
+
+	let t = performance.now();
+	const link = await uploadThroughUi(page, server.url, [file]);
+	const uploadSeconds = (performance.now() - t) / 1000;
+
+	const recipient = await context.newPage();
+	await recipient.goto(link);
+	await recipient.getByRole('button', { name: 'Download' }).waitFor();
+	t = performance.now();
+	const [download] = await Promise.all([recipient.waitForEvent('download'), recipient.getByRole('button', { name: 'Download' }).click()]);
+	const saved = await download.path();
+	const downloadSeconds = (performance.now() - t) / 1000;
+	const browserPeak = browserRss.stop();
+	const serverPeak = serverRss.stop();
+	if ((await sha256File(saved)) !== (await sha256File(file))) throw new Error('Downloaded file differs from the original');
+	await download.delete();
+
+	const bareUp = await bareUpload(context, file);
+	const bareDown = await bareDownload(context, file);
+	await context.close();
+
+	const crypto = await cryptoRate(browser);
+	return {
+		upload_mib_s: sizeMib / uploadSeconds,
+		download_mib_s: sizeMib / downloadSeconds,
+		bare_upload_mib_s: bareUp,
+		bare_download_mib_s: bareDown,
+		upload_limit_mib_s: Math.min(crypto, bareUp),
+		download_limit_mib_s: Math.min(crypto, bareDown),
+		browser_peak_rss_mib: browserPeak / MiB,
+		browser_rss_growth_mib: (browserPeak - baseline) / MiB,
+		server_peak_rss_mib: serverPeak / MiB
+	};
+}
+
+/** The same file, unencrypted, from the same browser to a server that only writes it to disk. */
+async function bareUpload(context: BrowserContext, file: string): Promise<number> {
+	const page = await context.newPage();
+	await page.goto(bare.url);
+	await page.locator('input[type=file]').setInputFiles(file);
+	const mibPerSecond = await page.evaluate(async () => {
+		const input = document.querySelector('input') as HTMLInputElement;
+		const f = input.files![0]!;
+		const t0 = performance.now();
+		const res = await fetch('/upload', { method: 'PUT', body: f });
+		if (!res.ok) throw new Error(`bare upload ${res.status}`);
+		return f.size / 1048576 / ((performance.now() - t0) / 1000);
+	});
+	await page.close();
+	return mibPerSecond;
+}
+
+/** The same file, unencrypted, from a bare server's disk into the browser's downloads. */
+async function bareDownload(context: BrowserContext, file: string): Promise<number> {
+	const page = await context.newPage();
+	await page.goto(bare.url);
+	const name = file.split('/').pop()!;
+	const t0 = performance.now();
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		page.evaluate((href) => {
+			const a = document.createElement('a');
+			a.href = href;
+			document.body.append(a);
+			a.click();
+		}, `/file/${encodeURIComponent(name)}`)
+	]);
+	await download.path();
+	const seconds = (performance.now() - t0) / 1000;
+	const size = statSync(file).size;
+	await download.delete();
+	await page.close();
+	return size / MiB / seconds;
+}
+
+/** WebCrypto AES-256-GCM in this browser on 64 KiB records, the best of sequential and 4 in flight. */
+async function cryptoRate(browser: Browser): Promise<number> {
+	const page = await browser.newPage();
+	await page.goto(server.url);
+	const rate = await page.evaluate(async () => {
+		const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+		const record = crypto.getRandomValues(new Uint8Array(65536));
+		const total = 256 * 1048576;
+		const count = total / record.byteLength;
+		const iv = new Uint8Array(12);
+		const run = async (inFlight: number) => {
+			const t0 = performance.now();
+			let next = 0;
+			await Promise.all(
+				Array.from({ length: inFlight }, async () => {
+					while (next < count) {
+						next++;
+						await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, record);
+					}
+				})
+			);
+			return total / 1048576 / ((performance.now() - t0) / 1000);
+		};
+		return Math.max(await run(1), await run(4));
+	});
+	await page.close();
+	return rate;
+}
+
+async function makeRandomFile(path: string, bytes: number): Promise<void> {
+	const out = createWriteStream(path);
+	for (let written = 0; written < bytes; ) {
+		const chunk = randomBytes(Math.min(8 * MiB, bytes - written));
+		written += chunk.byteLength;
+		if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+	}
+	await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+async function startServer(dataDir: string): Promise<{ url: string; process: ChildProcess }> {
+	await mkdir(dataDir, { recursive: true });
+	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+		env: {
+			...process.env,
+			SEALDROP_PORT: '0',
+			SEALDROP_HOST: '127.0.0.1',
+			SEALDROP_DATA_DIR: dataDir,
+			SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 * MiB),
+			SEALDROP_LOG_LEVEL: 'warn'
+		},
+		stdio: ['ignore', 'pipe', 'inherit']
+	});
+	const url = await new Promise<string>((resolve, reject) => {
+		let out = '';
+		child.stdout!.on('data', (data: Buffer) => {
+			out += data.toString();
+			const match = /listening on (http:\/\/\S+)/i.exec(out);
+			if (match) resolve(match[1]!.replace('localhost', '127.0.0.1'));
+		});
+		child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+	});
+	return { url, process: child };
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function report(results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[], crypto: number) {
+	const machine = {
+		cpu: cpus()[0]?.model ?? 'unknown',
+		cores: cpus().length,
+		memory_gib: Math.round(totalmem() / 1024 ** 3),
+		node: process.version,
+		browser: browser.version(),
+		runs_per_size: runs
+	};
+	const rows = results.map(({ size_mib, runs: list, crypto_mib_s }) => {
+		const m = (key: keyof Run) => median(list.map((r) => r[key]));
+		return {
+			size_mib,
+			upload_mib_s: m('upload_mib_s'),
+			download_mib_s: m('download_mib_s'),
+			upload_limit_mib_s: m('upload_limit_mib_s'),
+			download_limit_mib_s: m('download_limit_mib_s'),
+			crypto_mib_s,
+			bare_upload_mib_s: m('bare_upload_mib_s'),
+			bare_download_mib_s: m('bare_download_mib_s'),
+			browser_peak_rss_mib: m('browser_peak_rss_mib'),
+			browser_rss_growth_mib: m('browser_rss_growth_mib'),
+			server_peak_rss_mib: m('server_peak_rss_mib')
+		};
+	});
+	console.log(`\nSealdrop benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node}, Chromium ${machine.browser}`);
+	console.log(`medians of ${runs} run(s); in-browser AES-256-GCM (64 KiB records): ${crypto.toFixed(0)} MiB/s\n`);
+	const table = rows.map((r) => ({
+		size: `${r.size_mib} MiB`,
+		'upload MiB/s': r.upload_mib_s.toFixed(0),
+		'up limit': r.upload_limit_mib_s.toFixed(0),
+		'up %': `${((r.upload_mib_s / r.upload_limit_mib_s) * 100).toFixed(0)} %`,
+		'download MiB/s': r.download_mib_s.toFixed(0),
+		'down limit': r.download_limit_mib_s.toFixed(0),
+		'down %': `${((r.download_mib_s / r.download_limit_mib_s) * 100).toFixed(0)} %`,
+		'browser peak / growth MiB': `${r.browser_peak_rss_mib.toFixed(0)} / ${r.browser_rss_growth_mib.toFixed(0)}`,
+		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
+	}));
+	console.table(table);
+	await mkdir('bench-results', { recursive: true });
+	await writeFile('bench-results/latest.json', JSON.stringify({ machine, runs: rows }, null, 2) + '\n');
+	console.log('\nWritten to bench-results/latest.json');
+}

@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, type BrowserContext, type Download, type Page } from '@playwright/test';
+
+export interface TestFile {
+	path: string;
+	name: string;
+	sha256: string;
+	marker: string;
+}
+
+/** A file of random bytes with a readable marker at its start, so leaks of plaintext can be grepped. */
+export async function makeFile(dir: string, name: string, size: number): Promise<TestFile> {
+	const marker = `SEALDROP-PLAINTEXT-${name}-${randomBytes(6).toString('hex')}`;
+	const data = randomBytes(size);
+	data.write(marker, 0, 'utf8');
+	const path = join(dir, name);
+	await writeFile(path, data);
+	return { path, name, marker, sha256: sha256(data) };
+}
+
+export function sha256(data: Buffer | Uint8Array): string {
+	return createHash('sha256').update(data).digest('hex');
+}
+
+export async function sha256File(path: string): Promise<string> {
+	return sha256(await readFile(path));
+}
+
+/** Hides the File System Access pickers, so saving goes through a download the test can catch. */
+export async function withoutFilePickers(context: BrowserContext): Promise<void> {
+	await context.addInitScript(() => {
+		const w = window as unknown as Record<string, unknown>;
+		delete w.showSaveFilePicker;
+		delete w.showDirectoryPicker;
+	});
+}
+
+/** Uploads through the UI and returns the share link. */
+export async function uploadThroughUi(
+	page: Page,
+	baseUrl: string,
+	files: string[],
+	options: { downloads?: string } = {}
+): Promise<string> {
+	await page.goto(baseUrl);
+	await page.locator('input[type=file]').setInputFiles(files);
+	if (options.downloads) await page.getByLabel('Download limit').selectOption({ label: options.downloads });
+	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+	const link = page.getByLabel('Share link');
+	await expect(link).toBeVisible({ timeout: 120_000 });
+	return link.inputValue();
+}
+
+/** Clicks `button` and collects the `count` downloads it starts. */
+export async function collectDownloads(page: Page, count: number, click: () => Promise<void>): Promise<Download[]> {
+	const downloads: Download[] = [];
+	const done = new Promise<void>((resolve) => {
+		page.on('download', (d) => {
+			downloads.push(d);
+			if (downloads.length === count) resolve();
+		});
+	});
+	await click();
+	await done;
+	return downloads;
+}
+
+/** Every file below `dir`, recursively. */
+export async function filesBelow(dir: string): Promise<string[]> {
+	const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+	return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
