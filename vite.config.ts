@@ -28,6 +28,8 @@ export default defineConfig({
 					browser: {
 						enabled: true,
 						headless: true,
+						// These tests draw nothing; a failure screenshot would only litter the tree.
+						screenshotFailures: false,
 						provider: playwright({
 							launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }
 						}),

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, type BrowserContext, type Download, type Page } from '@playwright/test';
 
@@ -13,19 +14,29 @@ export interface TestFile {
 /** A file of random bytes with a readable marker at its start, so leaks of plaintext can be grepped. */
 export async function makeFile(dir: string, name: string, size: number): Promise<TestFile> {
 	const marker = `SEALDROP-PLAINTEXT-${name}-${randomBytes(6).toString('hex')}`;
-	const data = randomBytes(size);
-	data.write(marker, 0, 'utf8');
 	const path = join(dir, name);
-	await writeFile(path, data);
-	return { path, name, marker, sha256: sha256(data) };
-}
-
-export function sha256(data: Buffer | Uint8Array): string {
-	return createHash('sha256').update(data).digest('hex');
+	const hash = createHash('sha256');
+	await mkdir(dir, { recursive: true });
+	const out = await open(path, 'w');
+	try {
+		// Written in slices so that a 1 GiB test file does not sit in memory.
+		for (let written = 0; written < size; ) {
+			const chunk = randomBytes(Math.min(8 << 20, size - written));
+			if (written === 0) chunk.write(marker, 0, 'utf8');
+			await out.write(chunk);
+			hash.update(chunk);
+			written += chunk.byteLength;
+		}
+	} finally {
+		await out.close();
+	}
+	return { path, name, marker, sha256: hash.digest('hex') };
 }
 
 export async function sha256File(path: string): Promise<string> {
-	return sha256(await readFile(path));
+	const hash = createHash('sha256');
+	for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+	return hash.digest('hex');
 }
 
 /** Hides the File System Access pickers, so saving goes through a download the test can catch. */

@@ -3,7 +3,7 @@
  * Binary values are base64url strings; times are epoch milliseconds; durations are seconds.
  */
 
-/** Stable machine codes of API errors. The HTTP status for each lives in server/http/errors.ts. */
+/** Stable machine codes of API errors. The HTTP status for each lives in server/errors.ts. */
 export const API_ERROR_CODES = [
 	'INVALID_ID',
 	'INVALID_REQUEST',
@@ -39,6 +39,8 @@ export interface ServerConfig {
 	maxShareBytes: number;
 	maxMetadataBytes: number;
 	partSize: { min: number; max: number; preferred: number };
+	/** Most parts one share may have (S3 allows 10 000). */
+	maxParts: number;
 	expiry: { options: number[]; default: number };
 	downloads: { options: number[]; default: number };
 	uploadAccess: 'open';
@@ -70,6 +72,8 @@ export interface PartsStatus {
 	parts: number;
 	received: number[];
 	complete: boolean;
+	/** While uploading: the share is swept if no part arrives before then. Absent once complete. */
+	uploadExpiresAt?: number;
 }
 
 export interface CompleteResponse {

@@ -1,12 +1,16 @@
-import type { ApiClient } from '../api/client';
+import { ApiError, type ApiClient } from '../api/client';
 import type { ServerConfig } from '../api/types';
 import {
 	buildMetadata,
 	createShareKeys,
+	decodeHeader,
+	decodeSecret,
 	DEFAULT_RECORD_SIZE,
 	encodeSecret,
+	fromBase64Url,
 	generateSecret,
 	layoutForPlainSize,
+	openShareKeys,
 	sealMetadata,
 	sha256,
 	TAG_BYTES,
@@ -14,6 +18,7 @@ import {
 	type RecordLayout
 } from '../crypto';
 import type { CryptoBackend } from './crypto-backend';
+import { identify, matchFiles, type PendingUpload, type PendingUploadStore } from './pending-uploads';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runPool, withRetry } from './retry';
 
@@ -39,31 +44,35 @@ export interface UploadDeps {
 	api: ApiClient;
 	config: ServerConfig;
 	crypto: CryptoBackend;
+	pending: PendingUploadStore;
 	/** Parts in flight at once. */
 	parallel?: number;
 	signal?: AbortSignal;
 	onProgress?: ProgressListener;
 }
 
-/** Parts in flight: two keeps both the encryptor and the network busy on a 2-core machine. */
+/** An upload in progress: enough to send any part again, in this tab or after a reload. */
+export interface UploadJob {
+	pending: PendingUpload;
+	key: CryptoKey;
+	source: Blob;
+	layout: RecordLayout;
+}
+
+/** Parts in flight. Measured with `npm run bench` on 2 cores: see docs/SELF-HOSTING.md. */
 export const DEFAULT_PARALLEL_PARTS = 3;
 
-/** Whole records per part, as close to the server's preferred part size as its limits allow. */
+/** Whole records per part: the server's preferred size, within its limits and its part count. */
 export function partSizeFor(config: ServerConfig, layout: RecordLayout): number {
 	const recordBytes = layout.recordSize + TAG_BYTES;
-	const records = Math.max(1, Math.floor(config.partSize.preferred / recordBytes));
-	const size = records * recordBytes;
-	if (size < config.partSize.min && layout.cipherSize > size) {
-		return Math.ceil(config.partSize.min / recordBytes) * recordBytes;
-	}
+	const wanted = Math.max(config.partSize.preferred, Math.ceil(layout.cipherSize / config.maxParts));
+	const size = Math.max(1, Math.ceil(wanted / recordBytes)) * recordBytes;
+	if (size > config.partSize.max) throw new ApiError('TOO_LARGE', 'These files are larger than this server accepts.');
 	return size;
 }
 
-/**
- * Encrypts `files` as one share and uploads it in parts. Memory stays at a few parts whatever
- * the size: each part is read from the files, encrypted and sent on its own.
- */
-export async function uploadShare(request: UploadRequest, deps: UploadDeps): Promise<UploadResult> {
+/** Creates the share on the server and remembers it locally, ready for `runUpload`. */
+export async function startUpload(request: UploadRequest, deps: UploadDeps): Promise<UploadJob> {
 	const { api, config, signal } = deps;
 	const source = new Blob(request.files);
 	const secret = generateSecret();
@@ -75,9 +84,7 @@ export async function uploadShare(request: UploadRequest, deps: UploadDeps): Pro
 	);
 	const sealed = await sealMetadata(keys.metadataKey, metadata);
 	const ownerTokenBytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
-	const ownerToken = toBase64Url(ownerTokenBytes);
 	const partSize = partSizeFor(config, layout);
-
 	const created = await api.createShare(
 		{
 			size: layout.cipherSize,
@@ -91,64 +98,93 @@ export async function uploadShare(request: UploadRequest, deps: UploadDeps): Pro
 		},
 		{ signal }
 	);
+	const pending: PendingUpload = {
+		id: created.id,
+		ownerToken: toBase64Url(ownerTokenBytes),
+		secret: encodeSecret(secret),
+		header: toBase64Url(headerBytes),
+		partSize,
+		parts: created.parts,
+		files: request.files.map(identify),
+		expiresIn: request.expiresIn,
+		maxDownloads: request.maxDownloads,
+		startedAt: Date.now()
+	};
+	await deps.pending.save(pending);
+	return { pending, key: keys.contentKey, source, layout };
+}
 
-	try {
-		await sendParts(
-			{ id: created.id, ownerToken, key: keys.contentKey, source, layout, partSize, parts: range(created.parts) },
-			deps
-		);
-		const done = await api.complete(created.id, ownerToken, { signal });
-		return {
-			id: created.id,
-			secret: encodeSecret(secret),
-			ownerToken,
-			expiresAt: done.expiresAt,
-			maxDownloads: done.maxDownloads,
-			size: source.size
-		};
-	} catch (err) {
-		// A cancelled upload leaves nothing behind on the server.
-		if (signal?.aborted) await api.deleteShare(created.id, ownerToken).catch(() => {});
-		throw err;
+/**
+ * Rebuilds an interrupted upload from what was remembered and the same files picked again.
+ * Returns null if `files` are not the files the upload started with.
+ */
+export async function resumeUpload(pending: PendingUpload, files: File[]): Promise<UploadJob | null> {
+	const ordered = matchFiles(pending.files, files);
+	if (!ordered) return null;
+	const header = decodeHeader(fromBase64Url(pending.header));
+	const keys = await openShareKeys(header, decodeSecret(pending.secret));
+	const source = new Blob(ordered);
+	return { pending, key: keys.contentKey, source, layout: layoutForPlainSize(source.size, header.recordSize) };
+}
+
+/** Sends every part the server does not have yet, then completes the share. */
+export async function runUpload(job: UploadJob, deps: UploadDeps): Promise<UploadResult> {
+	const { api, signal } = deps;
+	const { id, ownerToken } = job.pending;
+	const status = await withRetry(() => api.listParts(id, ownerToken, { signal }), signal);
+	if (!status.complete) {
+		const received = new Set(status.received);
+		const missing = Array.from({ length: status.parts }, (_, n) => n).filter((n) => !received.has(n));
+		await sendParts(job, missing, deps);
 	}
+	const done = status.complete
+		? { expiresAt: 0, maxDownloads: job.pending.maxDownloads }
+		: await withRetry(() => api.complete(id, ownerToken, { signal }), signal);
+	await deps.pending.remove(id);
+	return {
+		id,
+		secret: job.pending.secret,
+		ownerToken,
+		expiresAt: done.expiresAt,
+		maxDownloads: done.maxDownloads,
+		size: job.source.size
+	};
 }
 
-export interface PartJob {
-	id: string;
-	ownerToken: string;
-	key: CryptoKey;
-	source: Blob;
-	layout: RecordLayout;
-	partSize: number;
-	/** Part numbers still to send. */
-	parts: number[];
+/** Removes the partial share from the server and forgets it here. */
+export async function cancelUpload(pending: PendingUpload, deps: Pick<UploadDeps, 'api' | 'pending'>): Promise<void> {
+	try {
+		await deps.api.deleteShare(pending.id, pending.ownerToken);
+	} catch (err) {
+		// Already gone is what we wanted.
+		if (!(err instanceof ApiError && ['NOT_FOUND', 'DELETED', 'EXPIRED'].includes(err.code))) throw err;
+	}
+	await deps.pending.remove(pending.id);
 }
 
-/** Sends the given parts, in parallel, each retried on transient failures. */
-export async function sendParts(job: PartJob, deps: UploadDeps): Promise<void> {
-	const { layout, partSize } = job;
-	const recordBytes = layout.recordSize + TAG_BYTES;
-	const recordsPerPart = partSize / recordBytes;
+/** Starts and finishes an upload in one go. */
+export async function uploadShare(request: UploadRequest, deps: UploadDeps): Promise<UploadResult> {
+	return runUpload(await startUpload(request, deps), deps);
+}
+
+/** Encrypts and sends the given parts, in parallel, each retried on transient failures. */
+async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Promise<void> {
+	const { layout, key, source } = job;
+	const recordsPerPart = job.pending.partSize / (layout.recordSize + TAG_BYTES);
+	const plainBytes = (n: number) => {
+		const start = n * recordsPerPart * layout.recordSize;
+		return Math.max(0, Math.min(layout.plainSize, start + recordsPerPart * layout.recordSize) - start);
+	};
 	const meter = new ProgressMeter(layout.plainSize);
-	const alreadySent = layout.plainSize - job.parts.reduce((sum, n) => sum + plainBytesOfPart(layout, recordsPerPart, n), 0);
-	deps.onProgress?.(meter.add(alreadySent));
+	deps.onProgress?.(meter.add(layout.plainSize - parts.reduce((sum, n) => sum + plainBytes(n), 0)));
 
-	await runPool(job.parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
+	await runPool(parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
 		const first = n * recordsPerPart;
 		const count = Math.min(recordsPerPart, layout.records - first);
 		await withRetry(async () => {
-			const body = await deps.crypto.encryptPart(job.key, job.source, layout, first, count);
-			await deps.api.putPart(job.id, n, body, job.ownerToken, { signal: deps.signal });
+			const body = await deps.crypto.encryptPart(key, source, layout, first, count);
+			await deps.api.putPart(job.pending.id, n, body, job.pending.ownerToken, { signal: deps.signal });
 		}, deps.signal);
-		deps.onProgress?.(meter.add(plainBytesOfPart(layout, recordsPerPart, n)));
+		deps.onProgress?.(meter.add(plainBytes(n)));
 	});
-}
-
-function plainBytesOfPart(layout: RecordLayout, recordsPerPart: number, n: number): number {
-	const start = n * recordsPerPart * layout.recordSize;
-	return Math.max(0, Math.min(layout.plainSize, start + recordsPerPart * layout.recordSize) - start);
-}
-
-function range(count: number): number[] {
-	return Array.from({ length: count }, (_, i) => i);
 }

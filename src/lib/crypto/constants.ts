@@ -1,0 +1,16 @@
+/** Sizes fixed by FORMAT.md v1. */
+export const TAG_BYTES = 16;
+export const NONCE_BYTES = 12;
+export const DEFAULT_RECORD_SIZE = 65536;
+export const MIN_RECORD_SIZE = 1024;
+export const MAX_RECORD_SIZE = 16777216;
+export const SECRET_BYTES = 32;
+export const SALT_BYTES = 32;
+export const KEY_BYTES = 32;
+export const PASSWORD_KEY_BYTES = 32;
+export const HEADER_BYTES = 83;
+/** Bytes 0–50: everything in the header but the commitment; bound into every key. */
+export const HEADER_PREFIX_BYTES = 51;
+export const FORMAT_VERSION = 1;
+/** Argon2id parameters this client writes (FORMAT.md §3). */
+export const DEFAULT_ARGON2 = { memoryKiB: 65536, passes: 3, parallelism: 1 } as const;

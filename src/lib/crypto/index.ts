@@ -1,0 +1,46 @@
+/**
+ * Sealdrop crypto core: format v1 of docs/FORMAT.md over WebCrypto. Runs unchanged in the
+ * browser, in a Web Worker and in Node 20 (no DOM, no Node-only APIs).
+ */
+export {
+	DEFAULT_ARGON2,
+	DEFAULT_RECORD_SIZE,
+	FORMAT_VERSION,
+	HEADER_BYTES,
+	MAX_RECORD_SIZE,
+	MIN_RECORD_SIZE,
+	NONCE_BYTES,
+	PASSWORD_KEY_BYTES,
+	SECRET_BYTES,
+	TAG_BYTES
+} from './constants';
+export { CryptoError, isCryptoError, type CryptoErrorCode } from './errors';
+export type { Bytes } from './bytes';
+export { fromBase64Url, toBase64Url } from './base64url';
+export { decodeSecret, encodeSecret, generateSecret, sha256, SECRET_TEXT_LENGTH } from './secret';
+export { decodeHeader, encodeHeader, type Argon2Params, type Header } from './header';
+export { createShareKeys, openShareKeys, type ShareKeys } from './keys';
+export {
+	cipherRangeForPlain,
+	layoutForCipherSize,
+	layoutForPlainSize,
+	recordCipherOffset,
+	recordCipherSize,
+	recordPlainSize,
+	type CipherRange,
+	type RecordLayout
+} from './layout';
+export { openRecord, recordNonce, sealRecord } from './record';
+export { encryptBlobRecords } from './encrypt-stream';
+export { decryptTransform, RecordDecryptor } from './decrypt-stream';
+export {
+	buildMetadata,
+	MAX_NOTE_LENGTH,
+	METADATA_PAD,
+	openMetadata,
+	sealMetadata,
+	validateMetadata,
+	type FileEntry,
+	type Metadata
+} from './metadata';
+export { MAX_NAME_BYTES, sanitizeFileName } from './names';

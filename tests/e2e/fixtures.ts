@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base } from '@playwright/test';
+import { loadConfig, type Config } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { startSealdrop } from '../../server/start';
+
+export interface SealdropServer {
+	url: string;
+	dataDir: string;
+	config: Config;
+	/** Stops the server and starts it again on the same port and data (a crash or a deploy). */
+	restart(): Promise<void>;
+}
+
+/** The real server on 127.0.0.1 with a fresh data directory, serving the production build. */
+async function launch(dataDir: string, port = 0) {
+	const config = loadConfig({
+		SEALDROP_HOST: '127.0.0.1',
+		SEALDROP_PORT: String(port),
+		SEALDROP_DATA_DIR: dataDir,
+		SEALDROP_STATIC_DIR: 'build',
+		SEALDROP_LOG_LEVEL: 'silent'
+	});
+	return startSealdrop(config, { logger: createLogger('silent') });
+}
+
+export const test = base.extend<object, { sealdrop: SealdropServer }>({
+	sealdrop: [
+		async ({}, use) => {
+			const dataDir = await mkdtemp(join(tmpdir(), 'sealdrop-e2e-'));
+			let server = await launch(dataDir);
+			await use({
+				url: server.url,
+				dataDir,
+				config: server.config,
+				async restart() {
+					await server.close();
+					server = await launch(dataDir, server.port);
+				}
+			});
+			await server.close();
+			await rm(dataDir, { recursive: true, force: true });
+		},
+		{ scope: 'worker' }
+	]
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,144 @@
+/**
+ * Recomputes every vector in tests/vectors/v1.json with node:crypto alone (hkdfSync, aes-256-gcm),
+ * without src/lib/crypto, so a bug shared by the generator and the implementation cannot hide.
+ * Node project only (it imports node: modules).
+ */
+import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import json from '../../vectors/v1.json';
+import { applyMutation, expandPlaintext, loadVectors, type VectorCase } from '../../vectors/vectors';
+
+const vectors = loadVectors(json);
+const RECORD_TAG = 16;
+
+function header(v: VectorCase): Buffer {
+	const prefix = Buffer.alloc(51);
+	prefix.write('SDRP', 0, 'latin1');
+	prefix[4] = 1;
+	prefix[5] = v.kdf ? 1 : 0;
+	prefix.writeUInt32BE(v.recordSize, 6);
+	Buffer.from(v.salt, 'hex').copy(prefix, 10);
+	prefix.writeUInt32BE(v.kdf?.memoryKiB ?? 0, 42);
+	prefix.writeUInt32BE(v.kdf?.passes ?? 0, 46);
+	prefix[50] = v.kdf?.parallelism ?? 0;
+	return prefix;
+}
+
+function derive(v: VectorCase, prefix: Buffer, label: string): Buffer {
+	const secret = Buffer.from(v.secret, 'base64url');
+	const ikm = v.passwordKey ? Buffer.concat([secret, Buffer.from(v.passwordKey, 'hex')]) : secret;
+	const info = Buffer.concat([Buffer.from(`sealdrop/v1/${label}`, 'utf8'), Buffer.from([0]), prefix]);
+	return Buffer.from(hkdfSync('sha256', ikm, Buffer.from(v.salt, 'hex'), info, 32));
+}
+
+function gcm(key: Buffer, nonce: Buffer, plaintext: Uint8Array): Buffer {
+	const cipher = createCipheriv('aes-256-gcm', key, nonce);
+	return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+}
+
+function nonce(index: number, last: boolean): Buffer {
+	const out = Buffer.alloc(12);
+	out.writeBigUInt64BE(BigInt(index), 3); // uint88: the top 3 bytes stay zero below 2^64
+	out[11] = last ? 1 : 0;
+	return out;
+}
+
+function encryptStream(key: Buffer, plaintext: Uint8Array, recordSize: number): Buffer {
+	const records = Math.max(1, Math.ceil(plaintext.length / recordSize));
+	const parts: Buffer[] = [];
+	for (let i = 0; i < records; i++) {
+		parts.push(gcm(key, nonce(i, i === records - 1), plaintext.subarray(i * recordSize, (i + 1) * recordSize)));
+	}
+	return Buffer.concat(parts);
+}
+
+/** Opens record after record like a reader; returns the first failure as a word. */
+function decryptStream(key: Buffer, ciphertext: Uint8Array, cipherSize: number, recordSize: number): string {
+	const full = recordSize + RECORD_TAG;
+	const records = Math.ceil(cipherSize / full);
+	for (let i = 0; i < records; i++) {
+		const start = i * full;
+		const end = Math.min(start + full, cipherSize);
+		if (ciphertext.length < end) return 'TRUNCATED';
+		const record = ciphertext.subarray(start, end);
+		const decipher = createDecipheriv('aes-256-gcm', key, nonce(i, i === records - 1));
+		decipher.setAuthTag(record.subarray(record.length - RECORD_TAG));
+		decipher.update(record.subarray(0, record.length - RECORD_TAG));
+		try {
+			decipher.final();
+		} catch {
+			return 'TAMPERED';
+		}
+	}
+	return ciphertext.length > cipherSize ? 'TRAILING_DATA' : 'OK';
+}
+
+const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+describe('test vectors, recomputed with node:crypto', () => {
+	it('has the cases the format promises', () => {
+		expect(vectors.cases.map((c) => c.name)).toEqual(
+			expect.arrayContaining(['empty', 'one-byte', 'one-full-record', 'three-records-plus-5', 'password'])
+		);
+	});
+
+	describe.each(vectors.cases)('$name', (v) => {
+		const prefix = header(v);
+		const contentKey = derive(v, prefix, 'content');
+
+		it('header, commitment and read token', () => {
+			const commitment = derive(v, prefix, 'commitment');
+			expect(Buffer.concat([prefix, commitment]).toString('hex')).toBe(v.expected.headerHex);
+			const readToken = derive(v, prefix, 'read-token');
+			expect(readToken.toString('base64url')).toBe(v.expected.readTokenB64);
+			expect(createHash('sha256').update(readToken).digest('base64url')).toBe(v.expected.readTokenHashB64);
+		});
+
+		it('ciphertext', () => {
+			const plaintext = expandPlaintext(v.plaintext);
+			expect(plaintext.length).toBe(v.expected.plainSize);
+			const ciphertext = encryptStream(contentKey, plaintext, v.recordSize);
+			expect(ciphertext.length).toBe(v.expected.cipherSize);
+			expect(Math.max(1, Math.ceil(plaintext.length / v.recordSize))).toBe(v.expected.records);
+			expect(sha256Hex(ciphertext)).toBe(v.expected.ciphertextSha256Hex);
+			if (v.expected.ciphertextHex !== undefined) expect(ciphertext.toString('hex')).toBe(v.expected.ciphertextHex);
+		});
+
+		it('sealed metadata', () => {
+			expect(JSON.stringify(v.metadata)).toBe(v.metadataJson);
+			const json = Buffer.from(v.metadataJson, 'utf8');
+			const padded = Buffer.alloc(Math.ceil(json.length / 256) * 256, 0x20);
+			json.copy(padded);
+			const iv = Buffer.from(v.metadataNonce, 'hex');
+			const sealed = Buffer.concat([iv, gcm(derive(v, prefix, 'metadata'), iv, padded)]);
+			expect(sealed.toString('hex')).toBe(v.expected.sealedMetadataHex);
+		});
+	});
+
+	describe.each(vectors.negative)('negative: $name', (n) => {
+		it(`fails with ${n.expectedError}`, () => {
+			if (n.check === 'decodeHeader') {
+				const bytes = Buffer.from(n.headerHex, 'hex');
+				expect(bytes.subarray(0, 4).toString('latin1')).toBe('SDRP');
+				expect(bytes[4]).not.toBe(1);
+				expect(n.expectedError).toBe('UNSUPPORTED_VERSION');
+				return;
+			}
+			const base = vectors.cases.find((c) => c.name === n.base);
+			if (!base) throw new Error(`no base case ${n.base}`);
+			const prefix = header(base);
+			if (n.check === 'openShareKeys') {
+				const other = { ...base, secret: n.secret };
+				expect(derive(other, prefix, 'commitment').toString('hex')).not.toBe(base.expected.headerHex.slice(102));
+				expect(derive(base, prefix, 'commitment').toString('hex')).toBe(base.expected.headerHex.slice(102));
+				expect(n.expectedError).toBe('WRONG_KEY');
+				return;
+			}
+			const key = derive(base, prefix, 'content');
+			const ciphertext = encryptStream(key, expandPlaintext(base.plaintext), base.recordSize);
+			expect(decryptStream(key, ciphertext, base.expected.cipherSize, base.recordSize)).toBe('OK');
+			const mutated = applyMutation(ciphertext, n.mutation);
+			expect(decryptStream(key, mutated, base.expected.cipherSize, base.recordSize)).toBe(n.expectedError);
+		});
+	});
+});
