@@ -39,12 +39,15 @@ export interface RequestOptions {
 /** The reference client of docs/API.md; used by the browser, the tests and the benchmark. */
 export class ApiClient {
 	private readonly base: string;
+	/** Absolute origin, so that a worker can build the same client. */
+	readonly origin: string;
 
 	constructor(
-		origin = '',
+		origin = globalThis.location?.origin ?? '',
 		private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args)
 	) {
-		this.base = `${origin.replace(/\/$/, '')}/api/v1`;
+		this.origin = origin.replace(/\/$/, '');
+		this.base = `${this.origin}/api/v1`;
 	}
 
 	config(opts?: RequestOptions): Promise<ServerConfig> {
@@ -55,8 +58,8 @@ export class ApiClient {
 		return this.json('POST', '/shares', { ...opts, body });
 	}
 
-	/** Uploads one part; a Blob body keeps memory flat and lets the browser stream it. */
-	putPart(id: string, n: number, body: Blob, ownerToken: string, opts?: RequestOptions): Promise<PartResponse> {
+	/** Uploads one part (a few MiB of ciphertext). */
+	putPart(id: string, n: number, body: Blob | Uint8Array<ArrayBuffer>, ownerToken: string, opts?: RequestOptions): Promise<PartResponse> {
 		return this.json('PUT', `/shares/${id}/parts/${n}`, { ...opts, token: ownerToken, raw: body });
 	}
 
@@ -135,7 +138,7 @@ export class ApiClient {
 interface SendOptions extends RequestOptions {
 	token?: string;
 	body?: unknown;
-	raw?: Blob;
+	raw?: Blob | Uint8Array<ArrayBuffer>;
 	headers?: Record<string, string>;
 }
 

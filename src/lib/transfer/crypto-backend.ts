@@ -1,4 +1,5 @@
-import { encryptBlobRecords, RecordDecryptor, type RecordLayout } from '../crypto';
+import { ApiClient } from '../api/client';
+import { encryptBlobRecords, RecordDecryptor, TAG_BYTES, type RecordLayout } from '../crypto';
 
 /** Decrypts one ranged ciphertext stream, record by record. */
 export interface StreamDecryptor {
@@ -7,31 +8,61 @@ export interface StreamDecryptor {
 	close(): void;
 }
 
+/** One upload part: which records to encrypt and where to PUT them. */
+export interface PartUpload {
+	key: CryptoKey;
+	source: Blob;
+	layout: RecordLayout;
+	first: number;
+	count: number;
+	origin: string;
+	id: string;
+	n: number;
+	ownerToken: string;
+}
+
 /**
  * Where the record crypto runs. The browser uses a pool of Web Workers so that the page stays
  * responsive; Node (tests, CLI) runs it in-thread. Both give identical bytes.
  */
 export interface CryptoBackend {
-	/** Ciphertext of records [first, first+count) of `source`, as one Blob (one upload part). */
-	encryptPart(key: CryptoKey, source: Blob, layout: RecordLayout, first: number, count: number): Promise<Blob>;
+	/** Encrypts one part and uploads it; throws ApiError like ApiClient.putPart. */
+	sendPart(part: PartUpload, signal?: AbortSignal): Promise<void>;
 	decryptor(key: CryptoKey, layout: RecordLayout, firstRecord: number, endRecord: number): StreamDecryptor;
 	dispose(): void;
 }
 
-export async function encryptPartInline(
+/** Ciphertext of records [first, first+count) of `source`, in one buffer. */
+export async function encryptPart(
 	key: CryptoKey,
 	source: Blob,
 	layout: RecordLayout,
 	first: number,
 	count: number
-): Promise<Blob> {
-	const records: BlobPart[] = [];
-	for await (const record of encryptBlobRecords(key, source, layout, first, count)) records.push(record as Uint8Array<ArrayBuffer>);
-	return new Blob(records);
+): Promise<Uint8Array<ArrayBuffer>> {
+	const recordBytes = layout.recordSize + TAG_BYTES;
+	const part = new Uint8Array(Math.min(layout.cipherSize, (first + count) * recordBytes) - first * recordBytes);
+	let offset = 0;
+	for await (const record of encryptBlobRecords(key, source, layout, first, count)) {
+		part.set(record, offset);
+		offset += record.byteLength;
+	}
+	return part;
+}
+
+/**
+ * Encrypts and sends a part where it runs, so the ciphertext never crosses threads. The body is
+ * a Blob (DevTools-driven browsers copy byte-array request bodies to the debugger, which crawls)
+ * made where it is garbage: in a worker, whose many buffers keep its garbage collector busy, so
+ * Chromium frees the Blob's bytes soon after the request, not at the page's next collection.
+ */
+export async function sendPartInline(part: PartUpload, signal?: AbortSignal): Promise<void> {
+	const body = new Blob([await encryptPart(part.key, part.source, part.layout, part.first, part.count)]);
+	await new ApiClient(part.origin).putPart(part.id, part.n, body, part.ownerToken, { signal });
 }
 
 export const inlineBackend: CryptoBackend = {
-	encryptPart: encryptPartInline,
+	sendPart: sendPartInline,
 	decryptor(key, layout, firstRecord, endRecord) {
 		const decryptor = new RecordDecryptor(key, layout, firstRecord, endRecord);
 		return { push: (chunk) => decryptor.push(chunk), finish: () => decryptor.finish(), close() {} };

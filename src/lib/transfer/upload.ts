@@ -181,10 +181,8 @@ async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Pro
 	await runPool(parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
 		const first = n * recordsPerPart;
 		const count = Math.min(recordsPerPart, layout.records - first);
-		await withRetry(async () => {
-			const body = await deps.crypto.encryptPart(key, source, layout, first, count);
-			await deps.api.putPart(job.pending.id, n, body, job.pending.ownerToken, { signal: deps.signal });
-		}, deps.signal);
+		const part = { key, source, layout, first, count, origin: deps.api.origin, id: job.pending.id, n, ownerToken: job.pending.ownerToken };
+		await withRetry(() => deps.crypto.sendPart(part, deps.signal), deps.signal);
 		deps.onProgress?.(meter.add(plainBytes(n)));
 	});
 }

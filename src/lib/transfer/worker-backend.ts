@@ -1,6 +1,8 @@
 import * as Comlink from 'comlink';
 import type { CryptoWorkerApi } from '../workers/crypto.worker';
+import { ApiError } from '../api/client';
 import type { CryptoBackend, StreamDecryptor } from './crypto-backend';
+import { fromWire, type WireError } from './wire-errors';
 
 interface Lane {
 	worker: Worker;
@@ -11,6 +13,7 @@ interface Lane {
 /** A small pool of crypto workers; each job goes to the least busy one. */
 export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2))): CryptoBackend {
 	const lanes: Lane[] = [];
+	let nextJob = 1;
 	function pick(): Lane {
 		if (lanes.length < size && lanes.every((l) => l.busy > 0)) {
 			const worker = new Worker(new URL('../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
@@ -27,9 +30,17 @@ export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.har
 		}
 	}
 	return {
-		encryptPart(key, source, layout, first, count) {
+		async sendPart(part, signal) {
 			const lane = pick();
-			return on(lane, () => lane.api.encryptPart(key, source, layout, first, count));
+			const job = nextJob++;
+			const abort = () => void lane.api.abortPart(job);
+			signal?.addEventListener('abort', abort, { once: true });
+			try {
+				const error: WireError | null = await on(lane, async () => lane.api.sendPart(job, part));
+				if (error) throw signal?.aborted ? new ApiError('ABORTED', 'Cancelled.') : fromWire(error);
+			} finally {
+				signal?.removeEventListener('abort', abort);
+			}
 		},
 		decryptor(key, layout, firstRecord, endRecord): StreamDecryptor {
 			const lane = pick();

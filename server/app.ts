@@ -1,0 +1,51 @@
+import { Hono } from 'hono';
+import type { Clock } from './clock';
+import type { Config } from './config';
+import { AppError, createErrorHandler } from './errors';
+import { securityHeaders } from './http/security-headers';
+import { loadStaticSite } from './http/static';
+import type { Logger } from './logger';
+import { apiRoutes } from './routes';
+import { createShares } from './shares';
+import type { BlobStore } from './stores/blob/types';
+import type { MetaStore } from './stores/meta/types';
+
+export interface AppDeps {
+	config: Config;
+	clock: Clock;
+	meta: MetaStore;
+	blobs: BlobStore;
+	logger: Logger;
+}
+
+/**
+ * The whole HTTP surface as a Hono app: API, static web app, headers, errors. Opens nothing,
+ * listens nowhere and starts no timer, so tests can drive it with `app.request()`.
+ */
+export function createApp(deps: AppDeps): Hono {
+	const site = loadStaticSite(deps.config.staticDir, deps.logger);
+	const app = new Hono();
+	app.onError(createErrorHandler(deps.logger));
+	app.use('*', securityHeaders(site.csp));
+	app.use('*', async (c, next) => {
+		const started = performance.now();
+		await next();
+		// The route pattern, not the URL: enough to debug, nothing to leak.
+		deps.logger.debug(
+			{ method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) },
+			'request'
+		);
+	});
+	// API answers are per-user and often secret: no cache may keep them.
+	app.use('/api/*', async (c, next) => {
+		await next();
+		c.res.headers.set('Cache-Control', 'no-store');
+	});
+	app.route('/api/v1', apiRoutes(createShares(deps), deps.config));
+	app.all('/api/*', () => {
+		throw new AppError('NOT_FOUND', 'No such endpoint.');
+	});
+	app.get('*', site.handler);
+	app.notFound((c) => c.text('Not found', 404));
+	return app;
+}

@@ -1,0 +1,208 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Fixed by the format and by S3 multipart rules, not configurable (see docs/API.md). */
+export const PART_SIZE = {
+	/** S3's smallest non-final multipart part. */
+	min: 5 * 1024 * 1024,
+	max: 64 * 1024 * 1024,
+	/** 128 whole records of 64 KiB plaintext + 16-byte tag (FORMAT.md §4). */
+	preferred: 128 * 65552
+} as const;
+
+/** S3 allows at most 10 000 parts per multipart upload. */
+export const MAX_PARTS = 10_000;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+	host: string;
+	port: number;
+	/** Absolute path. */
+	dataDir: string;
+	/** Without a trailing slash. */
+	publicUrl: string | undefined;
+	maxShareBytes: number;
+	maxMetadataBytes: number;
+	partSize: { min: number; max: number; preferred: number };
+	maxParts: number;
+	/** Seconds, ascending. */
+	expiryOptions: number[];
+	expiryDefault: number;
+	downloadOptions: number[];
+	downloadDefault: number;
+	/** Seconds. */
+	ticketTtl: number;
+	/** Seconds of upload inactivity after which an unfinished share is swept. */
+	abandonAfter: number;
+	/** Seconds between sweeper passes. */
+	sweepInterval: number;
+	tombstoneDays: number;
+	/** Absolute path. */
+	staticDir: string;
+	logLevel: LogLevel;
+}
+
+const UNITS: Record<string, number> = { '': 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A whole number in [min, max], written in decimal. */
+function wholeNumber(min: number, max: number) {
+	return z
+		.string()
+		.trim()
+		.regex(/^\d+$/, 'must be a whole number')
+		.transform(Number)
+		.pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+/** Bytes, optionally with a binary unit: `1048576`, `512MiB`, `10GiB`. */
+function byteSize(min: number, max: number) {
+	return z
+		.string()
+		.trim()
+		.regex(/^\d+\s*(kib|mib|gib|tib)?$/i, 'must be bytes, optionally with KiB, MiB, GiB or TiB')
+		.transform((text) => {
+			const match = /^(\d+)\s*([a-z]*)$/i.exec(text);
+			return Number(match?.[1]) * (UNITS[(match?.[2] ?? '').toLowerCase()] ?? Number.NaN);
+		})
+		.pipe(z.number().int().min(min, `must be at least ${min} bytes`).max(max, `must be at most ${max} bytes`));
+}
+
+/** A comma-separated list of distinct whole numbers, returned ascending. */
+function numberList(min: number, max: number) {
+	return z
+		.string()
+		.transform((text) => text.split(',').map((item) => item.trim()))
+		.pipe(z.array(wholeNumber(min, max)).min(1, 'must list at least one value'))
+		.refine((values) => new Set(values).size === values.length, 'must not repeat a value')
+		.transform((values) => [...values].sort((a, b) => a - b));
+}
+
+/**
+ * Every environment variable the server reads, with its default and a description, so the
+ * operator docs table can be generated from this schema (see `describeConfig`).
+ */
+export const envSchema = z.object({
+	SEALDROP_HOST: z.string().trim().min(1).default('127.0.0.1').describe('Interface to listen on; 0.0.0.0 for all.'),
+	SEALDROP_PORT: wholeNumber(0, 65535).default(8080).describe('TCP port; 0 picks a free one.'),
+	SEALDROP_DATA_DIR: z
+		.string()
+		.min(1)
+		.default('./data')
+		.describe('Directory for the SQLite database (sealdrop.sqlite) and the blobs (blobs/).'),
+	SEALDROP_PUBLIC_URL: z
+		.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+		.optional()
+		.describe('The URL users reach the server at (behind a proxy); only printed at start-up.'),
+	SEALDROP_MAX_SHARE_BYTES: byteSize(1, Number.MAX_SAFE_INTEGER)
+		.default(10 * 1024 ** 3)
+		.describe('Largest share, in ciphertext bytes (KiB/MiB/GiB/TiB suffixes allowed).'),
+	SEALDROP_MAX_METADATA_BYTES: byteSize(256, 16 * 1024 ** 2)
+		.default(1024 ** 2)
+		.describe('Largest sealed metadata (file names, note), in bytes.'),
+	SEALDROP_EXPIRY_OPTIONS: numberList(60, 366 * 86400)
+		.default([300, 3600, 86400, 604800])
+		.describe('Expiry choices offered to senders, in seconds, comma-separated.'),
+	SEALDROP_EXPIRY_DEFAULT: wholeNumber(60, 366 * 86400)
+		.default(86400)
+		.describe('Preselected expiry, in seconds; one of SEALDROP_EXPIRY_OPTIONS.'),
+	SEALDROP_DOWNLOAD_OPTIONS: numberList(1, 1_000_000)
+		.default([1, 2, 5, 10, 50, 100])
+		.describe('Download-limit choices offered to senders, comma-separated.'),
+	SEALDROP_DOWNLOAD_DEFAULT: wholeNumber(1, 1_000_000)
+		.default(1)
+		.describe('Preselected download limit; one of SEALDROP_DOWNLOAD_OPTIONS.'),
+	SEALDROP_TICKET_TTL: wholeNumber(60, 7 * 86400)
+		.default(21600)
+		.describe('How long a claimed download can be read (and resumed), in seconds.'),
+	SEALDROP_ABANDON_AFTER: wholeNumber(60, 30 * 86400)
+		.default(86400)
+		.describe('An upload that receives no part for this many seconds is deleted.'),
+	SEALDROP_SWEEP_INTERVAL: wholeNumber(1, 86400)
+		.default(60)
+		.describe('Seconds between sweeps of expired, deleted and abandoned shares.'),
+	SEALDROP_TOMBSTONE_DAYS: wholeNumber(0, 3650)
+		.default(30)
+		.describe('Days a removed share still answers 410 (expired/deleted) before it becomes 404.'),
+	SEALDROP_STATIC_DIR: z.string().min(1).default('./build').describe('The built web app (npm run build).'),
+	SEALDROP_LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.')
+});
+
+export type EnvName = keyof typeof envSchema.shape;
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+		this.name = 'ConfigError';
+	}
+}
+
+/** Reads `SEALDROP_*` variables; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+	// An empty variable (`SEALDROP_PUBLIC_URL=`) means "unset", as in most shells' .env files.
+	const input: Record<string, string> = {};
+	for (const name of Object.keys(envSchema.shape)) {
+		const value = env[name];
+		if (value !== undefined && value.trim() !== '') input[name] = value;
+	}
+	const parsed = envSchema.safeParse(input);
+	if (!parsed.success) {
+		throw new ConfigError(
+			parsed.error.issues.map((issue) => {
+				const name = String(issue.path[0] ?? 'environment');
+				const item = typeof issue.path[1] === 'number' ? `item ${issue.path[1] + 1}: ` : '';
+				const got = input[name] === undefined ? '' : ` (got ${JSON.stringify(input[name])})`;
+				return `${name}: ${item}${issue.message}${got}`;
+			})
+		);
+	}
+	const e = parsed.data;
+	const problems: string[] = [];
+	if (!e.SEALDROP_EXPIRY_OPTIONS.includes(e.SEALDROP_EXPIRY_DEFAULT)) {
+		problems.push(`SEALDROP_EXPIRY_DEFAULT: must be one of SEALDROP_EXPIRY_OPTIONS (${e.SEALDROP_EXPIRY_OPTIONS.join(',')})`);
+	}
+	if (!e.SEALDROP_DOWNLOAD_OPTIONS.includes(e.SEALDROP_DOWNLOAD_DEFAULT)) {
+		problems.push(
+			`SEALDROP_DOWNLOAD_DEFAULT: must be one of SEALDROP_DOWNLOAD_OPTIONS (${e.SEALDROP_DOWNLOAD_OPTIONS.join(',')})`
+		);
+	}
+	if (e.SEALDROP_MAX_SHARE_BYTES > PART_SIZE.max * MAX_PARTS) {
+		problems.push(`SEALDROP_MAX_SHARE_BYTES: must be at most ${PART_SIZE.max * MAX_PARTS} (${MAX_PARTS} parts of 64 MiB)`);
+	}
+	if (problems.length > 0) throw new ConfigError(problems);
+
+	return {
+		host: e.SEALDROP_HOST,
+		port: e.SEALDROP_PORT,
+		dataDir: resolve(e.SEALDROP_DATA_DIR),
+		publicUrl: e.SEALDROP_PUBLIC_URL?.replace(/\/+$/, ''),
+		maxShareBytes: e.SEALDROP_MAX_SHARE_BYTES,
+		maxMetadataBytes: e.SEALDROP_MAX_METADATA_BYTES,
+		partSize: { ...PART_SIZE },
+		maxParts: MAX_PARTS,
+		expiryOptions: e.SEALDROP_EXPIRY_OPTIONS,
+		expiryDefault: e.SEALDROP_EXPIRY_DEFAULT,
+		downloadOptions: e.SEALDROP_DOWNLOAD_OPTIONS,
+		downloadDefault: e.SEALDROP_DOWNLOAD_DEFAULT,
+		ticketTtl: e.SEALDROP_TICKET_TTL,
+		abandonAfter: e.SEALDROP_ABANDON_AFTER,
+		sweepInterval: e.SEALDROP_SWEEP_INTERVAL,
+		tombstoneDays: e.SEALDROP_TOMBSTONE_DAYS,
+		staticDir: resolve(e.SEALDROP_STATIC_DIR),
+		logLevel: e.SEALDROP_LOG_LEVEL
+	};
+}
+
+/** One row per variable, for generating the operator docs table. */
+export function describeConfig(): { name: EnvName; description: string; default: string | undefined }[] {
+	return Object.entries(envSchema.shape).map(([name, schema]) => {
+		const def = schema.def as { type: string; defaultValue?: unknown };
+		const value = def.type === 'default' ? def.defaultValue : undefined;
+		return {
+			name: name as EnvName,
+			description: schema.description ?? '',
+			default: value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value)
+		};
+	});
+}

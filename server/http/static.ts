@@ -1,0 +1,133 @@
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import type { Handler } from 'hono';
+import type { Logger } from '../logger';
+import { toWebStream } from '../streams';
+import { buildCsp, inlineHashes, type InlineHashes } from './csp';
+
+const FALLBACK = '200.html';
+
+const CONTENT_TYPES: Record<string, string> = {
+	'.html': 'text/html; charset=utf-8',
+	'.js': 'text/javascript; charset=utf-8',
+	'.mjs': 'text/javascript; charset=utf-8',
+	'.css': 'text/css; charset=utf-8',
+	'.json': 'application/json',
+	'.webmanifest': 'application/manifest+json',
+	'.map': 'application/json',
+	'.svg': 'image/svg+xml',
+	'.png': 'image/png',
+	'.jpg': 'image/jpeg',
+	'.jpeg': 'image/jpeg',
+	'.webp': 'image/webp',
+	'.avif': 'image/avif',
+	'.gif': 'image/gif',
+	'.ico': 'image/x-icon',
+	'.woff': 'font/woff',
+	'.woff2': 'font/woff2',
+	'.wasm': 'application/wasm',
+	'.txt': 'text/plain; charset=utf-8'
+};
+
+/** Hashed file names never change content: cache them for a year. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Everything else (HTML above all) must be revalidated, or a deploy would not reach users. */
+const REVALIDATE = 'no-cache';
+
+export interface StaticSite {
+	/** The CSP for every response, with the hashes of the build's inline code. */
+	csp: string;
+	/** GET/HEAD of anything outside /api. */
+	handler: Handler;
+}
+
+/**
+ * The SvelteKit adapter-static build: files as they are, `_app/immutable/*` cached forever,
+ * every other unknown path answered with the SPA fallback `200.html`. Read at start-up (the
+ * HTML is small) so the CSP can carry the hashes of its inline bootstrap scripts.
+ */
+export function loadStaticSite(dir: string, logger: Logger): StaticSite {
+	const root = resolve(dir);
+	const fallbackPath = join(root, FALLBACK);
+	if (!existsSync(fallbackPath)) {
+		logger.warn({ staticDir: root }, 'web app not built: the API works, pages answer 503 (run `npm run build`)');
+		return {
+			csp: buildCsp({ scripts: [], styles: [], styleAttributes: [] }),
+			handler: (c) =>
+				c.text(
+					`Sealdrop's web app is not built (no ${FALLBACK} in ${root}).\nRun \`npm run build\`, then restart the server.\n`,
+					503,
+					{ 'Cache-Control': 'no-store', 'Retry-After': '60' }
+				)
+		};
+	}
+
+	const hashes: InlineHashes = { scripts: [], styles: [], styleAttributes: [] };
+	for (const file of htmlFiles(root)) {
+		const found = inlineHashes(readFileSync(file, 'utf8'));
+		hashes.scripts.push(...found.scripts);
+		hashes.styles.push(...found.styles);
+		hashes.styleAttributes.push(...found.styleAttributes);
+	}
+	const fallbackHtml = readFileSync(fallbackPath);
+
+	const handler: Handler = (c) => {
+		const file = findFile(root, new URL(c.req.url).pathname);
+		if (file) {
+			const etag = `W/"${file.stats.size.toString(36)}-${Math.trunc(file.stats.mtimeMs).toString(36)}"`;
+			const headers = {
+				'Content-Type': CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+				'Cache-Control': file.path.startsWith(join(root, '_app', 'immutable') + sep) ? IMMUTABLE : REVALIDATE,
+				ETag: etag
+			};
+			if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
+			return c.body(toWebStream(fileChunks(file.path)), 200, {
+				...headers,
+				'Content-Length': String(file.stats.size)
+			});
+		}
+		// A missing script or style must fail loudly, not arrive as HTML.
+		if (new URL(c.req.url).pathname.startsWith('/_app/')) return c.text('Not found', 404);
+		return c.body(fallbackHtml, 200, {
+			'Content-Type': 'text/html; charset=utf-8',
+			'Cache-Control': REVALIDATE,
+			'Content-Length': String(fallbackHtml.length)
+		});
+	};
+	return { csp: buildCsp(hashes), handler };
+}
+
+/** A regular file inside root for this URL path (`/x` may be `x`, `x.html` or `x/index.html`). */
+function findFile(root: string, pathname: string): { path: string; stats: Stats } | undefined {
+	let decoded: string;
+	try {
+		decoded = decodeURIComponent(pathname);
+	} catch {
+		return undefined;
+	}
+	if (decoded.includes('\0')) return undefined;
+	const base = resolve(root, `.${decoded}`);
+	const rel = relative(root, base);
+	if (rel.startsWith('..') || resolve(root, rel) !== base) return undefined;
+	const candidates = decoded.endsWith('/') ? [join(base, 'index.html')] : [base, `${base}.html`, join(base, 'index.html')];
+	for (const path of candidates) {
+		const stats = statSync(path, { throwIfNoEntry: false });
+		if (stats?.isFile()) return { path, stats };
+	}
+	return undefined;
+}
+
+/** Opens the file only when the first chunk is wanted: a HEAD or an aborted request opens nothing. */
+async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
+	for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+}
+
+function htmlFiles(dir: string): string[] {
+	const found: string[] = [];
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory() && entry.name !== '_app') found.push(...htmlFiles(path));
+		else if (entry.isFile() && entry.name.endsWith('.html')) found.push(path);
+	}
+	return found;
+}

@@ -1,0 +1,50 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './config';
+
+export type { Logger } from 'pino';
+
+/**
+ * Structured JSON logs. The redact list is a safety net only: code never passes tokens,
+ * tickets, headers or header/metadata bytes to the logger in the first place.
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+	const options = {
+		level,
+		base: { service: 'sealdrop' },
+		redact: {
+			paths: [
+				'authorization',
+				'*.authorization',
+				'headers',
+				'*.headers',
+				'token',
+				'*.token',
+				'ticket',
+				'*.ticket',
+				'header',
+				'metadata',
+				'ownerToken',
+				'readToken'
+			],
+			censor: '[redacted]'
+		}
+	};
+	return destination ? pino(options, destination) : pino(options);
+}
+
+export type AuditEvent =
+	| 'share.create'
+	| 'share.complete'
+	| 'share.claim'
+	| 'share.delete'
+	| 'share.expire'
+	| 'share.exhaust'
+	| 'share.abandon';
+
+/** Fields allowed in an audit line: ids, counts and times, never secrets or client addresses. */
+export type AuditFields = { shareId: string } & Record<string, string | number | boolean | null>;
+
+/** One audit line per state change, emitted by whoever won the change. */
+export function audit(logger: Logger, event: AuditEvent, fields: AuditFields): void {
+	logger.info({ audit: event, ...fields }, event);
+}

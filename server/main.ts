@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import { startSealdrop } from './start';
+
+let config: Config;
+try {
+	config = loadConfig(process.env);
+} catch (error) {
+	if (!(error instanceof ConfigError)) throw error;
+	console.error(error.message);
+	process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+const running = await startSealdrop(config, { logger }).catch((error: unknown) => {
+	const code = (error as { code?: unknown } | null)?.code;
+	if (code === 'EADDRINUSE') console.error(`Port ${config.port} on ${config.host} is in use (SEALDROP_PORT).`);
+	else if (code === 'EACCES') console.error(`Not allowed to listen on ${config.host}:${config.port}.`);
+	else logger.fatal({ err: error }, 'start-up failed');
+	process.exit(1);
+});
+
+const loopback = ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::'].includes(config.host);
+const shown = config.publicUrl ?? (loopback ? `http://localhost:${running.port}` : running.url);
+console.log(`Sealdrop listening on ${shown}`);
+
+let stopping = false;
+function shutdown(signal: string): void {
+	if (stopping) {
+		// A second Ctrl-C means "now".
+		process.exit(1);
+	}
+	stopping = true;
+	logger.info({ signal }, 'shutting down');
+	running.close().then(
+		() => process.exit(0),
+		(error: unknown) => {
+			logger.error({ err: error }, 'shutdown failed');
+			process.exit(1);
+		}
+	);
+}
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

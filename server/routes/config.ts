@@ -1,0 +1,17 @@
+import { Hono } from 'hono';
+import type { ServerConfig } from '../../src/lib/api/types';
+import type { Config } from '../config';
+
+export function configRoutes(config: Config): Hono {
+	const body: ServerConfig = {
+		version: 1,
+		maxShareBytes: config.maxShareBytes,
+		maxMetadataBytes: config.maxMetadataBytes,
+		partSize: { ...config.partSize },
+		maxParts: config.maxParts,
+		expiry: { options: config.expiryOptions, default: config.expiryDefault },
+		downloads: { options: config.downloadOptions, default: config.downloadDefault },
+		uploadAccess: 'open'
+	};
+	return new Hono().get('/config', (c) => c.json(body));
+}

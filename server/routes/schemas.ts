@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { decodeBase64Url } from '../encoding';
+
+/** base64url text decoded to bytes, with a length check that names the field. */
+function base64urlBytes(minBytes: number, maxBytes: number, what: string) {
+	return z.string().transform((text, ctx) => {
+		const bytes = decodeBase64Url(text);
+		if (!bytes) {
+			ctx.addIssue({ code: 'custom', message: 'must be base64url without padding' });
+			return z.NEVER;
+		}
+		if (bytes.length < minBytes || bytes.length > maxBytes) {
+			ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+			return z.NEVER;
+		}
+		return bytes;
+	});
+}
+
+const sha256 = base64urlBytes(32, 32, 'a SHA-256 hash (32 bytes)');
+
+/**
+ * The shape of POST /shares. Limits that depend on the configuration (sizes, options) are the
+ * use case's: they answer 413 or name the allowed values.
+ */
+export const createShareBody = z.object({
+	size: z.int().min(1),
+	partSize: z.int().min(1),
+	expiresIn: z.int(),
+	maxDownloads: z.int(),
+	header: base64urlBytes(1, 1024, '1 … 1024 bytes'),
+	// The upper bound is maxMetadataBytes, checked by the use case (413).
+	metadata: base64urlBytes(1, Number.MAX_SAFE_INTEGER, 'at least 1 byte'),
+	readTokenHash: sha256,
+	ownerTokenHash: sha256
+});

@@ -1,0 +1,30 @@
+import { Hono } from 'hono';
+import type { Config } from '../config';
+import { bearerToken } from '../http/auth';
+import { readJsonBody } from '../http/json-body';
+import { parseShareId } from '../http/params';
+import type { Shares } from '../shares';
+import { createShareBody } from './schemas';
+
+/** JSON bodies carry the metadata base64url-encoded (4/3 of its bytes) plus small fields. */
+export function jsonBodyLimit(config: Config): number {
+	return Math.ceil((config.maxMetadataBytes * 4) / 3) + 16 * 1024;
+}
+
+/** Create, public info, delete. */
+export function shareRoutes(shares: Shares, config: Config): Hono {
+	const maxBody = jsonBodyLimit(config);
+	return new Hono()
+		.post('/shares', async (c) => {
+			const input = await readJsonBody(c.req.raw, createShareBody, maxBody);
+			return c.json(await shares.create(input), 201);
+		})
+		.get('/shares/:id', async (c) => {
+			return c.json(await shares.publicInfo(parseShareId(c.req.param('id'))));
+		})
+		.delete('/shares/:id', async (c) => {
+			const id = parseShareId(c.req.param('id'));
+			await shares.delete(id, bearerToken(c.req.header('authorization')));
+			return c.body(null, 204);
+		});
+}

@@ -1,0 +1,67 @@
+import type { CreateShareResponse } from '../../src/lib/api/types';
+import { AppError } from '../errors';
+import { audit } from '../logger';
+import type { ShareDeps } from './deps';
+import { partCount } from './layout';
+import { newShareId } from './tokens';
+
+export interface CreateShareInput {
+	size: number;
+	partSize: number;
+	expiresIn: number;
+	maxDownloads: number;
+	header: Uint8Array;
+	metadata: Uint8Array;
+	readTokenHash: Uint8Array;
+	ownerTokenHash: Uint8Array;
+}
+
+const invalid = (field: string, message: string): AppError =>
+	new AppError('INVALID_REQUEST', `${field}: ${message}`, { field });
+
+/** Checks the request against the configured limits, prepares storage and records the share. */
+export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<CreateShareResponse> {
+	const { config, clock, meta, blobs } = deps;
+	if (input.size > config.maxShareBytes) {
+		throw new AppError('TOO_LARGE', `size: the largest share is ${config.maxShareBytes} bytes.`, {
+			field: 'size',
+			limit: config.maxShareBytes
+		});
+	}
+	if (input.metadata.length > config.maxMetadataBytes) {
+		throw new AppError('TOO_LARGE', `metadata: at most ${config.maxMetadataBytes} bytes.`, {
+			field: 'metadata',
+			limit: config.maxMetadataBytes
+		});
+	}
+	const { min, max } = config.partSize;
+	if (input.partSize > max || (input.partSize < min && input.size > input.partSize)) {
+		throw invalid('partSize', `must be ${min} … ${max} (smaller only when the share is a single part).`);
+	}
+	const parts = partCount(input.size, input.partSize);
+	if (parts > config.maxParts) throw invalid('partSize', `too small: at most ${config.maxParts} parts.`);
+	if (!config.expiryOptions.includes(input.expiresIn)) {
+		throw invalid('expiresIn', `must be one of ${config.expiryOptions.join(', ')}.`);
+	}
+	if (!config.downloadOptions.includes(input.maxDownloads)) {
+		throw invalid('maxDownloads', `must be one of ${config.downloadOptions.join(', ')}.`);
+	}
+
+	const id = newShareId();
+	const now = clock.now();
+	const upload = await blobs.begin(id);
+	try {
+		await meta.insertShare({ id, ...input, parts, createdAt: now, blobUpload: upload });
+	} catch (error) {
+		await blobs.delete({ id, upload }).catch(() => {});
+		throw error;
+	}
+	audit(deps.logger, 'share.create', {
+		shareId: id,
+		size: input.size,
+		parts,
+		expiresIn: input.expiresIn,
+		maxDownloads: input.maxDownloads
+	});
+	return { id, parts, uploadExpiresAt: now + config.abandonAfter * 1000 };
+}

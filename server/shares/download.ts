@@ -1,0 +1,99 @@
+import type { ClaimResponse, MetadataResponse, PublicShareInfo } from '../../src/lib/api/types';
+import { encodeBase64Url } from '../encoding';
+import { AppError } from '../errors';
+import { audit } from '../logger';
+import type { ShareRecord } from '../stores/meta/types';
+import { loadShare } from './access';
+import type { ShareDeps } from './deps';
+import { notFound, tombstoneError, unservableError } from './states';
+import { hashToken, newTicket, tokenMatches } from './tokens';
+
+/** A ready share with downloads left; anything else throws the error the client gets. */
+async function loadServable(deps: ShareDeps, id: string): Promise<ShareRecord> {
+	const share = await loadShare(deps, id);
+	const error = unservableError(share, deps.clock.now());
+	if (error) throw error;
+	return share;
+}
+
+function checkReadToken(share: ShareRecord, readToken: string): void {
+	if (!tokenMatches(readToken, share.readTokenHash)) throw new AppError('FORBIDDEN', 'Wrong read token.');
+}
+
+/** Public info. Reads only: link previews and reloads cost nothing. */
+export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicShareInfo> {
+	const share = await loadServable(deps, id);
+	return {
+		id: share.id,
+		size: share.size,
+		header: encodeBase64Url(share.header ?? new Uint8Array()),
+		createdAt: share.createdAt,
+		expiresAt: share.expiresAt ?? 0,
+		maxDownloads: share.maxDownloads,
+		downloads: share.downloads,
+		downloadsLeft: share.maxDownloads - share.downloads
+	};
+}
+
+export async function sealedMetadata(deps: ShareDeps, id: string, readToken: string): Promise<MetadataResponse> {
+	const share = await loadServable(deps, id);
+	checkReadToken(share, readToken);
+	return { metadata: encodeBase64Url(share.metadata ?? new Uint8Array()) };
+}
+
+/**
+ * Spends one download. The count itself is one conditional UPDATE in the store; everything
+ * before it only picks the right error early. A ticket never outlives the share's expiry: expiry
+ * is a hard end, while the download limit lets claimed downloads finish.
+ */
+export async function claim(deps: ShareDeps, id: string, readToken: string): Promise<ClaimResponse> {
+	const share = await loadServable(deps, id);
+	checkReadToken(share, readToken);
+	const now = deps.clock.now();
+	const ticket = newTicket();
+	const ticketExpiresAt = Math.min(now + deps.config.ticketTtl * 1000, share.expiresAt ?? now);
+	const counted = await deps.meta.claim(id, now, { hash: hashToken(ticket) as Buffer, expiresAt: ticketExpiresAt });
+	if (!counted) {
+		// Lost the race for the last download (or the share changed): report its state now.
+		const current = await deps.meta.getShare(id);
+		if (!current) throw notFound();
+		throw (
+			unservableError(current, deps.clock.now()) ??
+			new AppError('DOWNLOAD_LIMIT_REACHED', 'Every download of this share has been used.')
+		);
+	}
+	audit(deps.logger, 'share.claim', { shareId: id, downloads: counted.downloads, maxDownloads: counted.maxDownloads });
+	return {
+		ticket,
+		ticketExpiresAt,
+		downloads: counted.downloads,
+		downloadsLeft: counted.maxDownloads - counted.downloads
+	};
+}
+
+export interface BlobAccess {
+	size: number;
+	/** Bytes start … endExclusive−1. */
+	read(start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
+}
+
+/**
+ * Checks a ticket for the blob. A share out of downloads still serves its tickets until they
+ * expire (so a download can resume); an expired or deleted share serves nothing.
+ */
+export async function openBlob(deps: ShareDeps, id: string, ticket: string): Promise<BlobAccess> {
+	const share = await loadShare(deps, id);
+	const now = deps.clock.now();
+	const gone = tombstoneError(share);
+	if (gone) throw gone;
+	if (share.state === 'uploading') throw new AppError('NOT_READY', 'This share is still being uploaded.');
+	if (share.expiresAt === null || share.expiresAt <= now) throw new AppError('EXPIRED', 'This share has expired.');
+
+	const hash = hashToken(ticket);
+	const found = hash && (await deps.meta.findTicket(hash));
+	if (!found || found.shareId !== id || found.expiresAt <= now) {
+		throw new AppError('TICKET_INVALID', 'The ticket is unknown, expired, or for another share.');
+	}
+	const layout = { id, size: share.size, partSize: share.partSize };
+	return { size: share.size, read: (start, endExclusive) => deps.blobs.read(layout, start, endExclusive) };
+}

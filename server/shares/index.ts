@@ -1,0 +1,46 @@
+import type {
+	ClaimResponse,
+	CompleteResponse,
+	CreateShareResponse,
+	MetadataResponse,
+	PartResponse,
+	PartsStatus,
+	PublicShareInfo
+} from '../../src/lib/api/types';
+import { createShare, type CreateShareInput } from './create';
+import { deleteShare } from './delete';
+import type { ShareDeps } from './deps';
+import { claim, openBlob, publicInfo, sealedMetadata, type BlobAccess } from './download';
+import { completeShare, listParts, putPart, type PutPartInput } from './upload';
+
+export type { BlobAccess } from './download';
+export type { CreateShareInput } from './create';
+export type { ShareDeps } from './deps';
+export type { PutPartInput } from './upload';
+
+/** The use cases, bound to their dependencies. Throws AppError for anything the client did. */
+export interface Shares {
+	create(input: CreateShareInput): Promise<CreateShareResponse>;
+	putPart(input: PutPartInput): Promise<PartResponse>;
+	listParts(id: string, ownerToken: string): Promise<PartsStatus>;
+	complete(id: string, ownerToken: string): Promise<CompleteResponse>;
+	publicInfo(id: string): Promise<PublicShareInfo>;
+	metadata(id: string, readToken: string): Promise<MetadataResponse>;
+	claim(id: string, readToken: string): Promise<ClaimResponse>;
+	openBlob(id: string, ticket: string): Promise<BlobAccess>;
+	delete(id: string, ownerToken: string): Promise<void>;
+}
+
+export function createShares(deps: ShareDeps): Shares {
+	return {
+		create: (input) => createShare(deps, input),
+		putPart: (input) => putPart(deps, input),
+		listParts: (id, token) => listParts(deps, id, token),
+		complete: (id, token) => completeShare(deps, id, token),
+		publicInfo: (id) => publicInfo(deps, id),
+		metadata: (id, token) => sealedMetadata(deps, id, token),
+		claim: (id, token) => claim(deps, id, token),
+		openBlob: (id, ticket) => openBlob(deps, id, ticket),
+		delete: (id, token) => deleteShare(deps, id, token)
+	};
+}

@@ -1,0 +1,127 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from './app';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import { createLogger, type Logger } from './logger';
+import type { ShareDeps } from './shares/deps';
+import { FsBlobStore } from './stores/blob/fs';
+import type { BlobStore } from './stores/blob/types';
+import { openSqliteMetaStore } from './stores/meta/sqlite';
+import type { MetaStore } from './stores/meta/types';
+import { sweep, type SweepResult } from './sweeper';
+
+export interface StartOverrides {
+	clock?: Clock;
+	logger?: Logger;
+}
+
+export interface RunningSealdrop {
+	/** Where this process can be reached, e.g. http://127.0.0.1:41234 (not PUBLIC_URL). */
+	url: string;
+	/** The port actually bound (config.port may be 0). */
+	port: number;
+	config: Config;
+	app: Hono;
+	meta: MetaStore;
+	blobs: BlobStore;
+	/** Runs one sweeper pass now (never overlapping the periodic one). */
+	sweep(): Promise<SweepResult>;
+	/** Stops the sweeper, stops accepting, waits for requests in flight, closes the database. */
+	close(): Promise<void>;
+}
+
+/** In-flight requests get this long to finish on close before their connections are cut. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Opens the stores (running migrations), listens on config.host:config.port and starts the
+ * sweeper. Used by main.ts and, in-process, by the e2e tests and the bench.
+ */
+export async function startSealdrop(config: Config, overrides: StartOverrides = {}): Promise<RunningSealdrop> {
+	const logger = overrides.logger ?? createLogger(config.logLevel);
+	const clock = overrides.clock ?? systemClock;
+	const meta = await openSqliteMetaStore({ file: join(config.dataDir, 'sealdrop.sqlite') });
+	let blobs: BlobStore;
+	let app: Hono;
+	let server: Server;
+	try {
+		blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
+		app = createApp({ config, clock, meta, blobs, logger });
+		server = await listen(app, config.host, config.port);
+	} catch (error) {
+		await meta.close();
+		throw error;
+	}
+	const deps: ShareDeps = { config, clock, meta, blobs, logger };
+	const port = (server.address() as AddressInfo).port;
+
+	// Sweeps are chained with setTimeout, so a slow one never overlaps the next.
+	let current: Promise<SweepResult> | undefined;
+	let timer: NodeJS.Timeout | undefined;
+	let closing: Promise<void> | undefined;
+	const sweepOnce = (): Promise<SweepResult> => {
+		current ??= sweep(deps).finally(() => {
+			current = undefined;
+		});
+		return current;
+	};
+	const schedule = (): void => {
+		timer = setTimeout(() => {
+			sweepOnce()
+				.catch((error: unknown) => logger.error({ err: error }, 'sweep failed'))
+				.finally(() => {
+					if (!closing) schedule();
+				});
+		}, config.sweepInterval * 1000);
+		timer.unref();
+	};
+	schedule();
+
+	const close = (): Promise<void> => {
+		closing ??= (async () => {
+			clearTimeout(timer);
+			await closeServer(server);
+			await current?.catch(() => {});
+			await meta.close();
+			logger.info('stopped');
+		})();
+		return closing;
+	};
+
+	logger.info({ host: config.host, port, dataDir: config.dataDir }, 'listening');
+	return { url: `http://${connectHost(config.host)}:${port}`, port, config, app, meta, blobs, sweep: sweepOnce, close };
+}
+
+function listen(app: Hono, hostname: string, port: number): Promise<Server> {
+	return new Promise((resolve, reject) => {
+		const server = serve({ fetch: app.fetch, hostname, port }, () => {
+			server.off('error', reject);
+			resolve(server as Server);
+		});
+		server.once('error', reject);
+	});
+}
+
+function closeServer(server: Server): Promise<void> {
+	return new Promise((resolve) => {
+		const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+		force.unref();
+		server.close(() => {
+			clearTimeout(force);
+			resolve();
+		});
+		// Keep-alive connections with no request would otherwise hold close() open.
+		server.closeIdleConnections();
+	});
+}
+
+/** An address a local client can connect to for this listening host. */
+function connectHost(host: string): string {
+	if (host === '0.0.0.0') return '127.0.0.1';
+	if (host === '::') return '[::1]';
+	return host.includes(':') ? `[${host}]` : host;
+}

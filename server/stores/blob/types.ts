@@ -1,0 +1,77 @@
+import type { ByteSource } from '../../streams';
+
+/**
+ * Where ciphertext lives. Shaped after S3 multipart uploads so an S3 store can implement it:
+ * `begin` ↔ CreateMultipartUpload (its UploadId is the `upload` handle, which the MetaStore keeps
+ * so every instance can use it), `putPart` ↔ UploadPart, `complete` ↔ CompleteMultipartUpload,
+ * `read` ↔ ranged GetObject, `delete` ↔ DeleteObject + AbortMultipartUpload.
+ */
+export interface BlobStore {
+	/** Prepares an upload; returns a handle to pass back to the other calls (or null). */
+	begin(id: string): Promise<string | null>;
+
+	/**
+	 * Streams one part to storage. Resolves only when the part is durable; sending part `n`
+	 * again replaces it atomically. Rejects with PartLengthError (keeping nothing) if the body is
+	 * not exactly `expectedLength` bytes, with UploadClosedError if the upload was completed or
+	 * deleted meanwhile, and with the signal's reason if aborted.
+	 */
+	putPart(
+		blob: BlobUpload,
+		n: number,
+		body: ByteSource,
+		expectedLength: number,
+		signal?: AbortSignal
+	): Promise<{ size: number; etag?: string }>;
+
+	/** Seals the parts (sorted by n) into the blob. Idempotent. */
+	complete(blob: BlobUpload, parts: { n: number; size: number; etag?: string | null }[]): Promise<void>;
+
+	/**
+	 * Bytes `start … endExclusive−1` of a completed blob, streamed with back-pressure. Rejects
+	 * (before any byte) if the blob is missing.
+	 */
+	read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
+
+	/** Deletes the blob or the unfinished upload. Idempotent. */
+	delete(blob: BlobUpload): Promise<void>;
+
+	/** Total bytes of a completed blob, undefined if there is none (for checks and tests). */
+	size?(id: string): Promise<number | undefined>;
+
+	/** Removes leftovers of crashed writes last modified before `before` (ms). */
+	collectGarbage?(before: number): Promise<void>;
+}
+
+export interface BlobUpload {
+	id: string;
+	/** The handle `begin` returned. */
+	upload: string | null;
+}
+
+/** What a store needs to find bytes in a completed blob. */
+export interface BlobLayout {
+	id: string;
+	size: number;
+	partSize: number;
+}
+
+/** The part body was not exactly the expected length. */
+export class PartLengthError extends Error {
+	constructor(
+		readonly kind: 'short' | 'long',
+		readonly expected: number,
+		readonly received: number
+	) {
+		super(`part body ${kind === 'short' ? 'ended at' : 'exceeded'} ${received} bytes, expected ${expected}`);
+		this.name = 'PartLengthError';
+	}
+}
+
+/** The upload no longer accepts parts (completed or deleted while the part was streaming). */
+export class UploadClosedError extends Error {
+	constructor(id: string) {
+		super(`upload ${id} is closed`);
+		this.name = 'UploadClosedError';
+	}
+}

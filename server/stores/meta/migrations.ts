@@ -1,0 +1,66 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** The one SQL type that differs between the dialects we target. */
+export interface DialectTypes {
+	binary: 'blob' | 'bytea';
+}
+
+/**
+ * Migrations live in code (no files to ship or find at run time). Never edit one that has been
+ * released: add the next one.
+ */
+export function migrationProvider(types: DialectTypes): MigrationProvider {
+	const migrations: Record<string, Migration> = {
+		'0001_initial': {
+			async up(db: Kysely<unknown>) {
+				await db.schema
+					.createTable('shares')
+					.addColumn('id', 'text', (col) => col.primaryKey())
+					.addColumn('state', 'text', (col) => col.notNull())
+					.addColumn('size', 'bigint', (col) => col.notNull())
+					.addColumn('part_size', 'bigint', (col) => col.notNull())
+					.addColumn('parts', 'integer', (col) => col.notNull())
+					.addColumn('header', types.binary)
+					.addColumn('metadata', types.binary)
+					.addColumn('read_token_hash', types.binary)
+					.addColumn('owner_token_hash', types.binary)
+					.addColumn('expires_in', 'integer', (col) => col.notNull())
+					.addColumn('expires_at', 'bigint')
+					.addColumn('max_downloads', 'integer', (col) => col.notNull())
+					.addColumn('downloads', 'integer', (col) => col.notNull().defaultTo(0))
+					.addColumn('created_at', 'bigint', (col) => col.notNull())
+					.addColumn('completed_at', 'bigint')
+					.addColumn('last_part_at', 'bigint', (col) => col.notNull())
+					.addColumn('last_claim_at', 'bigint')
+					.addColumn('ended_at', 'bigint')
+					.addColumn('blob_upload', 'text')
+					.addColumn('blob_gone', 'integer', (col) => col.notNull().defaultTo(0))
+					.execute();
+				// The sweeper's scans: by state and the time that ends that state.
+				await db.schema.createIndex('shares_state_expires_at').on('shares').columns(['state', 'expires_at']).execute();
+				await db.schema.createIndex('shares_state_last_part_at').on('shares').columns(['state', 'last_part_at']).execute();
+				await db.schema.createIndex('shares_state_ended_at').on('shares').columns(['state', 'ended_at']).execute();
+				await db.schema.createIndex('shares_blob_gone_state').on('shares').columns(['blob_gone', 'state']).execute();
+
+				await db.schema
+					.createTable('parts')
+					.addColumn('share_id', 'text', (col) => col.notNull().references('shares.id').onDelete('cascade'))
+					.addColumn('n', 'integer', (col) => col.notNull())
+					.addColumn('size', 'bigint', (col) => col.notNull())
+					.addColumn('etag', 'text')
+					.addPrimaryKeyConstraint('parts_pk', ['share_id', 'n'])
+					.execute();
+
+				await db.schema
+					.createTable('tickets')
+					.addColumn('hash', types.binary, (col) => col.primaryKey())
+					.addColumn('share_id', 'text', (col) => col.notNull().references('shares.id').onDelete('cascade'))
+					.addColumn('expires_at', 'bigint', (col) => col.notNull())
+					.execute();
+				await db.schema.createIndex('tickets_share_id_expires_at').on('tickets').columns(['share_id', 'expires_at']).execute();
+				await db.schema.createIndex('tickets_expires_at').on('tickets').column('expires_at').execute();
+			}
+		}
+	};
+	return { getMigrations: async () => migrations };
+}

@@ -1,0 +1,255 @@
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import type { Database, SharesTable } from './schema';
+import {
+	TOMBSTONE_STATES,
+	type BlobToDelete,
+	type MetaStore,
+	type NewShare,
+	type PartRecord,
+	type ShareRecord,
+	type TicketRecord,
+	type TombstoneState
+} from './types';
+
+/** What a share keeps once it is a tombstone: no client bytes, no token hashes. */
+const WIPED = { header: null, metadata: null, read_token_hash: null, owner_token_hash: null } as const;
+
+type SharesCondition = (eb: ExpressionBuilder<Database, 'shares'>) => Expression<SqlBool>;
+
+// PostgreSQL drivers return BIGINT as strings: convert here, once, for every dialect.
+const num = (value: number | string | bigint): number => Number(value);
+const numOrNull = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
+
+function toShare(row: Selectable<SharesTable>): ShareRecord {
+	return {
+		id: row.id,
+		state: row.state,
+		size: num(row.size),
+		partSize: num(row.part_size),
+		parts: num(row.parts),
+		header: row.header,
+		metadata: row.metadata,
+		readTokenHash: row.read_token_hash,
+		ownerTokenHash: row.owner_token_hash,
+		expiresIn: num(row.expires_in),
+		expiresAt: numOrNull(row.expires_at),
+		maxDownloads: num(row.max_downloads),
+		downloads: num(row.downloads),
+		createdAt: num(row.created_at),
+		completedAt: numOrNull(row.completed_at),
+		lastPartAt: num(row.last_part_at),
+		lastClaimAt: numOrNull(row.last_claim_at),
+		endedAt: numOrNull(row.ended_at),
+		blobUpload: row.blob_upload,
+		blobGone: num(row.blob_gone) !== 0
+	};
+}
+
+/**
+ * The MetaStore over any Kysely dialect. Only portable SQL here (no dialect-specific functions,
+ * upserts via ON CONFLICT, RETURNING for conditional updates): the SQLite and the future
+ * PostgreSQL store differ only in how they open the connection.
+ */
+export class KyselyMetaStore implements MetaStore {
+	constructor(private readonly db: Kysely<Database>) {}
+
+	async insertShare(share: NewShare): Promise<void> {
+		await this.db
+			.insertInto('shares')
+			.values({
+				id: share.id,
+				state: 'uploading',
+				size: share.size,
+				part_size: share.partSize,
+				parts: share.parts,
+				header: share.header,
+				metadata: share.metadata,
+				read_token_hash: share.readTokenHash,
+				owner_token_hash: share.ownerTokenHash,
+				expires_in: share.expiresIn,
+				expires_at: null,
+				max_downloads: share.maxDownloads,
+				downloads: 0,
+				created_at: share.createdAt,
+				completed_at: null,
+				last_part_at: share.createdAt,
+				last_claim_at: null,
+				ended_at: null,
+				blob_upload: share.blobUpload,
+				blob_gone: 0
+			})
+			.execute();
+	}
+
+	async getShare(id: string): Promise<ShareRecord | undefined> {
+		const row = await this.db.selectFrom('shares').selectAll().where('id', '=', id).executeTakeFirst();
+		return row && toShare(row);
+	}
+
+	async recordPart(id: string, part: PartRecord, now: number): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			const touched = await trx
+				.updateTable('shares')
+				.set({ last_part_at: now })
+				.where('id', '=', id)
+				.where('state', '=', 'uploading')
+				.executeTakeFirst();
+			if (touched.numUpdatedRows === 0n) return false;
+			await trx
+				.insertInto('parts')
+				.values({ share_id: id, n: part.n, size: part.size, etag: part.etag })
+				.onConflict((oc) => oc.columns(['share_id', 'n']).doUpdateSet({ size: part.size, etag: part.etag }))
+				.execute();
+			return true;
+		});
+	}
+
+	async listParts(id: string): Promise<PartRecord[]> {
+		const rows = await this.db
+			.selectFrom('parts')
+			.select(['n', 'size', 'etag'])
+			.where('share_id', '=', id)
+			.orderBy('n')
+			.execute();
+		return rows.map((row) => ({ n: num(row.n), size: num(row.size), etag: row.etag }));
+	}
+
+	async markReady(id: string, now: number, expiresAt: number): Promise<boolean> {
+		const result = await this.db
+			.updateTable('shares')
+			.set({ state: 'ready', completed_at: now, expires_at: expiresAt })
+			.where('id', '=', id)
+			.where('state', '=', 'uploading')
+			.executeTakeFirst();
+		return result.numUpdatedRows > 0n;
+	}
+
+	async claim(
+		id: string,
+		now: number,
+		ticket: { hash: Uint8Array; expiresAt: number }
+	): Promise<{ downloads: number; maxDownloads: number } | undefined> {
+		return this.db.transaction().execute(async (trx) => {
+			// The whole limit check is this one statement: exact under any concurrency, because
+			// the database re-checks the WHERE clause on the row it locks.
+			const counted = await trx
+				.updateTable('shares')
+				.set((eb) => ({ downloads: eb('downloads', '+', 1), last_claim_at: now }))
+				.where('id', '=', id)
+				.where('state', '=', 'ready')
+				.whereRef('downloads', '<', 'max_downloads')
+				.where('expires_at', '>', now)
+				.returning(['downloads', 'max_downloads'])
+				.executeTakeFirst();
+			if (!counted) return undefined;
+			await trx.insertInto('tickets').values({ hash: ticket.hash, share_id: id, expires_at: ticket.expiresAt }).execute();
+			return { downloads: num(counted.downloads), maxDownloads: num(counted.max_downloads) };
+		});
+	}
+
+	async findTicket(hash: Uint8Array): Promise<TicketRecord | undefined> {
+		const row = await this.db
+			.selectFrom('tickets')
+			.select(['share_id', 'expires_at'])
+			.where('hash', '=', hash)
+			.executeTakeFirst();
+		return row && { shareId: row.share_id, expiresAt: num(row.expires_at) };
+	}
+
+	async markDeleted(id: string, now: number): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			const result = await trx
+				.updateTable('shares')
+				.set({ state: 'deleted', ended_at: now, ...WIPED })
+				.where('id', '=', id)
+				.where('state', 'in', ['uploading', 'ready'])
+				.executeTakeFirst();
+			if (result.numUpdatedRows === 0n) return false;
+			await trx.deleteFrom('tickets').where('share_id', '=', id).execute();
+			return true;
+		});
+	}
+
+	/**
+	 * Moves up to `limit` shares matching `condition` to a tombstone state in one statement. The
+	 * condition is repeated outside the batch subquery so a concurrent sweeper that changed a
+	 * row first makes it fail here: each id is returned to exactly one caller.
+	 */
+	private async transition(to: TombstoneState, now: number, limit: number, condition: SharesCondition): Promise<string[]> {
+		const rows = await this.db
+			.updateTable('shares')
+			.set({ state: to, ended_at: now, ...WIPED })
+			.where(condition)
+			.where('id', 'in', (eb) => eb.selectFrom('shares').select('id').where(condition).limit(limit))
+			.returning('id')
+			.execute();
+		return rows.map((row) => row.id);
+	}
+
+	expireDue(now: number, limit: number): Promise<string[]> {
+		return this.transition('expired', now, limit, (eb) =>
+			eb.and([eb('state', '=', 'ready'), eb('expires_at', '<=', now)])
+		);
+	}
+
+	exhaustDrained(now: number, limit: number): Promise<string[]> {
+		return this.transition('exhausted', now, limit, (eb) =>
+			eb.and([
+				eb('state', '=', 'ready'),
+				eb('downloads', '>=', eb.ref('max_downloads')),
+				eb.not(
+					eb.exists(
+						eb
+							.selectFrom('tickets')
+							.select('tickets.hash')
+							.whereRef('tickets.share_id', '=', 'shares.id')
+							.where('tickets.expires_at', '>', now)
+					)
+				)
+			])
+		);
+	}
+
+	abandonIdle(idleSince: number, now: number, limit: number): Promise<string[]> {
+		return this.transition('abandoned', now, limit, (eb) =>
+			eb.and([eb('state', '=', 'uploading'), eb('last_part_at', '<=', idleSince)])
+		);
+	}
+
+	async listBlobsToDelete(limit: number): Promise<BlobToDelete[]> {
+		const rows = await this.db
+			.selectFrom('shares')
+			.select(['id', 'blob_upload'])
+			.where('blob_gone', '=', 0)
+			.where('state', 'in', TOMBSTONE_STATES)
+			.limit(limit)
+			.execute();
+		return rows.map((row) => ({ id: row.id, blobUpload: row.blob_upload }));
+	}
+
+	async markBlobGone(id: string): Promise<void> {
+		await this.db.transaction().execute(async (trx) => {
+			await trx.updateTable('shares').set({ blob_gone: 1, blob_upload: null, ...WIPED }).where('id', '=', id).execute();
+			await trx.deleteFrom('parts').where('share_id', '=', id).execute();
+		});
+	}
+
+	async deleteExpiredTickets(now: number): Promise<number> {
+		const result = await this.db.deleteFrom('tickets').where('expires_at', '<=', now).executeTakeFirst();
+		return Number(result.numDeletedRows);
+	}
+
+	async purgeTombstones(endedBefore: number): Promise<number> {
+		const result = await this.db
+			.deleteFrom('shares')
+			.where('state', 'in', TOMBSTONE_STATES)
+			.where('blob_gone', '=', 1)
+			.where('ended_at', '<=', endedBefore)
+			.executeTakeFirst();
+		return Number(result.numDeletedRows);
+	}
+
+	async close(): Promise<void> {
+		await this.db.destroy();
+	}
+}

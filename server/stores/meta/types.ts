@@ -1,0 +1,111 @@
+/**
+ * Where shares, parts and tickets live. Every state change is one conditional statement that
+ * answers whether it happened, so several server instances can share one database safely.
+ */
+
+/** `uploading` and `ready` are live; the others are tombstones (secrets wiped, blob deleted). */
+export type ShareState = 'uploading' | 'ready' | 'expired' | 'deleted' | 'exhausted' | 'abandoned';
+
+export const TOMBSTONE_STATES = ['expired', 'deleted', 'exhausted', 'abandoned'] as const satisfies readonly ShareState[];
+export type TombstoneState = (typeof TOMBSTONE_STATES)[number];
+
+export interface ShareRecord {
+	id: string;
+	state: ShareState;
+	size: number;
+	partSize: number;
+	parts: number;
+	/** Secrets and client bytes: null once the share is a tombstone. */
+	header: Uint8Array | null;
+	metadata: Uint8Array | null;
+	readTokenHash: Uint8Array | null;
+	ownerTokenHash: Uint8Array | null;
+	/** Seconds, counted from complete. */
+	expiresIn: number;
+	/** Null until complete. */
+	expiresAt: number | null;
+	maxDownloads: number;
+	downloads: number;
+	createdAt: number;
+	completedAt: number | null;
+	lastPartAt: number;
+	lastClaimAt: number | null;
+	/** When the share became a tombstone. */
+	endedAt: number | null;
+	/** The blob store's handle for an upload in progress (an S3 UploadId), if it needs one. */
+	blobUpload: string | null;
+	blobGone: boolean;
+}
+
+export interface NewShare {
+	id: string;
+	size: number;
+	partSize: number;
+	parts: number;
+	header: Uint8Array;
+	metadata: Uint8Array;
+	readTokenHash: Uint8Array;
+	ownerTokenHash: Uint8Array;
+	expiresIn: number;
+	maxDownloads: number;
+	createdAt: number;
+	blobUpload: string | null;
+}
+
+export interface PartRecord {
+	n: number;
+	size: number;
+	etag: string | null;
+}
+
+export interface TicketRecord {
+	shareId: string;
+	expiresAt: number;
+}
+
+/** A share whose blob must be deleted. */
+export interface BlobToDelete {
+	id: string;
+	blobUpload: string | null;
+}
+
+export interface MetaStore {
+	insertShare(share: NewShare): Promise<void>;
+	getShare(id: string): Promise<ShareRecord | undefined>;
+
+	/** Stores (or replaces) a part's record if the share is still uploading; false otherwise. */
+	recordPart(id: string, part: PartRecord, now: number): Promise<boolean>;
+	listParts(id: string): Promise<PartRecord[]>;
+	/** uploading → ready; false if the share was not uploading. */
+	markReady(id: string, now: number, expiresAt: number): Promise<boolean>;
+
+	/**
+	 * Counts one download and stores the ticket, in one transaction whose UPDATE is conditional
+	 * (ready, unexpired, downloads left): undefined if nothing was counted.
+	 */
+	claim(
+		id: string,
+		now: number,
+		ticket: { hash: Uint8Array; expiresAt: number }
+	): Promise<{ downloads: number; maxDownloads: number } | undefined>;
+	findTicket(hash: Uint8Array): Promise<TicketRecord | undefined>;
+
+	/** uploading|ready → deleted, wiping secrets and tickets; false if it was neither. */
+	markDeleted(id: string, now: number): Promise<boolean>;
+
+	// The sweeper. Each returns the ids this call changed (so exactly one instance logs each).
+	/** ready shares whose expiresAt ≤ now → expired. */
+	expireDue(now: number, limit: number): Promise<string[]>;
+	/** ready shares with every download claimed and no unexpired ticket → exhausted. */
+	exhaustDrained(now: number, limit: number): Promise<string[]>;
+	/** uploading shares with no part since idleSince → abandoned. */
+	abandonIdle(idleSince: number, now: number, limit: number): Promise<string[]>;
+	listBlobsToDelete(limit: number): Promise<BlobToDelete[]>;
+	/** Records that the blob is gone and drops the share's part records. */
+	markBlobGone(id: string): Promise<void>;
+	deleteExpiredTickets(now: number): Promise<number>;
+	/** Deletes tombstones (whose blob is gone) that ended at or before endedBefore. */
+	purgeTombstones(endedBefore: number): Promise<number>;
+
+	close(): Promise<void>;
+}

@@ -1,0 +1,67 @@
+import { audit, type AuditEvent } from './logger';
+import type { ShareDeps } from './shares/deps';
+
+export interface SweepResult {
+	expired: number;
+	exhausted: number;
+	abandoned: number;
+	blobsDeleted: number;
+	ticketsDeleted: number;
+	purged: number;
+}
+
+const BATCH = 500;
+const DAY_MS = 86_400_000;
+
+/**
+ * One pass of the sweeper. Safe to run on several instances at once: every state change is a
+ * conditional UPDATE that only one of them wins (and only the winner writes the audit line);
+ * deleting a blob twice is harmless.
+ */
+export async function sweep(deps: ShareDeps): Promise<SweepResult> {
+	const { config, meta, logger } = deps;
+	const now = deps.clock.now();
+
+	/** Runs a batched transition to exhaustion, auditing each share this instance changed. */
+	async function drain(event: AuditEvent, step: (limit: number) => Promise<string[]>): Promise<number> {
+		let total = 0;
+		for (;;) {
+			const ids = await step(BATCH);
+			for (const id of ids) audit(logger, event, { shareId: id });
+			total += ids.length;
+			if (ids.length < BATCH) return total;
+		}
+	}
+
+	const expired = await drain('share.expire', (limit) => meta.expireDue(now, limit));
+	const exhausted = await drain('share.exhaust', (limit) => meta.exhaustDrained(now, limit));
+	const abandoned = await drain('share.abandon', (limit) =>
+		meta.abandonIdle(now - config.abandonAfter * 1000, now, limit)
+	);
+
+	let blobsDeleted = 0;
+	for (;;) {
+		const batch = await meta.listBlobsToDelete(BATCH);
+		let failed = 0;
+		for (const blob of batch) {
+			try {
+				await deps.blobs.delete({ id: blob.id, upload: blob.blobUpload });
+				await meta.markBlobGone(blob.id);
+				blobsDeleted++;
+			} catch (error) {
+				failed++;
+				logger.warn({ err: error, shareId: blob.id }, 'sweeper could not delete a blob; will retry');
+			}
+		}
+		// Stop on a short batch, or when failures would make us list the same rows again.
+		if (batch.length < BATCH || failed > 0) break;
+	}
+
+	const ticketsDeleted = await meta.deleteExpiredTickets(now);
+	const purged = await meta.purgeTombstones(now - config.tombstoneDays * DAY_MS);
+	await deps.blobs.collectGarbage?.(now - config.abandonAfter * 1000);
+
+	const result = { expired, exhausted, abandoned, blobsDeleted, ticketsDeleted, purged };
+	if (Object.values(result).some((count) => count > 0)) logger.info({ sweep: result }, 'sweep');
+	return result;
+}

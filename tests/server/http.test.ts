@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MetaStore } from '../../server/stores/meta/types';
+import { bearer, createHarness, outcome, tempDir, type Harness } from './helpers';
+
+const SCRIPT = `
+				{
+					__sveltekit_x = { base: "" };
+					Promise.all([import("/_app/immutable/entry/start.js")]).then(([kit]) => kit.start());
+				}
+			`;
+const PAGE = `<!doctype html>
+<html><head><link href="/_app/immutable/entry/start.js" rel="modulepreload"></head>
+<body><div style="display: contents"><script>${SCRIPT}</script><script type="module" src="/x.js"></script></div></body></html>`;
+
+const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+async function writeSite(staticDir: string): Promise<void> {
+	await mkdir(join(staticDir, '_app', 'immutable', 'entry'), { recursive: true });
+	await writeFile(join(staticDir, '200.html'), PAGE);
+	await writeFile(join(staticDir, '_app', 'immutable', 'entry', 'start.js'), 'export const start = () => {};');
+	await writeFile(join(staticDir, '_app', 'version.json'), '{"version":"1"}');
+	await writeFile(join(staticDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+	await writeFile(join(staticDir, 'about.html'), '<!doctype html><p>about</p><script>console.log(1)</script>');
+}
+
+function expectSecurityHeaders(response: Response): void {
+	const h = response.headers;
+	expect(h.get('referrer-policy')).toBe('no-referrer');
+	expect(h.get('x-content-type-options')).toBe('nosniff');
+	expect(h.get('cross-origin-opener-policy')).toBe('same-origin');
+	expect(h.get('cross-origin-resource-policy')).toBe('same-origin');
+	expect(h.get('x-frame-options')).toBe('DENY');
+	expect(h.get('permissions-policy')).toContain('camera=()');
+	const csp = h.get('content-security-policy') ?? '';
+	for (const directive of [
+		"default-src 'self'",
+		"img-src 'self' blob: data:",
+		"media-src 'self' blob:",
+		"connect-src 'self'",
+		"worker-src 'self' blob:",
+		"frame-ancestors 'none'",
+		"base-uri 'none'",
+		"form-action 'self'",
+		"object-src 'none'"
+	]) {
+		expect(csp).toContain(directive);
+	}
+	expect(csp).not.toContain('unsafe-inline');
+	expect(csp).not.toContain('unsafe-eval');
+}
+
+describe('the web app and headers', () => {
+	let h: Harness;
+	let base: string;
+	beforeEach(async () => {
+		base = await tempDir('sealdrop-site-');
+		const staticDir = join(base, 'site');
+		await writeSite(staticDir);
+		h = await createHarness({ config: (config) => ({ ...config, staticDir }) });
+	});
+	afterEach(async () => {
+		await h.close();
+		await rm(base, { recursive: true, force: true });
+	});
+
+	it('puts the inline bootstrap script (and the inline style attribute) in the CSP by hash', async () => {
+		const response = await h.app.request('/');
+		expect(response.status).toBe(200);
+		const csp = response.headers.get('content-security-policy') ?? '';
+		const scriptSrc = csp.split('; ').find((d) => d.startsWith('script-src ')) ?? '';
+		expect(scriptSrc).toBe(`script-src 'self' ${[cspHash(SCRIPT), cspHash('console.log(1)')].sort().join(' ')}`);
+		const styleSrc = csp.split('; ').find((d) => d.startsWith('style-src ')) ?? '';
+		expect(styleSrc).toBe(`style-src 'self' 'unsafe-hashes' ${cspHash('display: contents')}`);
+	});
+
+	it('sends the security headers on pages, assets, API answers and API errors', async () => {
+		for (const path of ['/', '/s/abc', '/favicon.svg', '/api/v1/config', '/api/v1/shares/bad', '/api/v1/nope', '/_app/nope.js']) {
+			const response = await h.app.request(path);
+			expect(response.status, path).toBeLessThan(500);
+			expectSecurityHeaders(response);
+		}
+		const error = await h.app.request('/api/v1/shares/bad');
+		expect(error.headers.get('cache-control')).toBe('no-store');
+	});
+
+	it('serves files with their types and caching; unknown paths get 200.html', async () => {
+		const immutable = await h.app.request('/_app/immutable/entry/start.js');
+		expect(immutable.status).toBe(200);
+		expect(immutable.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+		expect(immutable.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+		expect(await immutable.text()).toBe('export const start = () => {};');
+
+		const version = await h.app.request('/_app/version.json');
+		expect(version.headers.get('cache-control')).toBe('no-cache');
+
+		const etag = version.headers.get('etag') ?? '';
+		const notModified = await h.app.request('/_app/version.json', { headers: { 'if-none-match': etag } });
+		expect(notModified.status).toBe(304);
+
+		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A', '/deep/link/', '/nothing.png']) {
+			const page = await h.app.request(path);
+			expect(page.status, path).toBe(200);
+			expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+			expect(page.headers.get('cache-control')).toBe('no-cache');
+			expect(await page.text()).toBe(PAGE);
+		}
+		expect(await (await h.app.request('/about')).text()).toContain('<p>about</p>');
+		expect((await h.app.request('/_app/immutable/missing.js')).status).toBe(404);
+		expect((await h.app.request('/', { method: 'HEAD' })).status).toBe(200);
+	});
+
+	it('never serves a file outside the static directory', async () => {
+		await writeFile(join(base, 'secret.txt'), 'secret');
+		for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/a/%2e%2e/%2e%2e/secret.txt']) {
+			const response = await h.app.request(path);
+			expect(await response.text(), path).not.toContain('secret');
+		}
+		expect((await h.app.request('/%00')).status).toBe(200);
+		expect((await h.app.request('/%E0%A4%A')).status).toBe(200);
+	});
+});
+
+describe('without a build', () => {
+	it('answers pages with 503 and a hint, while the API works', async () => {
+		const h = await createHarness();
+		try {
+			const page = await h.app.request('/');
+			expect(page.status).toBe(503);
+			expect(await page.text()).toContain('npm run build');
+			expectSecurityHeaders(page);
+			expect((await h.api('/config')).status).toBe(200);
+		} finally {
+			await h.close();
+		}
+	});
+});
+
+describe('errors nobody expected', () => {
+	function failing(meta: MetaStore, error: Error): MetaStore {
+		return new Proxy(meta, {
+			get(target, key, receiver) {
+				if (key === 'getShare') return async () => Promise.reject(error);
+				return Reflect.get(target, key, receiver);
+			}
+		});
+	}
+
+	it('become a generic 500, logged with a stack but without the request', async () => {
+		const h = await createHarness({
+			wrapMeta: (meta) => failing(meta, new Error('the disk is haunted'))
+		});
+		try {
+			const token = 'T'.repeat(43);
+			const response = await h.app.request(`/api/v1/shares/${'A'.repeat(22)}/metadata`, { headers: bearer(token) });
+			expect(response.status).toBe(500);
+			expect(await response.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error.' } });
+			expectSecurityHeaders(response);
+			const logged = h.logs.lines.find((line) => line.msg === 'unhandled error') as { err: { stack: string } } | undefined;
+			expect(logged?.err.stack).toContain('the disk is haunted');
+			expect(logged).toMatchObject({ method: 'GET', route: '/api/v1/shares/:id/metadata' });
+			expect(h.logs.text()).not.toContain(token);
+		} finally {
+			await h.close();
+		}
+	});
+
+	it('a busy database is 503 UNAVAILABLE with Retry-After', async () => {
+		const h = await createHarness({
+			wrapMeta: (meta) => failing(meta, Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))
+		});
+		try {
+			const response = await h.app.request(`/api/v1/shares/${'A'.repeat(22)}`);
+			expect(await outcome(response)).toBe('503 UNAVAILABLE');
+			expect(response.headers.get('retry-after')).toBe('5');
+		} finally {
+			await h.close();
+		}
+	});
+});

@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
+import type { BlobStore } from '../../server/stores/blob/types';
+import { sweep } from '../../server/sweeper';
+import {
+	bearer,
+	captureLogs,
+	claim,
+	createHarness,
+	createShare,
+	DAY,
+	HOUR,
+	listFiles,
+	outcome,
+	putPart,
+	readyShare,
+	type ClientShare,
+	type Harness
+} from './helpers';
+
+const deps = (h: Harness) => ({ config: h.config, clock: h.clock, meta: h.meta, blobs: h.blobs, logger: h.logs.logger });
+
+describe('sweeper', () => {
+	let h: Harness;
+	beforeEach(async () => {
+		h = await createHarness();
+	});
+	afterEach(async () => {
+		await h.close();
+	});
+
+	const files = async (share: ClientShare) => (await listFiles(h.blobDir)).filter((f) => f.startsWith(share.id));
+	const audits = (event: string) => h.logs.lines.filter((line) => line.audit === event);
+
+	it('leaves live shares alone', async () => {
+		const share = await readyShare(h);
+		await createShare(h);
+		expect(await sweep(deps(h))).toEqual({ expired: 0, exhausted: 0, abandoned: 0, blobsDeleted: 0, ticketsDeleted: 0, purged: 0 });
+		expect(await files(share)).toHaveLength(3);
+		expect((await h.api(`/shares/${share.id}`)).status).toBe(200);
+	});
+
+	it('expires a share: blob and secrets gone, 410 until purged, then 404', async () => {
+		const share = await readyShare(h, { expiresIn: 3600 });
+		h.clock.advance(HOUR - 1);
+		expect((await sweep(deps(h))).expired).toBe(0);
+		h.clock.advance(1);
+		expect(await sweep(deps(h))).toMatchObject({ expired: 1, blobsDeleted: 1 });
+		expect(audits('share.expire')).toMatchObject([{ shareId: share.id }]);
+		expect(await files(share)).toEqual([]);
+		expect(await h.meta.getShare(share.id)).toMatchObject({
+			state: 'expired',
+			header: null,
+			metadata: null,
+			readTokenHash: null,
+			ownerTokenHash: null,
+			blobGone: true,
+			endedAt: h.clock.now()
+		});
+		expect(await h.meta.listParts(share.id)).toEqual([]);
+		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 EXPIRED');
+		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe(
+			'410 EXPIRED'
+		);
+		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe(
+			'410 EXPIRED'
+		);
+
+		// A second pass has nothing left to do.
+		expect(await sweep(deps(h))).toMatchObject({ expired: 0, blobsDeleted: 0, purged: 0 });
+		h.clock.advance(h.config.tombstoneDays * DAY - 1);
+		expect((await sweep(deps(h))).purged).toBe(0);
+		h.clock.advance(1);
+		expect((await sweep(deps(h))).purged).toBe(1);
+		expect(await h.meta.getShare(share.id)).toBeUndefined();
+		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('404 NOT_FOUND');
+	});
+
+	it('sweeps an abandoned upload', async () => {
+		const share = await createShare(h, { size: 3000, partSize: 1024 });
+		await putPart(h, share, 0);
+		h.clock.advance(h.config.abandonAfter * 1000 - 1);
+		await putPart(h, share, 1); // a part keeps the upload alive
+		h.clock.advance(h.config.abandonAfter * 1000 - 1);
+		expect((await sweep(deps(h))).abandoned).toBe(0);
+		h.clock.advance(1);
+		expect(await sweep(deps(h))).toMatchObject({ abandoned: 1, blobsDeleted: 1 });
+		expect(audits('share.abandon')).toMatchObject([{ shareId: share.id }]);
+		expect(await listFiles(h.blobDir)).toEqual([]);
+		expect(await h.meta.getShare(share.id)).toMatchObject({ state: 'abandoned', ownerTokenHash: null, blobGone: true });
+		expect(await outcome(await putPart(h, share, 2))).toBe('410 EXPIRED');
+		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 EXPIRED');
+	});
+
+	it('removes a spent share once its last ticket expired', async () => {
+		const share = await readyShare(h, { maxDownloads: 1 });
+		const { ticket, ticketExpiresAt } = await claim(h, share);
+		expect((await sweep(deps(h))).exhausted).toBe(0);
+		expect(await files(share)).toHaveLength(3);
+		h.clock.t = ticketExpiresAt;
+		expect(await sweep(deps(h))).toMatchObject({ exhausted: 1, blobsDeleted: 1, ticketsDeleted: 1 });
+		expect(audits('share.exhaust')).toMatchObject([{ shareId: share.id }]);
+		expect(await files(share)).toEqual([]);
+		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 DOWNLOAD_LIMIT_REACHED');
+		expect(await outcome(await h.api(`/shares/${share.id}/blob`, { headers: bearer(ticket) }))).toBe('410 DOWNLOAD_LIMIT_REACHED');
+	});
+
+	it('deletes expired tickets', async () => {
+		const share = await readyShare(h, { maxDownloads: 5 });
+		const { ticketExpiresAt } = await claim(h, share);
+		h.clock.t = ticketExpiresAt;
+		await claim(h, share);
+		expect((await sweep(deps(h))).ticketsDeleted).toBe(1);
+	});
+
+	it('retries a blob that could not be deleted', async () => {
+		let failures = 1;
+		await h.close();
+		h = await createHarness({
+			wrapBlobs: (blobs): BlobStore => ({
+				...bind(blobs),
+				delete: async (blob) => {
+					if (failures-- > 0) throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+					return blobs.delete(blob);
+				}
+			})
+		});
+		const share = await readyShare(h);
+		expect((await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) })).status).toBe(204);
+		expect(await files(share)).toHaveLength(3);
+		expect((await h.meta.getShare(share.id))?.blobGone).toBe(false);
+		expect(await sweep(deps(h))).toMatchObject({ blobsDeleted: 1 });
+		expect(await files(share)).toEqual([]);
+	});
+
+	it('two instances sweeping at once: exactly one audit line per share', async () => {
+		const shares = [await readyShare(h, { expiresIn: 300 }), await readyShare(h, { expiresIn: 300 })];
+		h.clock.advance(300_000);
+		const otherMeta = await openSqliteMetaStore({ file: join(h.config.dataDir, 'sealdrop.sqlite') });
+		const otherLogs = captureLogs();
+		try {
+			const results = await Promise.all([
+				sweep(deps(h)),
+				sweep({ ...deps(h), meta: otherMeta, logger: otherLogs.logger }),
+				sweep(deps(h)),
+				sweep({ ...deps(h), meta: otherMeta, logger: otherLogs.logger })
+			]);
+			expect(results.reduce((sum, r) => sum + r.expired, 0)).toBe(2);
+			const lines = [...h.logs.lines, ...otherLogs.lines].filter((l) => l.audit === 'share.expire');
+			expect(lines.map((l) => l.shareId).sort()).toEqual(shares.map((s) => s.id).sort());
+			for (const share of shares) expect(await files(share)).toEqual([]);
+		} finally {
+			await otherMeta.close();
+		}
+	});
+});
+
+/** A plain object of a class instance's methods, so a test can replace one. */
+function bind(store: BlobStore): BlobStore {
+	return {
+		begin: store.begin.bind(store),
+		putPart: store.putPart.bind(store),
+		complete: store.complete.bind(store),
+		read: store.read.bind(store),
+		delete: store.delete.bind(store),
+		size: store.size?.bind(store),
+		collectGarbage: store.collectGarbage?.bind(store)
+	};
+}
