@@ -2,11 +2,14 @@ import { Hono } from 'hono';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import { AppError, createErrorHandler } from './errors';
+import { healthRoutes } from './http/health';
+import type { ClientAddress } from './http/client-address';
 import { securityHeaders } from './http/security-headers';
 import { loadStaticSite } from './http/static';
 import type { Logger } from './logger';
 import { apiRoutes } from './routes';
 import { createShares } from './shares';
+import { AttemptLimiter } from './shares/attempts';
 import type { BlobStore } from './stores/blob/types';
 import type { MetaStore } from './stores/meta/types';
 
@@ -16,6 +19,12 @@ export interface AppDeps {
 	meta: MetaStore;
 	blobs: BlobStore;
 	logger: Logger;
+	/** Backend names for /readyz (e.g. postgres, s3). */
+	backends?: { meta: string; blobs: string };
+	/** The wrong-read-token limit; by default an in-memory one on `clock`. */
+	attempts?: AttemptLimiter;
+	/** Who a request comes from, for that limit; by default the TCP peer address. */
+	clientAddress?: ClientAddress;
 }
 
 /**
@@ -41,7 +50,18 @@ export function createApp(deps: AppDeps): Hono {
 		await next();
 		c.res.headers.set('Cache-Control', 'no-store');
 	});
-	app.route('/api/v1', apiRoutes(createShares(deps), deps.config));
+	const attempts = deps.attempts ?? new AttemptLimiter(deps.clock);
+	app.route('/api/v1', apiRoutes(createShares({ ...deps, attempts }), deps.config, deps.clientAddress));
+	app.route(
+		'/',
+		healthRoutes(
+			[
+				{ name: 'meta', backend: deps.backends?.meta ?? 'custom', ping: () => deps.meta.ping() },
+				{ name: 'blobs', backend: deps.backends?.blobs ?? 'custom', ping: deps.blobs.ping?.bind(deps.blobs) }
+			],
+			deps.logger
+		)
+	);
 	app.all('/api/*', () => {
 		throw new AppError('NOT_FOUND', 'No such endpoint.');
 	});

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { selectStores, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores/config';
 
 /** Fixed by the format and by S3 multipart rules, not configurable (see docs/API.md). */
 export const PART_SIZE = {
@@ -42,6 +43,10 @@ export interface Config {
 	/** Absolute path. */
 	staticDir: string;
 	logLevel: LogLevel;
+	/** The MetaStore backend (SEALDROP_DATABASE_URL). */
+	database: DatabaseConfig;
+	/** The BlobStore backend (SEALDROP_BLOB_STORE, SEALDROP_S3_*). */
+	blobStore: BlobStoreConfig;
 }
 
 const UNITS: Record<string, number> = { '': 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
@@ -126,7 +131,8 @@ export const envSchema = z.object({
 		.default(30)
 		.describe('Days a removed share still answers 410 (expired/deleted) before it becomes 404.'),
 	SEALDROP_STATIC_DIR: z.string().min(1).default('./build').describe('The built web app (npm run build).'),
-	SEALDROP_LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.')
+	SEALDROP_LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
+	...storeEnvSchema
 });
 
 export type EnvName = keyof typeof envSchema.shape;
@@ -170,12 +176,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 	if (e.SEALDROP_MAX_SHARE_BYTES > PART_SIZE.max * MAX_PARTS) {
 		problems.push(`SEALDROP_MAX_SHARE_BYTES: must be at most ${PART_SIZE.max * MAX_PARTS} (${MAX_PARTS} parts of 64 MiB)`);
 	}
-	if (problems.length > 0) throw new ConfigError(problems);
+	const dataDir = resolve(e.SEALDROP_DATA_DIR);
+	const selected = selectStores(e, dataDir);
+	problems.push(...selected.problems);
+	if (problems.length > 0 || !selected.stores) throw new ConfigError(problems);
 
 	return {
 		host: e.SEALDROP_HOST,
 		port: e.SEALDROP_PORT,
-		dataDir: resolve(e.SEALDROP_DATA_DIR),
+		dataDir,
 		publicUrl: e.SEALDROP_PUBLIC_URL?.replace(/\/+$/, ''),
 		maxShareBytes: e.SEALDROP_MAX_SHARE_BYTES,
 		maxMetadataBytes: e.SEALDROP_MAX_METADATA_BYTES,
@@ -190,7 +199,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 		sweepInterval: e.SEALDROP_SWEEP_INTERVAL,
 		tombstoneDays: e.SEALDROP_TOMBSTONE_DAYS,
 		staticDir: resolve(e.SEALDROP_STATIC_DIR),
-		logLevel: e.SEALDROP_LOG_LEVEL
+		logLevel: e.SEALDROP_LOG_LEVEL,
+		...selected.stores
 	};
 }
 

@@ -23,6 +23,7 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
 	RANGE_NOT_SATISFIABLE: 416,
+	TOO_MANY_ATTEMPTS: 429,
 	INTERNAL: 500,
 	UNAVAILABLE: 503
 };
@@ -61,7 +62,24 @@ function fromHttpException(error: HTTPException): AppError {
 }
 
 /** Storage that is busy or full: the client should retry later, nothing is broken. */
-const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN']);
+const TRANSIENT_CODES = new Set([
+	'SQLITE_BUSY',
+	'SQLITE_BUSY_SNAPSHOT',
+	'SQLITE_LOCKED',
+	'ENOSPC',
+	'EMFILE',
+	'ENFILE',
+	'EAGAIN',
+	// PostgreSQL: serialization failure, deadlock, lock timeout, too many connections, shutting down.
+	'40001',
+	'40P01',
+	'55P03',
+	'53300',
+	'57P01',
+	'57P03',
+	// A database or object store that cannot be reached right now.
+	'ECONNREFUSED'
+]);
 
 function errorCode(error: unknown): string | undefined {
 	const code = (error as { code?: unknown } | null)?.code;

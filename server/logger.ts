@@ -37,6 +37,7 @@ export type AuditEvent =
 	| 'share.complete'
 	| 'share.claim'
 	| 'share.delete'
+	| 'share.update'
 	| 'share.expire'
 	| 'share.exhaust'
 	| 'share.abandon';

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { startSealdrop } from './start';
+import { StoreStartError } from './stores/errors';
 
 let config: Config;
 try {
@@ -16,6 +17,7 @@ const running = await startSealdrop(config, { logger }).catch((error: unknown) =
 	const code = (error as { code?: unknown } | null)?.code;
 	if (code === 'EADDRINUSE') console.error(`Port ${config.port} on ${config.host} is in use (SEALDROP_PORT).`);
 	else if (code === 'EACCES') console.error(`Not allowed to listen on ${config.host}:${config.port}.`);
+	else if (error instanceof StoreStartError) console.error(`Sealdrop cannot start: ${error.message} [${error.code}]`);
 	else logger.fatal({ err: error }, 'start-up failed');
 	process.exit(1);
 });

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app';
@@ -8,10 +7,9 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { createLogger, type Logger } from './logger';
 import type { ShareDeps } from './shares/deps';
-import { FsBlobStore } from './stores/blob/fs';
 import type { BlobStore } from './stores/blob/types';
-import { openSqliteMetaStore } from './stores/meta/sqlite';
 import type { MetaStore } from './stores/meta/types';
+import { openStores } from './stores/open';
 import { sweep, type SweepResult } from './sweeper';
 
 export interface StartOverrides {
@@ -44,16 +42,16 @@ const CLOSE_GRACE_MS = 10_000;
 export async function startSealdrop(config: Config, overrides: StartOverrides = {}): Promise<RunningSealdrop> {
 	const logger = overrides.logger ?? createLogger(config.logLevel);
 	const clock = overrides.clock ?? systemClock;
-	const meta = await openSqliteMetaStore({ file: join(config.dataDir, 'sealdrop.sqlite') });
-	let blobs: BlobStore;
+	// Fails with a StoreStartError (one line for the operator) if a backend is unusable.
+	const stores = await openStores(config, logger);
+	const { meta, blobs, backends } = stores;
 	let app: Hono;
 	let server: Server;
 	try {
-		blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
-		app = createApp({ config, clock, meta, blobs, logger });
+		app = createApp({ config, clock, meta, blobs, logger, backends });
 		server = await listen(app, config.host, config.port);
 	} catch (error) {
-		await meta.close();
+		await stores.close();
 		throw error;
 	}
 	const deps: ShareDeps = { config, clock, meta, blobs, logger };
@@ -86,13 +84,13 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 			clearTimeout(timer);
 			await closeServer(server);
 			await current?.catch(() => {});
-			await meta.close();
+			await stores.close();
 			logger.info('stopped');
 		})();
 		return closing;
 	};
 
-	logger.info({ host: config.host, port, dataDir: config.dataDir }, 'listening');
+	logger.info({ host: config.host, port, dataDir: config.dataDir, stores: backends }, 'listening');
 	return { url: `http://${connectHost(config.host)}:${port}`, port, config, app, meta, blobs, sweep: sweepOnce, close };
 }
 

@@ -4,8 +4,9 @@
 /// <reference lib="webworker" />
 // Streams decrypted downloads to the browser's download manager where the page cannot write to
 // disk itself (Firefox, Safari, mobile): the page registers a download and feeds it through a
-// MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Nothing is
-// cached and every other request goes straight to the network.
+// MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Its scope is
+// /_download/ alone, so it controls no page and no other request passes through it.
+import { previewMessage, previewResponse } from './lib/transfer/sw-preview';
 import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -21,9 +22,9 @@ const pending = new Map<string, Pending>();
 const BUFFERED_CHUNKS = 8;
 
 sw.addEventListener('install', () => void sw.skipWaiting());
-sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
 
 sw.addEventListener('message', (event) => {
+	if (previewMessage(event.data, event.ports)) return; // media previews: src/lib/transfer/sw-preview.ts
 	const data = event.data as PageToWorker | undefined;
 	if (data?.type !== 'register' || !event.ports[0]) return; // keep-alive pings need no answer
 	const port = event.ports[0];
@@ -34,6 +35,8 @@ sw.addEventListener('message', (event) => {
 sw.addEventListener('fetch', (event) => {
 	const url = new URL(event.request.url);
 	if (url.origin !== sw.location.origin || !url.pathname.startsWith(DOWNLOAD_PATH)) return;
+	const preview = previewResponse(url, event.request);
+	if (preview) return event.respondWith(preview);
 	const id = url.pathname.slice(DOWNLOAD_PATH.length).split('/')[0] ?? '';
 	const download = pending.get(id);
 	pending.delete(id);

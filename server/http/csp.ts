@@ -26,7 +26,8 @@ export function inlineHashes(html: string): InlineHashes {
 
 /**
  * The app's Content-Security-Policy: nothing from other origins, no inline code but the hashed
- * SvelteKit bootstrap. `blob:` is allowed where the app builds downloads and workers locally.
+ * SvelteKit bootstrap, WebAssembly compilation allowed. `blob:` is allowed where the app builds
+ * downloads and workers locally.
  */
 export function buildCsp(hashes: InlineHashes): string {
 	const unique = (values: string[]): string[] => [...new Set(values)].sort();
@@ -36,7 +37,9 @@ export function buildCsp(hashes: InlineHashes): string {
 	if (hashes.styleAttributes.length > 0) styleSources.unshift("'unsafe-hashes'");
 	const directives: [string, string[]][] = [
 		['default-src', ["'self'"]],
-		['script-src', ["'self'", ...unique(hashes.scripts)]],
+		// 'wasm-unsafe-eval' lets the page compile WebAssembly (Argon2id for share passwords); it
+		// allows no eval() of JavaScript and no inline script.
+		['script-src', ["'self'", "'wasm-unsafe-eval'", ...unique(hashes.scripts)]],
 		['style-src', ["'self'", ...styleSources]],
 		['img-src', ["'self'", 'blob:', 'data:']],
 		['media-src', ["'self'", 'blob:']],

@@ -1,20 +1,21 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors';
 import { bearerToken } from '../http/auth';
+import { socketAddress, type ClientAddress } from '../http/client-address';
 import { parseShareId } from '../http/params';
 import { parseRange } from '../http/range';
 import type { Shares } from '../shares';
 
 /** Recipient side: sealed metadata and claim (read token), blob (ticket). */
-export function downloadRoutes(shares: Shares): Hono {
+export function downloadRoutes(shares: Shares, clientAddress: ClientAddress = socketAddress): Hono {
 	return new Hono()
 		.get('/shares/:id/metadata', async (c) => {
 			const id = parseShareId(c.req.param('id'));
-			return c.json(await shares.metadata(id, bearerToken(c.req.header('authorization'))));
+			return c.json(await shares.metadata(id, bearerToken(c.req.header('authorization')), clientAddress(c)));
 		})
 		.post('/shares/:id/claim', async (c) => {
 			const id = parseShareId(c.req.param('id'));
-			return c.json(await shares.claim(id, bearerToken(c.req.header('authorization'))));
+			return c.json(await shares.claim(id, bearerToken(c.req.header('authorization')), clientAddress(c)));
 		})
 		.get('/shares/:id/blob', async (c) => {
 			const id = parseShareId(c.req.param('id'));

@@ -34,3 +34,14 @@ export const createShareBody = z.object({
 	readTokenHash: sha256,
 	ownerTokenHash: sha256
 });
+
+/** The shape of PATCH /shares/:id: at least one change; the allowed values are the use case's. */
+export const updateShareBody = z
+	.object({
+		expiresIn: z.int().optional(),
+		maxDownloads: z.int().optional()
+	})
+	.strict()
+	.refine((body) => body.expiresIn !== undefined || body.maxDownloads !== undefined, {
+		message: 'send expiresIn, maxDownloads or both'
+	});

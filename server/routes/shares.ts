@@ -4,14 +4,14 @@ import { bearerToken } from '../http/auth';
 import { readJsonBody } from '../http/json-body';
 import { parseShareId } from '../http/params';
 import type { Shares } from '../shares';
-import { createShareBody } from './schemas';
+import { createShareBody, updateShareBody } from './schemas';
 
 /** JSON bodies carry the metadata base64url-encoded (4/3 of its bytes) plus small fields. */
 export function jsonBodyLimit(config: Config): number {
 	return Math.ceil((config.maxMetadataBytes * 4) / 3) + 16 * 1024;
 }
 
-/** Create, public info, delete. */
+/** Create, public info, delete, update. */
 export function shareRoutes(shares: Shares, config: Config): Hono {
 	const maxBody = jsonBodyLimit(config);
 	return new Hono()
@@ -26,5 +26,11 @@ export function shareRoutes(shares: Shares, config: Config): Hono {
 			const id = parseShareId(c.req.param('id'));
 			await shares.delete(id, bearerToken(c.req.header('authorization')));
 			return c.body(null, 204);
+		})
+		.patch('/shares/:id', async (c) => {
+			const id = parseShareId(c.req.param('id'));
+			const token = bearerToken(c.req.header('authorization'));
+			const input = await readJsonBody(c.req.raw, updateShareBody, maxBody);
+			return c.json(await shares.update(id, token, input));
 		});
 }

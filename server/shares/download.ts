@@ -16,8 +16,16 @@ async function loadServable(deps: ShareDeps, id: string): Promise<ShareRecord> {
 	return share;
 }
 
-function checkReadToken(share: ShareRecord, readToken: string): void {
-	if (!tokenMatches(readToken, share.readTokenHash)) throw new AppError('FORBIDDEN', 'Wrong read token.');
+/**
+ * A client (or share) that sent too many wrong tokens lately is refused before its token is
+ * looked at (429); a wrong token is counted against both.
+ */
+function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: string, client: string | undefined): void {
+	deps.attempts?.check(share.id, client);
+	if (!tokenMatches(readToken, share.readTokenHash)) {
+		deps.attempts?.fail(share.id, client);
+		throw new AppError('FORBIDDEN', 'Wrong read token.');
+	}
 }
 
 /** Public info. Reads only: link previews and reloads cost nothing. */
@@ -35,9 +43,14 @@ export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicSha
 	};
 }
 
-export async function sealedMetadata(deps: ShareDeps, id: string, readToken: string): Promise<MetadataResponse> {
+export async function sealedMetadata(
+	deps: ShareDeps,
+	id: string,
+	readToken: string,
+	client?: string
+): Promise<MetadataResponse> {
 	const share = await loadServable(deps, id);
-	checkReadToken(share, readToken);
+	checkReadToken(deps, share, readToken, client);
 	return { metadata: encodeBase64Url(share.metadata ?? new Uint8Array()) };
 }
 
@@ -46,9 +59,9 @@ export async function sealedMetadata(deps: ShareDeps, id: string, readToken: str
  * before it only picks the right error early. A ticket never outlives the share's expiry: expiry
  * is a hard end, while the download limit lets claimed downloads finish.
  */
-export async function claim(deps: ShareDeps, id: string, readToken: string): Promise<ClaimResponse> {
+export async function claim(deps: ShareDeps, id: string, readToken: string, client?: string): Promise<ClaimResponse> {
 	const share = await loadServable(deps, id);
-	checkReadToken(share, readToken);
+	checkReadToken(deps, share, readToken, client);
 	const now = deps.clock.now();
 	const ticket = newTicket();
 	const ticketExpiresAt = Math.min(now + deps.config.ticketTtl * 1000, share.expiresAt ?? now);

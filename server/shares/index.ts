@@ -5,18 +5,21 @@ import type {
 	MetadataResponse,
 	PartResponse,
 	PartsStatus,
-	PublicShareInfo
+	PublicShareInfo,
+	UpdateShareResponse
 } from '../../src/lib/api/types';
 import { createShare, type CreateShareInput } from './create';
 import { deleteShare } from './delete';
 import type { ShareDeps } from './deps';
 import { claim, openBlob, publicInfo, sealedMetadata, type BlobAccess } from './download';
+import { updateShare, type UpdateShareInput } from './update';
 import { completeShare, listParts, putPart, type PutPartInput } from './upload';
 
 export type { BlobAccess } from './download';
 export type { CreateShareInput } from './create';
 export type { ShareDeps } from './deps';
 export type { PutPartInput } from './upload';
+export type { UpdateShareInput } from './update';
 
 /** The use cases, bound to their dependencies. Throws AppError for anything the client did. */
 export interface Shares {
@@ -25,10 +28,12 @@ export interface Shares {
 	listParts(id: string, ownerToken: string): Promise<PartsStatus>;
 	complete(id: string, ownerToken: string): Promise<CompleteResponse>;
 	publicInfo(id: string): Promise<PublicShareInfo>;
-	metadata(id: string, readToken: string): Promise<MetadataResponse>;
-	claim(id: string, readToken: string): Promise<ClaimResponse>;
+	/** `client` identifies the caller for the wrong-token limit (an address; never logged). */
+	metadata(id: string, readToken: string, client?: string): Promise<MetadataResponse>;
+	claim(id: string, readToken: string, client?: string): Promise<ClaimResponse>;
 	openBlob(id: string, ticket: string): Promise<BlobAccess>;
 	delete(id: string, ownerToken: string): Promise<void>;
+	update(id: string, ownerToken: string, input: UpdateShareInput): Promise<UpdateShareResponse>;
 }
 
 export function createShares(deps: ShareDeps): Shares {
@@ -38,9 +43,10 @@ export function createShares(deps: ShareDeps): Shares {
 		listParts: (id, token) => listParts(deps, id, token),
 		complete: (id, token) => completeShare(deps, id, token),
 		publicInfo: (id) => publicInfo(deps, id),
-		metadata: (id, token) => sealedMetadata(deps, id, token),
-		claim: (id, token) => claim(deps, id, token),
+		metadata: (id, token, client) => sealedMetadata(deps, id, token, client),
+		claim: (id, token, client) => claim(deps, id, token, client),
 		openBlob: (id, ticket) => openBlob(deps, id, ticket),
-		delete: (id, token) => deleteShare(deps, id, token)
+		delete: (id, token) => deleteShare(deps, id, token),
+		update: (id, token, input) => updateShare(deps, id, token, input)
 	};
 }

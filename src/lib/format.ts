@@ -12,9 +12,10 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatDuration(seconds: number): string {
-	if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-	if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-	if (seconds < 86400) {
+	if (seconds < 59.5) return `${Math.max(1, Math.round(seconds))} s`;
+	// Thresholds at the rounding points, so 59 min 59 s reads "1 hour", not "60 min".
+	if (seconds < 3570) return `${Math.round(seconds / 60)} min`;
+	if (seconds < 84600) {
 		const h = Math.round(seconds / 3600);
 		return `${h} hour${h === 1 ? '' : 's'}`;
 	}

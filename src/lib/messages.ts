@@ -18,7 +18,9 @@ const MESSAGES: Record<string, string> = {
 	TICKET_INVALID: 'This download session has run out. Reload the page to start again (this spends a download).',
 	BAD_SECRET: 'This link is damaged: the key after “#” is missing or incomplete. Check that you copied the whole link.',
 	WRONG_KEY: 'This link’s key does not match the share. The link is damaged or was changed: copy it again exactly.',
-	WRONG_PASSWORD: 'Wrong password, or the link is damaged.',
+	WRONG_PASSWORD: 'Wrong password. Check it and try again (a wrong password costs no download).',
+	PASSWORD_REQUIRED: 'This share is protected by a password. Enter it to see the files.',
+	TOO_MANY_ATTEMPTS: 'Too many wrong attempts for this share or from your network. Wait a few minutes and try again.',
 	TAMPERED: 'The data was modified after it was encrypted, so it was not saved. The server or the connection changed it.',
 	TRUNCATED: 'The data ended too early, so it was not saved. Try again.',
 	TRAILING_DATA: 'The server sent more data than the share holds, so it was not saved.',
@@ -27,6 +29,7 @@ const MESSAGES: Record<string, string> = {
 	UNSUPPORTED_VERSION: 'This share was made by a newer version of Sealdrop. Update this server or open the link on the server that made it.',
 	BAD_METADATA: 'The list of files in this share is damaged, so it cannot be shown.',
 	// Uploading
+	NOTHING_TO_SEND: 'Add files or write a message first.',
 	TOO_LARGE: 'These files are larger than this server accepts.',
 	INVALID_REQUEST: 'The server refused the request as invalid.',
 	MISSING_PARTS: 'Some parts of the upload did not arrive. Try again.',
@@ -35,7 +38,25 @@ const MESSAGES: Record<string, string> = {
 	UNAVAILABLE: 'The server is temporarily unavailable. Try again in a moment.',
 	ABORTED: 'Cancelled.',
 	INTERNAL: 'The server failed while handling this. Try again; if it keeps happening, tell whoever runs it.',
-	BAD_RESPONSE: 'The server answered in a way Sealdrop does not understand.'
+	BAD_RESPONSE: 'The server answered in a way Sealdrop does not understand.',
+	// My uploads
+	STORAGE_UNAVAILABLE: 'This browser does not let Sealdrop keep a list of your uploads (private mode?). Your links still work.',
+	PREVIEW_UNSUPPORTED: 'This browser cannot preview a file this large here. Download it instead.',
+	SAVE_UNSUPPORTED: 'This browser cannot save a file this large. Open the link in a current Chrome, Edge, Firefox or Safari.'
+};
+
+/** A Problem for a known code, with the table's wording. */
+export function problem(code: string): Problem {
+	return { code, message: MESSAGES[code] ?? code };
+}
+
+/** Short status words for a share's state, as the owner's list shows them. */
+export const SHARE_STATUS: Record<string, string> = {
+	EXPIRED: 'Expired',
+	DELETED: 'Deleted',
+	DOWNLOAD_LIMIT_REACHED: 'All downloads used',
+	NOT_FOUND: 'Gone from the server',
+	NOT_READY: 'Upload not finished'
 };
 
 export function describeError(err: unknown): Problem {

@@ -53,11 +53,15 @@ export async function uploadThroughUi(
 	page: Page,
 	baseUrl: string,
 	files: string[],
-	options: { downloads?: string } = {}
+	options: { downloads?: string; expiry?: string; password?: string; note?: string; remember?: boolean } = {}
 ): Promise<string> {
 	await page.goto(baseUrl);
-	await page.locator('input[type=file]').setInputFiles(files);
+	if (files.length > 0) await page.locator('input[type=file]').setInputFiles(files);
 	if (options.downloads) await page.getByLabel('Download limit').selectOption({ label: options.downloads });
+	if (options.expiry) await page.getByLabel('Expires after').selectOption({ label: options.expiry });
+	if (options.password) await page.getByLabel('Password (optional)').fill(options.password);
+	if (options.note !== undefined) await page.getByLabel(/^Message/).fill(options.note);
+	if (options.remember === false) await page.getByLabel('Remember in this browser').uncheck();
 	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
 	const link = page.getByLabel('Share link');
 	await expect(link).toBeVisible({ timeout: 120_000 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { expect } from 'vitest';
-import { createApp } from '../../server/app';
+import { createApp, type AppDeps } from '../../server/app';
 import type { Clock } from '../../server/clock';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger, type Logger } from '../../server/logger';
@@ -87,6 +87,10 @@ export interface HarnessOptions {
 	wrapMeta?: (meta: MetaStore) => MetaStore;
 	wrapBlobs?: (blobs: BlobStore) => BlobStore;
 	config?: (config: Config) => Config;
+	/** Other backends than SQLite + fs (PostgreSQL, S3); the harness closes them. */
+	openStores?: (config: Config) => Promise<{ meta: MetaStore; blobs: BlobStore; close(): Promise<void> }>;
+	/** Extra app dependencies, e.g. a wrong-token limiter or a client-address function. */
+	app?: Pick<AppDeps, 'attempts' | 'clientAddress'>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -95,12 +99,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 	if (options.config) config = options.config(config);
 	const clock = new FakeClock();
 	const logs = captureLogs();
-	const realMeta = await openSqliteMetaStore({ file: join(config.dataDir, 'sealdrop.sqlite') });
+	const opened = await options.openStores?.(config);
+	const realMeta = opened?.meta ?? (await openSqliteMetaStore({ file: join(config.dataDir, 'sealdrop.sqlite') }));
 	const meta = options.wrapMeta ? options.wrapMeta(realMeta) : realMeta;
 	const blobDir = join(config.dataDir, 'blobs');
-	const fsBlobs = await FsBlobStore.open(blobDir);
+	const fsBlobs = opened?.blobs ?? (await FsBlobStore.open(blobDir));
 	const blobs = options.wrapBlobs ? options.wrapBlobs(fsBlobs) : fsBlobs;
-	const app = createApp({ config, clock, meta, blobs, logger: logs.logger });
+	const app = createApp({ config, clock, meta, blobs, logger: logs.logger, ...options.app });
 	return {
 		dir,
 		config,
@@ -118,7 +123,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 			return response;
 		},
 		async close() {
-			await realMeta.close();
+			await (opened ? opened.close() : realMeta.close());
 			await rm(dir, { recursive: true, force: true });
 		}
 	};

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
@@ -155,6 +155,11 @@ export class FsBlobStore implements BlobStore {
 		let total = 0;
 		for (const name of names) if (/^\d+$/.test(name)) total += (await stat(join(this.blobDir(id), name))).size;
 		return total;
+	}
+
+	async ping(): Promise<void> {
+		// Readable and writable, as every upload needs.
+		await access(this.tmpDir, constants.R_OK | constants.W_OK);
 	}
 
 	async collectGarbage(before: number): Promise<void> {

@@ -41,6 +41,12 @@ export interface BlobStore {
 
 	/** Removes leftovers of crashed writes last modified before `before` (ms). */
 	collectGarbage?(before: number): Promise<void>;
+
+	/** Resolves if the store answers (for /readyz); rejects with the reason otherwise. */
+	ping?(): Promise<void>;
+
+	/** Releases connections; the store is not used afterwards. */
+	close?(): void | Promise<void>;
 }
 
 export interface BlobUpload {

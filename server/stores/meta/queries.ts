@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Database, SharesTable } from './schema';
 import {
 	TOMBSTONE_STATES,
@@ -6,6 +6,7 @@ import {
 	type MetaStore,
 	type NewShare,
 	type PartRecord,
+	type ShareChanges,
 	type ShareRecord,
 	type TicketRecord,
 	type TombstoneState
@@ -47,8 +48,8 @@ function toShare(row: Selectable<SharesTable>): ShareRecord {
 
 /**
  * The MetaStore over any Kysely dialect. Only portable SQL here (no dialect-specific functions,
- * upserts via ON CONFLICT, RETURNING for conditional updates): the SQLite and the future
- * PostgreSQL store differ only in how they open the connection.
+ * upserts via ON CONFLICT, RETURNING for conditional updates): the SQLite and the PostgreSQL
+ * stores differ only in how they open the connection.
  */
 export class KyselyMetaStore implements MetaStore {
 	constructor(private readonly db: Kysely<Database>) {}
@@ -170,6 +171,24 @@ export class KyselyMetaStore implements MetaStore {
 		});
 	}
 
+	async updateShare(id: string, now: number, changes: ShareChanges): Promise<ShareRecord | undefined> {
+		const { expiresAt, maxDownloads } = changes;
+		const row = await this.db
+			.updateTable('shares')
+			.set({
+				...(expiresAt === undefined ? {} : { expires_at: expiresAt }),
+				...(maxDownloads === undefined ? {} : { max_downloads: maxDownloads })
+			})
+			.where('id', '=', id)
+			.where('state', '=', 'ready')
+			.where('expires_at', '>', now)
+			// Re-checked on the locked row: a claim that lands first makes a too-low limit fail here.
+			.$if(maxDownloads !== undefined, (qb) => qb.where('downloads', '<=', maxDownloads!))
+			.returningAll()
+			.executeTakeFirst();
+		return row && toShare(row);
+	}
+
 	/**
 	 * Moves up to `limit` shares matching `condition` to a tombstone state in one statement. The
 	 * condition is repeated outside the batch subquery so a concurrent sweeper that changed a
@@ -247,6 +266,10 @@ export class KyselyMetaStore implements MetaStore {
 			.where('ended_at', '<=', endedBefore)
 			.executeTakeFirst();
 		return Number(result.numDeletedRows);
+	}
+
+	async ping(): Promise<void> {
+		await sql`select 1`.execute(this.db);
 	}
 
 	async close(): Promise<void> {

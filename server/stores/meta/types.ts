@@ -52,6 +52,12 @@ export interface NewShare {
 	blobUpload: string | null;
 }
 
+/** What an owner may change on a ready share. */
+export interface ShareChanges {
+	expiresAt?: number;
+	maxDownloads?: number;
+}
+
 export interface PartRecord {
 	n: number;
 	size: number;
@@ -93,6 +99,13 @@ export interface MetaStore {
 	/** uploading|ready → deleted, wiping secrets and tickets; false if it was neither. */
 	markDeleted(id: string, now: number): Promise<boolean>;
 
+	/**
+	 * Changes a ready, unexpired share's expiry and/or download limit in one conditional
+	 * statement (a new limit only if it is not below the downloads already counted); the updated
+	 * share, or undefined if the condition failed.
+	 */
+	updateShare(id: string, now: number, changes: ShareChanges): Promise<ShareRecord | undefined>;
+
 	// The sweeper. Each returns the ids this call changed (so exactly one instance logs each).
 	/** ready shares whose expiresAt ≤ now → expired. */
 	expireDue(now: number, limit: number): Promise<string[]>;
@@ -107,5 +120,7 @@ export interface MetaStore {
 	/** Deletes tombstones (whose blob is gone) that ended at or before endedBefore. */
 	purgeTombstones(endedBefore: number): Promise<number>;
 
+	/** Resolves if the database answers (for /readyz); rejects with the reason otherwise. */
+	ping(): Promise<void>;
 	close(): Promise<void>;
 }

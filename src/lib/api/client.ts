@@ -9,7 +9,9 @@ import type {
 	PartResponse,
 	PartsStatus,
 	PublicShareInfo,
-	ServerConfig
+	ServerConfig,
+	UpdateShareRequest,
+	UpdateShareResponse
 } from './types';
 
 /** Failures that happen on the client side of a request, next to the server's own codes. */
@@ -85,6 +87,11 @@ export class ApiClient {
 
 	async deleteShare(id: string, ownerToken: string, opts?: RequestOptions): Promise<void> {
 		await this.send('DELETE', `/shares/${id}`, { ...opts, token: ownerToken });
+	}
+
+	/** Extends the expiry or changes the download limit of a ready share (owner token). */
+	updateShare(id: string, ownerToken: string, body: UpdateShareRequest, opts?: RequestOptions): Promise<UpdateShareResponse> {
+		return this.json('PATCH', `/shares/${id}`, { ...opts, token: ownerToken, body });
 	}
 
 	/** Ciphertext bytes [start, endExclusive) of a ready share; the caller reads the body as a stream. */

@@ -22,6 +22,7 @@ export const API_ERROR_CODES = [
 	'TOO_LARGE',
 	'UNSUPPORTED_MEDIA_TYPE',
 	'RANGE_NOT_SATISFIABLE',
+	'TOO_MANY_ATTEMPTS',
 	'INTERNAL',
 	'UNAVAILABLE'
 ] as const;
@@ -87,6 +88,22 @@ export interface PublicShareInfo {
 	size: number;
 	header: string;
 	createdAt: number;
+	expiresAt: number;
+	maxDownloads: number;
+	downloads: number;
+	downloadsLeft: number;
+}
+
+/** PATCH /shares/:id (owner token): at least one field. */
+export interface UpdateShareRequest {
+	/** One of `expiry.options`: the share now expires this many seconds from now. */
+	expiresIn?: number;
+	/** One of `downloads.options`, not below the downloads already used. */
+	maxDownloads?: number;
+}
+
+export interface UpdateShareResponse {
+	id: string;
 	expiresAt: number;
 	maxDownloads: number;
 	downloads: number;

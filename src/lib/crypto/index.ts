@@ -20,6 +20,7 @@ export { fromBase64Url, toBase64Url } from './base64url';
 export { decodeSecret, encodeSecret, generateSecret, sha256, SECRET_TEXT_LENGTH } from './secret';
 export { decodeHeader, encodeHeader, type Argon2Params, type Header } from './header';
 export { createShareKeys, openShareKeys, type ShareKeys } from './keys';
+export { derivePasswordKey, passwordBytes, type PasswordKdf, type PasswordKdfInput } from './password';
 export {
 	cipherRangeForPlain,
 	layoutForCipherSize,

@@ -4,7 +4,9 @@ import {
 	cipherRangeForPlain,
 	decodeHeader,
 	decodeSecret,
+	derivePasswordKey,
 	fromBase64Url,
+	isCryptoError,
 	layoutForCipherSize,
 	openMetadata,
 	openShareKeys,
@@ -12,6 +14,7 @@ import {
 	toBase64Url,
 	type Header,
 	type Metadata,
+	type PasswordKdf,
 	type RecordLayout,
 	type ShareKeys
 } from '../crypto';
@@ -30,20 +33,68 @@ export interface OpenedShare {
 	metadata: Metadata;
 }
 
+/** Why a share with a password could not be opened; `code` is a key of messages.ts. */
+export class PasswordError extends Error {
+	constructor(readonly code: 'PASSWORD_REQUIRED' | 'WRONG_PASSWORD') {
+		super(code === 'PASSWORD_REQUIRED' ? 'This share needs its password.' : 'Wrong password, or the link is damaged.');
+		this.name = 'PasswordError';
+	}
+}
+
+/** What the public info says before anything secret is used: enough to know if a password is needed. */
+export interface ShareHeader {
+	info: PublicShareInfo;
+	header: Header;
+}
+
 /**
- * Reads a share's public info, derives its keys from the link secret and decrypts its metadata.
- * A wrong or damaged link fails here (key commitment), before any download is claimed.
+ * Checks the link's key (BAD_SECRET before any request), then reads the public info, which costs
+ * nothing. `header.kdf` set means the share has a password: ask for it before `openShare`.
  */
-export async function openShare(
+export async function readShareHeader(
 	api: ApiClient,
 	id: string,
 	secretText: string,
-	opts: { signal?: AbortSignal; passwordKey?: Uint8Array } = {}
-): Promise<OpenedShare> {
-	const secret = decodeSecret(secretText);
+	opts: { signal?: AbortSignal } = {}
+): Promise<ShareHeader> {
+	decodeSecret(secretText);
 	const info = await api.info(id, { signal: opts.signal });
+	return { info, header: decodeHeader(fromBase64Url(info.header)) };
+}
+
+export interface OpenShareOptions {
+	signal?: AbortSignal;
+	/** The Argon2id output, if the caller derived it already. */
+	passwordKey?: Uint8Array;
+	/** The password, stretched here with `passwordKdf` (in-thread by default). */
+	password?: string;
+	passwordKdf?: PasswordKdf;
+	/** Public info already read (readShareHeader), so it is not fetched twice. */
+	info?: PublicShareInfo;
+}
+
+/**
+ * Reads a share's public info, derives its keys from the link secret (and password) and decrypts
+ * its metadata. A wrong or damaged link, or a wrong password, fails here on the key commitment,
+ * before the read token is ever sent and before any download is claimed: a wrong password costs
+ * nothing and reaches no server.
+ */
+export async function openShare(api: ApiClient, id: string, secretText: string, opts: OpenShareOptions = {}): Promise<OpenedShare> {
+	const secret = decodeSecret(secretText);
+	const info = opts.info ?? (await api.info(id, { signal: opts.signal }));
 	const header = decodeHeader(fromBase64Url(info.header));
-	const keys = await openShareKeys(header, secret, opts.passwordKey);
+	let passwordKey = header.kdf ? opts.passwordKey : undefined;
+	if (header.kdf && !passwordKey) {
+		if (!opts.password) throw new PasswordError('PASSWORD_REQUIRED');
+		passwordKey = await (opts.passwordKdf ?? derivePasswordKey)(opts.password, header);
+	}
+	let keys: ShareKeys;
+	try {
+		keys = await openShareKeys(header, secret, passwordKey);
+	} catch (err) {
+		if (header.kdf && isCryptoError(err, 'WRONG_KEY')) throw new PasswordError('WRONG_PASSWORD');
+		throw err;
+	}
 	const layout = layoutForCipherSize(info.size, header.recordSize);
 	const { metadata: sealed } = await api.metadata(id, toBase64Url(keys.readToken), { signal: opts.signal });
 	const metadata = await openMetadata(keys.metadataKey, fromBase64Url(sealed), layout.plainSize);
@@ -57,7 +108,7 @@ export interface DownloadDeps {
 }
 
 /** Coalesce network chunks before handing them to the decryptor: fewer worker round trips. */
-const BATCH_BYTES = 1 << 20;
+const BATCH_BYTES = 4 << 20;
 
 /**
  * One recipient's download of a share: claims once (spending one download), then reads any

@@ -16,6 +16,12 @@ export interface PendingUpload {
 	expiresIn: number;
 	maxDownloads: number;
 	startedAt: number;
+	/** Argon2id output of the share's password (base64url), if it has one: needed to resume. */
+	passwordKey?: string;
+	/** Whether to add the share to "My uploads" once it completes. */
+	remember?: boolean;
+	/** Whether the share carries a note. */
+	hasNote?: boolean;
 }
 
 export interface FileIdentity {

@@ -9,3 +9,17 @@ export type PageToWorker =
 	| { type: 'keepalive' };
 
 export type WorkerToPage = { type: 'registered' } | { type: 'pull' } | { type: 'cancel' };
+
+/**
+ * Media previews (src/lib/transfer/preview.ts, src/lib/transfer/sw-preview.ts): a frame at
+ * PREVIEW_PATH<id>/ holds an <audio> or <video> whose source PREVIEW_PATH<id>/media the worker
+ * answers Range by Range, asking the page for each range's decrypted bytes.
+ */
+export const PREVIEW_PATH = `${DOWNLOAD_PATH}preview/`;
+
+export type PreviewPageToWorker =
+	| { type: 'preview-register'; id: string; kind: 'audio' | 'video'; mime: string; size: number; title: string }
+	| { type: 'preview-close'; id: string };
+
+/** Worker → page on a preview's port; `port` (transferred) carries that range's bytes as PageToWorker chunk/end/abort. */
+export type PreviewWorkerToPage = { type: 'registered' } | { type: 'range'; start: number; end: number };

@@ -1,3 +1,4 @@
+import { dev } from '$app/environment';
 import { toBase64Url } from '../crypto';
 import type { SaveSink } from './sinks';
 import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './sw-protocol';
@@ -5,12 +6,30 @@ import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './sw-protoc
 /** Browsers stop an idle service worker after about 30 s; a message every 10 s keeps it alive. */
 const KEEPALIVE_MS = 10_000;
 
-/** The service worker that can stream a download, or null where there is none (yet). */
-export async function downloadWorker(timeoutMs = 3000): Promise<ServiceWorker | null> {
-	if (!('serviceWorker' in navigator) || !window.isSecureContext) return null;
-	const ready = navigator.serviceWorker.ready.then((reg) => reg.active);
+let registration: Promise<ServiceWorker | null> | null = null;
+
+/**
+ * Registers the download service worker (once) and resolves to it when active, or to null where
+ * browsers have none. Call early (page load) so that it is ready when the user clicks.
+ */
+export function downloadWorker(timeoutMs = 5000): Promise<ServiceWorker | null> {
+	if (!('serviceWorker' in navigator) || !window.isSecureContext) return Promise.resolve(null);
+	registration ??= navigator.serviceWorker
+		.register('/service-worker.js', { scope: DOWNLOAD_PATH, type: dev ? 'module' : 'classic' })
+		.then(activeWorker)
+		.catch(() => null);
 	const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs));
-	return Promise.race([ready, timeout]);
+	return Promise.race([registration, timeout]);
+}
+
+function activeWorker(reg: ServiceWorkerRegistration): Promise<ServiceWorker> {
+	return new Promise((resolve) => {
+		if (reg.active) return resolve(reg.active);
+		const pending = (reg.installing ?? reg.waiting)!;
+		pending.addEventListener('statechange', () => {
+			if (pending.state === 'activated') resolve(pending);
+		});
+	});
 }
 
 /**

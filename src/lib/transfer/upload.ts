@@ -5,7 +5,9 @@ import {
 	createShareKeys,
 	decodeHeader,
 	decodeSecret,
+	DEFAULT_ARGON2,
 	DEFAULT_RECORD_SIZE,
+	derivePasswordKey,
 	encodeSecret,
 	fromBase64Url,
 	generateSecret,
@@ -15,6 +17,7 @@ import {
 	sha256,
 	TAG_BYTES,
 	toBase64Url,
+	type PasswordKdf,
 	type RecordLayout
 } from '../crypto';
 import type { CryptoBackend } from './crypto-backend';
@@ -23,10 +26,16 @@ import { ProgressMeter, type ProgressListener } from './progress';
 import { runPool, withRetry } from './retry';
 
 export interface UploadRequest {
+	/** May be empty when there is a note: a note-only share has one empty record. */
 	files: File[];
 	expiresIn: number;
 	maxDownloads: number;
+	/** Plain text for the recipient, sealed with the metadata (FORMAT.md §5). */
 	note?: string;
+	/** A second factor (FORMAT.md §3): Argon2id-stretched and mixed into every key. */
+	password?: string;
+	/** Keep the finished share in "My uploads" in this browser (the page does it on completion). */
+	remember?: boolean;
 }
 
 export interface UploadResult {
@@ -45,6 +54,8 @@ export interface UploadDeps {
 	config: ServerConfig;
 	crypto: CryptoBackend;
 	pending: PendingUploadStore;
+	/** Runs Argon2id for a password (a Web Worker in the browser); in-thread by default. */
+	passwordKdf?: PasswordKdf;
 	/** Parts in flight at once. */
 	parallel?: number;
 	signal?: AbortSignal;
@@ -76,7 +87,13 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const { api, config, signal } = deps;
 	const source = new Blob(request.files);
 	const secret = generateSecret();
-	const { headerBytes, keys } = await createShareKeys({ secret, recordSize: DEFAULT_RECORD_SIZE });
+	// With a password the salt is made here: Argon2id needs it before the header exists.
+	const password = request.password || undefined;
+	const kdf = password ? { ...DEFAULT_ARGON2 } : null;
+	const salt = globalThis.crypto.getRandomValues(new Uint8Array(32));
+	const passwordKey = password ? await (deps.passwordKdf ?? derivePasswordKey)(password, { salt, kdf }) : undefined;
+	signal?.throwIfAborted();
+	const { headerBytes, keys } = await createShareKeys({ secret, recordSize: DEFAULT_RECORD_SIZE, kdf, passwordKey, salt });
 	const layout = layoutForPlainSize(source.size, DEFAULT_RECORD_SIZE);
 	const metadata = buildMetadata(
 		request.files.map((f) => ({ name: f.name, size: f.size, type: f.type })),
@@ -108,7 +125,11 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 		files: request.files.map(identify),
 		expiresIn: request.expiresIn,
 		maxDownloads: request.maxDownloads,
-		startedAt: Date.now()
+		startedAt: Date.now(),
+		// Kept only until the upload completes, so that a resumed upload needs no password prompt.
+		passwordKey: passwordKey && toBase64Url(passwordKey),
+		remember: request.remember ?? false,
+		hasNote: Boolean(request.note)
 	};
 	await deps.pending.save(pending);
 	return { pending, key: keys.contentKey, source, layout };
@@ -122,7 +143,8 @@ export async function resumeUpload(pending: PendingUpload, files: File[]): Promi
 	const ordered = matchFiles(pending.files, files);
 	if (!ordered) return null;
 	const header = decodeHeader(fromBase64Url(pending.header));
-	const keys = await openShareKeys(header, decodeSecret(pending.secret));
+	const passwordKey = pending.passwordKey ? fromBase64Url(pending.passwordKey) : undefined;
+	const keys = await openShareKeys(header, decodeSecret(pending.secret), passwordKey);
 	const source = new Blob(ordered);
 	return { pending, key: keys.contentKey, source, layout: layoutForPlainSize(source.size, header.recordSize) };
 }

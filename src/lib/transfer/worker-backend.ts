@@ -8,16 +8,25 @@ interface Lane {
 	worker: Worker;
 	api: Comlink.Remote<CryptoWorkerApi>;
 	busy: number;
+	/** Parts this worker has sent. */
+	parts: number;
 }
+
+/**
+ * Parts a worker sends before it is replaced. Each part's request body is a Blob whose bytes the
+ * browser keeps until the worker's garbage collector drops the Blob, which may take hundreds of
+ * MiB; ending the worker releases them all. Measured with `npm run bench` (browser growth).
+ */
+const PARTS_PER_WORKER = 4;
 
 /** A small pool of crypto workers; each job goes to the least busy one. */
 export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2))): CryptoBackend {
-	const lanes: Lane[] = [];
+	let lanes: Lane[] = [];
 	let nextJob = 1;
 	function pick(): Lane {
 		if (lanes.length < size && lanes.every((l) => l.busy > 0)) {
 			const worker = new Worker(new URL('../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
-			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0 });
+			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0, parts: 0 });
 		}
 		return lanes.reduce((a, b) => (b.busy < a.busy ? b : a), lanes[0]!);
 	}
@@ -27,11 +36,17 @@ export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.har
 			return await job();
 		} finally {
 			lane.busy--;
+			retireSpent();
 		}
+	}
+	function retireSpent() {
+		for (const lane of lanes.filter((l) => l.busy === 0 && l.parts >= PARTS_PER_WORKER)) lane.worker.terminate();
+		lanes = lanes.filter((l) => l.busy > 0 || l.parts < PARTS_PER_WORKER);
 	}
 	return {
 		async sendPart(part, signal) {
 			const lane = pick();
+			lane.parts++;
 			const job = nextJob++;
 			const abort = () => void lane.api.abortPart(job);
 			signal?.addEventListener('abort', abort, { once: true });
@@ -71,7 +86,7 @@ export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.har
 		},
 		dispose() {
 			for (const lane of lanes) lane.worker.terminate();
-			lanes.length = 0;
+			lanes = [];
 		}
 	};
 }

@@ -1,0 +1,66 @@
+import type { UpdateShareResponse } from '../../src/lib/api/types';
+import { AppError } from '../errors';
+import { audit } from '../logger';
+import { loadOwnedShare } from './access';
+import type { ShareDeps } from './deps';
+import { notFound, unservableError } from './states';
+
+export interface UpdateShareInput {
+	/** Seconds from now; one of the configured expiry options. */
+	expiresIn?: number;
+	/** One of the configured download options. */
+	maxDownloads?: number;
+}
+
+const invalid = (field: string, message: string): AppError =>
+	new AppError('INVALID_REQUEST', `${field}: ${message}`, { field });
+
+/**
+ * The owner extends (or shortens) the expiry, counted from now, or changes the download limit,
+ * within the options this server offers. Only a ready, unexpired share changes; a limit below
+ * the downloads already used is refused. The change is one conditional UPDATE, so a claim racing
+ * with it cannot slip past the new limit.
+ */
+export async function updateShare(
+	deps: ShareDeps,
+	id: string,
+	ownerToken: string,
+	input: UpdateShareInput
+): Promise<UpdateShareResponse> {
+	const { config, clock, meta } = deps;
+	const share = await loadOwnedShare(deps, id, ownerToken);
+	if (share.state === 'uploading') throw new AppError('NOT_READY', 'This share is still being uploaded.');
+	if (input.expiresIn !== undefined && !config.expiryOptions.includes(input.expiresIn)) {
+		throw invalid('expiresIn', `must be one of ${config.expiryOptions.join(', ')}.`);
+	}
+	if (input.maxDownloads !== undefined && !config.downloadOptions.includes(input.maxDownloads)) {
+		throw invalid('maxDownloads', `must be one of ${config.downloadOptions.join(', ')}.`);
+	}
+	const now = clock.now();
+	const changes = {
+		expiresAt: input.expiresIn === undefined ? undefined : now + input.expiresIn * 1000,
+		maxDownloads: input.maxDownloads
+	};
+	const updated = await meta.updateShare(id, now, changes);
+	if (!updated) {
+		const current = await meta.getShare(id);
+		if (!current) throw notFound();
+		// Expired (or removed) meanwhile: its own 410. Otherwise the limit was below the count.
+		const expired = current.state !== 'ready' || current.expiresAt === null || current.expiresAt <= now;
+		if (expired) throw unservableError(current, now) ?? new AppError('EXPIRED', 'This share has expired.');
+		throw invalid('maxDownloads', `${current.downloads} downloads were already used; the limit cannot be lower.`);
+	}
+	audit(deps.logger, 'share.update', {
+		shareId: id,
+		expiresAt: updated.expiresAt,
+		maxDownloads: updated.maxDownloads,
+		downloads: updated.downloads
+	});
+	return {
+		id,
+		expiresAt: updated.expiresAt ?? 0,
+		maxDownloads: updated.maxDownloads,
+		downloads: updated.downloads,
+		downloadsLeft: Math.max(0, updated.maxDownloads - updated.downloads)
+	};
+}

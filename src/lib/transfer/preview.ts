@@ -1,0 +1,166 @@
+import { toBase64Url, type FileEntry } from '../crypto';
+import type { DownloadSession } from './download';
+import type { SaveSink } from './sinks';
+import { PREVIEW_PATH, type PageToWorker, type PreviewPageToWorker, type PreviewWorkerToPage, type WorkerToPage } from './sw-protocol';
+
+/**
+ * Previews of a share's files in the page, before or instead of saving them. Every preview reads
+ * through the page's DownloadSession, so the first one claims the session's single download
+ * (as saving would); later previews and saves reuse it.
+ *
+ * - images: decrypted into memory (up to IMAGE_LIMIT) and shown by <img> from a blob: URL
+ *   (an image element runs no script, SVG included);
+ * - text: the first TEXT_LIMIT bytes, decoded as UTF-8 and shown as text, never as HTML;
+ * - audio and video: streamed through the service worker into a script-free, sandboxed frame,
+ *   range by range, so seeking fetches and decrypts only the records it needs.
+ */
+export type PreviewKind = 'image' | 'text' | 'audio' | 'video';
+
+export const IMAGE_LIMIT = 32 * 1024 * 1024;
+export const TEXT_LIMIT = 256 * 1024;
+
+/** What the browser can show safely, from the sender's MIME type (untrusted) and the name. */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'image/svg+xml']);
+const EXTENSIONS: Record<string, [PreviewKind, string]> = {
+	png: ['image', 'image/png'],
+	jpg: ['image', 'image/jpeg'],
+	jpeg: ['image', 'image/jpeg'],
+	gif: ['image', 'image/gif'],
+	webp: ['image', 'image/webp'],
+	avif: ['image', 'image/avif'],
+	svg: ['image', 'image/svg+xml'],
+	txt: ['text', 'text/plain'],
+	md: ['text', 'text/plain'],
+	csv: ['text', 'text/plain'],
+	log: ['text', 'text/plain'],
+	json: ['text', 'text/plain'],
+	mp3: ['audio', 'audio/mpeg'],
+	wav: ['audio', 'audio/wav'],
+	ogg: ['audio', 'audio/ogg'],
+	oga: ['audio', 'audio/ogg'],
+	flac: ['audio', 'audio/flac'],
+	m4a: ['audio', 'audio/mp4'],
+	opus: ['audio', 'audio/ogg'],
+	mp4: ['video', 'video/mp4'],
+	m4v: ['video', 'video/mp4'],
+	webm: ['video', 'video/webm'],
+	ogv: ['video', 'video/ogg'],
+	mov: ['video', 'video/mp4']
+};
+
+/** How a file would be previewed, with the MIME type to give the browser; null if not at all. */
+export function previewKind(file: FileEntry): { kind: PreviewKind; mime: string } | null {
+	const type = file.type.toLowerCase().split(';')[0]!.trim();
+	if (IMAGE_TYPES.has(type)) return file.size <= IMAGE_LIMIT ? { kind: 'image', mime: type } : null;
+	if (/^audio\/[a-z0-9.+-]+$/.test(type)) return { kind: 'audio', mime: type };
+	if (/^video\/[a-z0-9.+-]+$/.test(type)) return { kind: 'video', mime: type };
+	if (type.startsWith('text/') || type === 'application/json') return { kind: 'text', mime: 'text/plain' };
+	const extension = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase() ?? '';
+	const known = EXTENSIONS[extension];
+	if (!known) return null;
+	if (known[0] === 'image' && file.size > IMAGE_LIMIT) return null;
+	return { kind: known[0], mime: known[1] };
+}
+
+/** Collects decrypted bytes in memory. */
+function memoryCollector(): { sink: SaveSink; parts: Uint8Array<ArrayBuffer>[] } {
+	const parts: Uint8Array<ArrayBuffer>[] = [];
+	return {
+		parts,
+		sink: { write: async (chunk) => void parts.push(chunk.slice()), close: async () => {}, abort: async () => {} }
+	};
+}
+
+/** An image as a blob: URL of the allow-listed type; revoke it when done. */
+export async function imagePreview(session: DownloadSession, file: FileEntry, mime: string): Promise<string> {
+	const { sink, parts } = memoryCollector();
+	await session.save(file.offset, file.offset + file.size, sink);
+	return URL.createObjectURL(new Blob(parts, { type: mime }));
+}
+
+/** The first TEXT_LIMIT bytes as text (invalid UTF-8 shown as U+FFFD); `truncated` if there is more. */
+export async function textPreview(session: DownloadSession, file: FileEntry): Promise<{ text: string; truncated: boolean }> {
+	const length = Math.min(file.size, TEXT_LIMIT);
+	const { sink, parts } = memoryCollector();
+	await session.save(file.offset, file.offset + length, sink);
+	const text = new TextDecoder('utf-8').decode(await new Blob(parts).arrayBuffer());
+	return { text, truncated: length < file.size };
+}
+
+export interface MediaPreview {
+	/** Load this in <iframe sandbox="allow-same-origin"> (no scripts). */
+	url: string;
+	close(): void;
+}
+
+/** Browsers stop an idle service worker after about 30 s; a message every 10 s keeps it alive. */
+const KEEPALIVE_MS = 10_000;
+
+/**
+ * Registers a media preview with the service worker and serves the ranges its media element
+ * asks for, each through the session (Range requests to the server for just those records).
+ */
+export async function mediaPreview(
+	worker: ServiceWorker,
+	session: DownloadSession,
+	file: FileEntry,
+	kind: 'audio' | 'video',
+	mime: string
+): Promise<MediaPreview> {
+	const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+	const channel = new MessageChannel();
+	const port = channel.port1;
+	const registered = new Promise<void>((resolve) => {
+		port.onmessage = (event: MessageEvent<PreviewWorkerToPage>) => {
+			const message = event.data;
+			if (message.type === 'registered') resolve();
+			else if (message.type === 'range' && event.ports[0]) serveRange(session, file, message.start, message.end, event.ports[0]);
+		};
+	});
+	const register: PreviewPageToWorker = { type: 'preview-register', id, kind, mime, size: file.size, title: file.name };
+	worker.postMessage(register, [channel.port2]);
+	await registered;
+	const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' } satisfies PageToWorker), KEEPALIVE_MS);
+	return {
+		url: `${PREVIEW_PATH}${id}/`,
+		close() {
+			clearInterval(keepalive);
+			worker.postMessage({ type: 'preview-close', id } satisfies PreviewPageToWorker);
+			port.close();
+		}
+	};
+}
+
+/** Decrypts plaintext bytes [start, end) of `file` into `port`, as fast as the worker reads them. */
+function serveRange(session: DownloadSession, file: FileEntry, start: number, end: number, port: MessagePort): void {
+	let credits = 0;
+	let cancelled = false;
+	let wake: (() => void) | null = null;
+	port.onmessage = (event: MessageEvent<WorkerToPage>) => {
+		if (event.data.type === 'pull') credits++;
+		else if (event.data.type === 'cancel') cancelled = true;
+		wake?.();
+		wake = null;
+	};
+	const send = (message: PageToWorker, transfer: Transferable[] = []) => port.postMessage(message, transfer);
+	const sink: SaveSink = {
+		async write(chunk) {
+			while (credits === 0 && !cancelled) await new Promise<void>((resolve) => (wake = resolve));
+			if (cancelled) throw new DOMException('The preview stopped reading.', 'AbortError');
+			credits--;
+			const own = chunk.slice();
+			send({ type: 'chunk', chunk: own }, [own.buffer]);
+		},
+		async close() {
+			send({ type: 'end' });
+			port.close();
+		},
+		async abort(reason) {
+			if (!cancelled) send({ type: 'abort', reason: reason instanceof Error ? reason.message : 'Preview failed' });
+			port.close();
+		}
+	};
+	session.save(file.offset + start, file.offset + end, sink).catch(() => {
+		// A seek cancels the range it replaces; a real failure shows as a media error in the frame.
+	});
+}

@@ -1,0 +1,143 @@
+/// <reference lib="webworker" />
+// Service-worker side of media previews: serves a small frame document and, for its media
+// element, every byte range it asks for, streamed from the page that decrypts it. Imported by
+// src/service-worker.ts; runs only there.
+import {
+	PREVIEW_PATH,
+	type PageToWorker,
+	type PreviewPageToWorker,
+	type PreviewWorkerToPage,
+	type WorkerToPage
+} from './sw-protocol';
+
+interface Preview {
+	port: MessagePort;
+	kind: 'audio' | 'video';
+	mime: string;
+	size: number;
+	title: string;
+}
+
+const previews = new Map<string, Preview>();
+/** Chunks (about 1 MiB each) buffered per range before the worker asks the page for more. */
+const BUFFERED_CHUNKS = 4;
+/** Only media types reach the media element; anything else would be sniffed or refused. */
+const MEDIA_TYPE = /^(audio|video)\/[a-z0-9.+-]+$/i;
+
+/** Handles a preview message from the page; false if the message is not about previews. */
+export function previewMessage(data: unknown, ports: readonly MessagePort[]): boolean {
+	const message = data as PreviewPageToWorker | undefined;
+	if (message?.type === 'preview-register' && ports[0]) {
+		const mime = MEDIA_TYPE.test(message.mime) ? message.mime : 'application/octet-stream';
+		previews.set(message.id, { port: ports[0], kind: message.kind, mime, size: message.size, title: message.title });
+		ports[0].postMessage({ type: 'registered' } satisfies PreviewWorkerToPage);
+		return true;
+	}
+	if (message?.type === 'preview-close') {
+		previews.get(message.id)?.port.close();
+		previews.delete(message.id);
+		return true;
+	}
+	return false;
+}
+
+/** The response for a preview URL, or null if `url` is not one. */
+export function previewResponse(url: URL, request: Request): Promise<Response> | null {
+	if (!url.pathname.startsWith(PREVIEW_PATH)) return null;
+	const [id = '', part = ''] = url.pathname.slice(PREVIEW_PATH.length).split('/');
+	const preview = previews.get(id);
+	if (!preview) return Promise.resolve(new Response('This preview has ended.', { status: 404, headers: { 'Content-Type': 'text/plain' } }));
+	if (part === '') return frameDocument(preview);
+	if (part === 'media') return Promise.resolve(mediaResponse(preview, request.headers.get('range')));
+	return Promise.resolve(new Response('Not found', { status: 404 }));
+}
+
+const FRAME_STYLE = 'html,body{margin:0;height:100%;background:#000;display:grid;place-items:center}audio,video{width:100%;max-height:100%}';
+
+/** A script-free document holding the media element; its CSP allows its own style and media only. */
+async function frameDocument(preview: Preview): Promise<Response> {
+	const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(FRAME_STYLE));
+	const hash = btoa(String.fromCharCode(...new Uint8Array(digest)));
+	const element =
+		preview.kind === 'video'
+			? '<video controls preload="metadata" src="media"></video>'
+			: '<audio controls preload="metadata" src="media"></audio>';
+	const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(preview.title)}</title><style>${FRAME_STYLE}</style></head><body>${element}</body></html>`;
+	return new Response(html, {
+		headers: {
+			'Content-Type': 'text/html; charset=utf-8',
+			'Content-Security-Policy': `default-src 'none'; media-src 'self'; style-src 'sha256-${hash}'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'`,
+			'X-Content-Type-Options': 'nosniff',
+			'Referrer-Policy': 'no-referrer',
+			'Cache-Control': 'no-store'
+		}
+	});
+}
+
+/** 206 for one satisfiable range (or 200 without Range), streamed from the page. */
+function mediaResponse(preview: Preview, rangeHeader: string | null): Response {
+	const { size } = preview;
+	const range = parseRange(rangeHeader, size);
+	if (!range) {
+		return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${size}` } });
+	}
+	const { start, end } = range; // end exclusive
+	const channel = new MessageChannel();
+	const port = channel.port1;
+	const post = (message: WorkerToPage) => port.postMessage(message);
+	const body = new ReadableStream<Uint8Array>(
+		{
+			start(controller) {
+				port.onmessage = (event: MessageEvent<PageToWorker>) => {
+					const message = event.data;
+					if (message.type === 'chunk') controller.enqueue(message.chunk);
+					else if (message.type === 'end') {
+						controller.close();
+						port.close();
+					} else if (message.type === 'abort') {
+						controller.error(new Error(message.reason));
+						port.close();
+					}
+				};
+				preview.port.postMessage({ type: 'range', start, end } satisfies PreviewWorkerToPage, [channel.port2]);
+			},
+			pull() {
+				post({ type: 'pull' });
+			},
+			cancel() {
+				// The media element stopped reading (a seek, or the preview closed): stop decrypting.
+				post({ type: 'cancel' });
+				port.close();
+			}
+		},
+		new CountQueuingStrategy({ highWaterMark: BUFFERED_CHUNKS })
+	);
+	const headers: Record<string, string> = {
+		'Content-Type': preview.mime,
+		'Content-Length': String(end - start),
+		'Accept-Ranges': 'bytes',
+		'X-Content-Type-Options': 'nosniff',
+		'Content-Security-Policy': "default-src 'none'",
+		'Cache-Control': 'no-store'
+	};
+	if (rangeHeader === null) return new Response(body, { status: 200, headers });
+	return new Response(body, { status: 206, headers: { ...headers, 'Content-Range': `bytes ${start}-${end - 1}/${size}` } });
+}
+
+/** One range of `bytes=a-b`, `bytes=a-` or `bytes=-k`; the whole file without a header; null if unsatisfiable. */
+export function parseRange(header: string | null, size: number): { start: number; end: number } | null {
+	if (header === null) return { start: 0, end: size };
+	const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+	if (!match || (match[1] === '' && match[2] === '')) return { start: 0, end: size }; // malformed: ignored, as HTTP says
+	if (match[1] === '') {
+		const suffix = Number(match[2]);
+		return suffix > 0 && size > 0 ? { start: Math.max(0, size - suffix), end: size } : null;
+	}
+	const start = Number(match[1]);
+	const end = match[2] === '' ? size : Math.min(size, Number(match[2]) + 1);
+	return start < size && end > start ? { start, end } : null;
+}
+
+function escapeHtml(text: string): string {
+	return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,129 @@
+import { makeZip, predictLength } from 'client-zip';
+import type { FileEntry } from '../crypto';
+import type { DownloadSession } from './download';
+import type { Progress, ProgressListener } from './progress';
+import { uniqueNames } from './save-target';
+import type { SaveSink } from './sinks';
+
+/**
+ * "Download all as ZIP": the share's files decrypted one after another straight into a streamed
+ * ZIP (client-zip writes ZIP64 where needed, so more than 4 GiB and more than 65 535 files work),
+ * and the ZIP straight into a save sink. Nothing is held whole: at any moment memory holds a
+ * decrypted batch or two. Files are stored uncompressed (they are mostly compressed already, and
+ * storing keeps the ZIP's size exactly predictable, which the streamed save needs).
+ */
+
+/** Entry names: the share's relative paths, made unique where two files share one. */
+export function zipNames(files: FileEntry[]): string[] {
+	return uniqueNames(files.map((f) => f.name));
+}
+
+/** The exact size of the ZIP saveZip writes. */
+export function zipSize(files: FileEntry[]): number {
+	const names = zipNames(files);
+	return Number(predictLength(files.map((f, i) => ({ name: names[i]!, size: f.size }))));
+}
+
+/** A name for the ZIP file itself. */
+export function zipFileName(files: FileEntry[]): string {
+	const folders = new Set(files.map((f) => f.name.split('/')[0]!));
+	const [only] = folders;
+	// All files in one folder: name the ZIP after it.
+	return folders.size === 1 && files.every((f) => f.name.includes('/')) && only ? `${only}.zip` : 'sealdrop-files.zip';
+}
+
+/** A SaveSink that feeds a ReadableStream, one chunk at a time: write waits until it is read. */
+export function streamSink(): { stream: ReadableStream<Uint8Array>; sink: SaveSink } {
+	let controller!: ReadableStreamDefaultController<Uint8Array>;
+	let wake: (() => void) | null = null;
+	let cancelled: unknown = undefined;
+	let isCancelled = false;
+	const stream = new ReadableStream<Uint8Array>(
+		{
+			start(c) {
+				controller = c;
+			},
+			pull() {
+				wake?.();
+				wake = null;
+			},
+			cancel(reason) {
+				isCancelled = true;
+				cancelled = reason ?? new DOMException('The ZIP was cancelled.', 'AbortError');
+				wake?.();
+				wake = null;
+			}
+		},
+		{ highWaterMark: 1 }
+	);
+	const sink: SaveSink = {
+		async write(chunk) {
+			if (isCancelled) throw cancelled;
+			controller.enqueue(chunk);
+			while (!isCancelled && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wake = resolve));
+			if (isCancelled) throw cancelled;
+		},
+		async close() {
+			if (!isCancelled) controller.close();
+		},
+		async abort(reason) {
+			if (!isCancelled) controller.error(reason);
+		}
+	};
+	return { stream, sink };
+}
+
+export interface ZipOptions {
+	/** Modification time of every entry (the share's creation time). */
+	lastModified: Date;
+	onProgress?: ProgressListener;
+	/** Which file is being decrypted, for the page. */
+	onFile?: (file: FileEntry) => void;
+}
+
+/**
+ * Writes a ZIP of `files` (decrypted through `session`, which claims its one download on first
+ * use) into `sink`, then closes it; on any failure the sink is aborted, so no partial ZIP looks
+ * complete.
+ */
+export async function saveZip(session: DownloadSession, files: FileEntry[], sink: SaveSink, options: ZipOptions): Promise<void> {
+	const names = zipNames(files);
+	const expected = zipSize(files);
+	const total = files.reduce((sum, f) => sum + f.size, 0);
+	let before = 0;
+	const copies: Promise<void>[] = [];
+
+	async function* entries() {
+		for (const [i, file] of files.entries()) {
+			options.onFile?.(file);
+			const bridge = streamSink();
+			const base = before;
+			const progress = (p: Progress) => options.onProgress?.({ ...p, done: base + p.done, total });
+			const copy = session.save(file.offset, file.offset + file.size, bridge.sink, progress);
+			copy.catch(() => {}); // its error reaches the ZIP through the entry's stream
+			copies.push(copy);
+			yield { name: names[i]!, size: file.size, lastModified: options.lastModified, input: bridge.stream };
+			await copy; // client-zip asks for the next entry only once this one's stream has ended
+			before += file.size;
+		}
+	}
+
+	const reader = makeZip(entries(), { buffersAreUTF8: true }).getReader();
+	let written = 0;
+	try {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			await sink.write(value);
+			written += value.byteLength;
+		}
+		// A decryption failure rejects its copy even if the ZIP stream ended normally.
+		await Promise.all(copies);
+		if (written !== expected) throw new Error(`The ZIP came out at ${written} bytes instead of ${expected}.`);
+		await sink.close();
+	} catch (err) {
+		await reader.cancel(err).catch(() => {});
+		await sink.abort(err).catch(() => {});
+		throw err;
+	}
+}

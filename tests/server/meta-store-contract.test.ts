@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newShareId } from '../../server/shares/tokens';
+import { Secret } from '../../server/stores/config';
+import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
+import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
+import type { MetaStore, NewShare } from '../../server/stores/meta/types';
+import { freshSchema } from '../support/postgres';
+import { tempDir } from './helpers';
+
+/** An empty database of one backend; `open` may be called several times (several instances). */
+interface Database {
+	open(): Promise<MetaStore>;
+	/**
+	 * False for SQLite: better-sqlite3 is synchronous, so a second connection in the same thread
+	 * that waits for the first one's write lock blocks the very thread that would release it. Its
+	 * instances are separate processes (tests/server/multi-instance.test.ts uses PostgreSQL).
+	 */
+	manyPerProcess: boolean;
+	drop(): Promise<void>;
+}
+
+async function sqliteDatabase(): Promise<Database> {
+	const dir = await tempDir();
+	return {
+		open: () => openSqliteMetaStore({ file: join(dir, 'sealdrop.sqlite') }),
+		manyPerProcess: false,
+		drop: () => rm(dir, { recursive: true, force: true })
+	};
+}
+
+async function postgresDatabase(): Promise<Database> {
+	const schema = await freshSchema('meta_contract');
+	return {
+		open: () => openPostgresMetaStore({ url: new Secret(schema.url) }),
+		manyPerProcess: true,
+		drop: () => schema.drop()
+	};
+}
+
+const T0 = Date.UTC(2030, 0, 1);
+/** Past 2^32, so a 32-bit column or a lossy conversion would show. */
+const BIG_SIZE = 7 * 1024 ** 4 + 123;
+
+function newShare(overrides: Partial<NewShare> = {}): NewShare {
+	return {
+		id: newShareId(),
+		size: 3000,
+		partSize: 1024,
+		parts: 3,
+		header: randomBytes(83),
+		metadata: randomBytes(300),
+		readTokenHash: randomBytes(32),
+		ownerTokenHash: randomBytes(32),
+		expiresIn: 3600,
+		maxDownloads: 5,
+		createdAt: T0,
+		blobUpload: 'upload-' + randomBytes(8).toString('hex'),
+		...overrides
+	};
+}
+
+const ticket = (expiresAt: number) => ({ hash: randomBytes(32), expiresAt });
+
+describe.each([
+	{ name: 'sqlite', fresh: sqliteDatabase },
+	{ name: 'postgres', fresh: postgresDatabase }
+])('MetaStore contract: $name', ({ fresh }) => {
+	let database: Database;
+	/** Two stores on one database: two server instances. */
+	let a: MetaStore;
+	let b: MetaStore;
+	beforeAll(async () => {
+		database = await fresh();
+		a = await database.open();
+		b = database.manyPerProcess ? await database.open() : a;
+	});
+	afterAll(async () => {
+		await a?.close();
+		if (b !== a) await b?.close();
+		await database?.drop();
+	});
+
+	/** A share that is uploaded and ready, expiring at T0 + expiresIn. */
+	async function ready(overrides: Partial<NewShare> = {}): Promise<NewShare> {
+		const share = newShare(overrides);
+		await a.insertShare(share);
+		expect(await a.markReady(share.id, T0, T0 + share.expiresIn * 1000)).toBe(true);
+		return share;
+	}
+
+	it('migrates at start-up: several instances at once on an empty database, then again', async () => {
+		const other = await fresh();
+		try {
+			const stores = other.manyPerProcess
+				? await Promise.all([other.open(), other.open(), other.open()])
+				: [await other.open(), await other.open()];
+			for (const store of stores) await store.ping();
+			await Promise.all(stores.map((store) => store.close()));
+			const again = await other.open();
+			await again.insertShare(newShare());
+			await again.close();
+		} finally {
+			await other.drop();
+		}
+	});
+
+	it('answers ping', async () => {
+		await expect(a.ping()).resolves.toBeUndefined();
+	});
+
+	it('keeps every field exactly: bytes as bytes, BIGINT as numbers', async () => {
+		const share = newShare({ size: BIG_SIZE, partSize: 64 * 1024 ** 2, parts: Math.ceil(BIG_SIZE / (64 * 1024 ** 2)) });
+		await a.insertShare(share);
+		const got = await b.getShare(share.id);
+		expect(got).toEqual({
+			id: share.id,
+			state: 'uploading',
+			size: BIG_SIZE,
+			partSize: 64 * 1024 ** 2,
+			parts: share.parts,
+			header: expect.anything(),
+			metadata: expect.anything(),
+			readTokenHash: expect.anything(),
+			ownerTokenHash: expect.anything(),
+			expiresIn: 3600,
+			expiresAt: null,
+			maxDownloads: 5,
+			downloads: 0,
+			createdAt: T0,
+			completedAt: null,
+			lastPartAt: T0,
+			lastClaimAt: null,
+			endedAt: null,
+			blobUpload: share.blobUpload,
+			blobGone: false
+		});
+		for (const key of ['header', 'metadata', 'readTokenHash', 'ownerTokenHash'] as const) {
+			expect(Buffer.from(got?.[key] as Uint8Array).equals(share[key]), key).toBe(true);
+		}
+		expect(typeof got?.size).toBe('number');
+		expect(await a.getShare(newShareId())).toBeUndefined();
+	});
+
+	it('records parts (a repeat replaces), lists them in order, and stops at complete', async () => {
+		const share = newShare();
+		await a.insertShare(share);
+		expect(await a.recordPart(share.id, { n: 2, size: 952, etag: '"c"' }, T0 + 1)).toBe(true);
+		expect(await b.recordPart(share.id, { n: 0, size: 1024, etag: '"a"' }, T0 + 2)).toBe(true);
+		expect(await a.recordPart(share.id, { n: 0, size: 1024, etag: '"a2"' }, T0 + 3)).toBe(true);
+		expect(await b.recordPart(share.id, { n: 1, size: 1024, etag: null }, T0 + 4)).toBe(true);
+		expect(await b.listParts(share.id)).toEqual([
+			{ n: 0, size: 1024, etag: '"a2"' },
+			{ n: 1, size: 1024, etag: null },
+			{ n: 2, size: 952, etag: '"c"' }
+		]);
+		expect((await a.getShare(share.id))?.lastPartAt).toBe(T0 + 4);
+
+		expect(await a.markReady(share.id, T0 + 5, T0 + 5 + 3600_000)).toBe(true);
+		expect(await b.markReady(share.id, T0 + 6, T0 + 6 + 3600_000)).toBe(false);
+		expect(await b.recordPart(share.id, { n: 1, size: 1024, etag: null }, T0 + 7)).toBe(false);
+		expect(await a.getShare(share.id)).toMatchObject({ state: 'ready', completedAt: T0 + 5, expiresAt: T0 + 5 + 3600_000 });
+		expect(await a.recordPart(newShareId(), { n: 0, size: 1, etag: null }, T0)).toBe(false);
+	});
+
+	it('counts claims exactly: 40 at once across two instances on a limit-7 share give 7', async () => {
+		const share = await ready({ maxDownloads: 7 });
+		const results = await Promise.all(
+			Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).claim(share.id, T0 + 1, ticket(T0 + 60_000)))
+		);
+		const counted = results.filter((result) => result !== undefined);
+		expect(counted).toHaveLength(7);
+		expect(counted.map((result) => result?.downloads).sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+		expect(counted.every((result) => result?.maxDownloads === 7)).toBe(true);
+		expect(await a.getShare(share.id)).toMatchObject({ downloads: 7, lastClaimAt: T0 + 1 });
+	});
+
+	it('claims only a ready, unexpired share, and finds its ticket', async () => {
+		const uploading = newShare();
+		await a.insertShare(uploading);
+		expect(await a.claim(uploading.id, T0, ticket(T0 + 1000))).toBeUndefined();
+
+		const share = await ready({ expiresIn: 60 });
+		const t = ticket(T0 + 30_000);
+		expect(await a.claim(share.id, T0 + 1000, t)).toEqual({ downloads: 1, maxDownloads: 5 });
+		expect(await b.findTicket(t.hash)).toEqual({ shareId: share.id, expiresAt: T0 + 30_000 });
+		expect(await b.findTicket(randomBytes(32))).toBeUndefined();
+		expect(await b.claim(share.id, T0 + 60_000, ticket(T0 + 90_000))).toBeUndefined(); // expired
+	});
+
+	it('deletes once: wipes secrets and tickets, keeps a tombstone', async () => {
+		const share = await ready();
+		const t = ticket(T0 + 30_000);
+		await a.claim(share.id, T0 + 1, t);
+		const [first, second] = await Promise.all([a.markDeleted(share.id, T0 + 2), b.markDeleted(share.id, T0 + 2)]);
+		expect([first, second].filter(Boolean)).toHaveLength(1);
+		expect(await a.getShare(share.id)).toMatchObject({
+			state: 'deleted',
+			endedAt: T0 + 2,
+			header: null,
+			metadata: null,
+			readTokenHash: null,
+			ownerTokenHash: null
+		});
+		expect(await a.findTicket(t.hash)).toBeUndefined();
+	});
+
+	it('changes expiry and limit of a ready share, never below the downloads counted', async () => {
+		const share = await ready({ maxDownloads: 5, expiresIn: 3600 });
+		await a.claim(share.id, T0 + 1, ticket(T0 + 1000));
+		await a.claim(share.id, T0 + 1, ticket(T0 + 1000));
+		expect(await b.updateShare(share.id, T0 + 2, { expiresAt: T0 + 7200_000 })).toMatchObject({ expiresAt: T0 + 7200_000, maxDownloads: 5 });
+		expect(await b.updateShare(share.id, T0 + 3, { maxDownloads: 2 })).toMatchObject({ maxDownloads: 2, downloads: 2 });
+		expect(await a.updateShare(share.id, T0 + 4, { maxDownloads: 1 })).toBeUndefined();
+		expect(await a.updateShare(share.id, T0 + 7200_000, { maxDownloads: 10 })).toBeUndefined(); // expired meanwhile
+		const uploading = newShare();
+		await a.insertShare(uploading);
+		expect(await a.updateShare(uploading.id, T0, { maxDownloads: 10 })).toBeUndefined();
+	});
+
+	it('expires each due share exactly once when two sweepers race', async () => {
+		const due = await Promise.all(Array.from({ length: 30 }, () => ready({ expiresIn: 60 })));
+		const notDue = await ready({ expiresIn: 86400 });
+		const now = T0 + 60_000;
+		const seen: string[] = [];
+		// Small batches, both instances at once, until neither finds anything.
+		for (;;) {
+			const [x, y] = await Promise.all([a.expireDue(now, 4), b.expireDue(now, 4)]);
+			seen.push(...x, ...y);
+			if (x.length === 0 && y.length === 0) break;
+		}
+		const ids = new Set(due.map((share) => share.id));
+		expect(seen.filter((id) => ids.has(id)).sort()).toEqual([...ids].sort());
+		expect(seen).not.toContain(notDue.id);
+		expect(await a.getShare(due[0]?.id ?? '')).toMatchObject({ state: 'expired', endedAt: now, metadata: null });
+		expect((await a.getShare(notDue.id))?.state).toBe('ready');
+	});
+
+	it('exhausts a share once its downloads are spent and its tickets are over', async () => {
+		const share = await ready({ maxDownloads: 1, expiresIn: 86400 });
+		await a.claim(share.id, T0 + 1, ticket(T0 + 10_000));
+		expect(await a.exhaustDrained(T0 + 9_999, 100)).not.toContain(share.id); // a download may still run
+		const [x, y] = await Promise.all([a.exhaustDrained(T0 + 10_000, 100), b.exhaustDrained(T0 + 10_000, 100)]);
+		expect([...x, ...y].filter((id) => id === share.id)).toHaveLength(1);
+		expect((await a.getShare(share.id))?.state).toBe('exhausted');
+	});
+
+	it('abandons idle uploads exactly once', async () => {
+		const idle = newShare({ createdAt: T0 });
+		const busy = newShare({ createdAt: T0 });
+		await a.insertShare(idle);
+		await a.insertShare(busy);
+		await a.recordPart(busy.id, { n: 0, size: 1024, etag: null }, T0 + 5000);
+		const [x, y] = await Promise.all([a.abandonIdle(T0 + 1000, T0 + 9000, 100), b.abandonIdle(T0 + 1000, T0 + 9000, 100)]);
+		const all = [...x, ...y];
+		expect(all.filter((id) => id === idle.id)).toHaveLength(1);
+		expect(all).not.toContain(busy.id);
+		expect(await a.getShare(idle.id)).toMatchObject({ state: 'abandoned', endedAt: T0 + 9000, blobUpload: idle.blobUpload });
+	});
+
+	it('lists blobs to delete, forgets them, and purges old tombstones', async () => {
+		const share = newShare();
+		await a.insertShare(share);
+		await a.recordPart(share.id, { n: 0, size: 1024, etag: '"x"' }, T0 + 1);
+		await a.markDeleted(share.id, T0 + 2);
+		expect(await b.listBlobsToDelete(10_000)).toContainEqual({ id: share.id, blobUpload: share.blobUpload });
+		await Promise.all([a.markBlobGone(share.id), b.markBlobGone(share.id)]); // idempotent
+		expect(await b.listBlobsToDelete(10_000)).not.toContainEqual(expect.objectContaining({ id: share.id }));
+		expect(await a.getShare(share.id)).toMatchObject({ blobGone: true, blobUpload: null });
+		expect(await a.listParts(share.id)).toEqual([]);
+
+		expect(await a.purgeTombstones(T0 + 1)).toBe(0);
+		expect(await a.purgeTombstones(T0 + 2)).toBeGreaterThanOrEqual(1);
+		expect(await a.getShare(share.id)).toBeUndefined();
+	});
+
+	it('deletes expired tickets only', async () => {
+		const share = await ready({ maxDownloads: 5, expiresIn: 86400 });
+		const old = ticket(T0 + 1000);
+		const current = ticket(T0 + 5000);
+		await a.claim(share.id, T0 + 1, old);
+		await a.claim(share.id, T0 + 1, current);
+		expect(await b.deleteExpiredTickets(T0 + 1000)).toBeGreaterThanOrEqual(1);
+		expect(await a.findTicket(old.hash)).toBeUndefined();
+		expect(await a.findTicket(current.hash)).toBeDefined();
+	});
+});

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSealdrop, type RunningSealdrop } from '../../server/start';
+import { ApiClient } from '../../src/lib/api/client';
+import { encryptPart, inlineBackend, type CryptoBackend } from '../../src/lib/transfer/crypto-backend';
+import { DownloadSession, openShare, PasswordError, readShareHeader } from '../../src/lib/transfer/download';
+import { memoryPendingUploads } from '../../src/lib/transfer/pending-uploads';
+import type { SaveSink } from '../../src/lib/transfer/sinks';
+import { resumeUpload, runUpload, startUpload, uploadShare, type UploadDeps } from '../../src/lib/transfer/upload';
+import { tempDir, testConfig } from './helpers';
+
+/** Encrypts and PUTs parts in this thread (what the browser's workers do). */
+const backend: CryptoBackend = {
+	async sendPart(part, signal) {
+		const body = new Blob([await encryptPart(part.key, part.source, part.layout, part.first, part.count)]);
+		await new ApiClient(part.origin).putPart(part.id, part.n, body, part.ownerToken, { signal });
+	},
+	decryptor: inlineBackend.decryptor,
+	dispose() {}
+};
+
+function collectingSink(): { sink: SaveSink; bytes: () => Buffer } {
+	const chunks: Uint8Array[] = [];
+	return {
+		sink: { write: async (c) => void chunks.push(c.slice()), close: async () => {}, abort: async () => {} },
+		bytes: () => Buffer.concat(chunks)
+	};
+}
+
+/** The client library against the real server: password, note-only shares, resume with a password. */
+describe('share controls through the client library', () => {
+	let dir: string;
+	let server: RunningSealdrop;
+	let api: ApiClient;
+	let deps: UploadDeps;
+	/** API paths requested through `api`, to prove what a wrong password does not send. */
+	const requested: string[] = [];
+
+	beforeAll(async () => {
+		dir = await tempDir();
+		server = await startSealdrop(testConfig(dir, { SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0' }, false));
+		api = new ApiClient(server.url, (input, init) => {
+			requested.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+			return fetch(input, init);
+		});
+		deps = { api, config: await api.config(), crypto: backend, pending: memoryPendingUploads() };
+	});
+	afterAll(async () => {
+		await server.close();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	const file = (name: string, bytes: Uint8Array) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
+
+	it('a password share opens only with its password; a wrong one sends nothing', async () => {
+		const content = randomBytes(200_000);
+		const done = await uploadShare(
+			{ files: [file('a.bin', content)], expiresIn: 3600, maxDownloads: 1, password: 'Ünïcode pässword' },
+			deps
+		);
+		const { header } = await readShareHeader(api, done.id, done.secret);
+		expect(header.kdf).toEqual({ memoryKiB: 65536, passes: 3, parallelism: 1 });
+
+		await expect(openShare(api, done.id, done.secret)).rejects.toMatchObject({ code: 'PASSWORD_REQUIRED' });
+		requested.length = 0;
+		const wrong = openShare(api, done.id, done.secret, { password: 'Ünïcode password' });
+		await expect(wrong).rejects.toBeInstanceOf(PasswordError);
+		await expect(wrong).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+		// Only public info was read: the read token never left, nothing can be counted or limited.
+		expect(requested).toEqual([`GET /api/v1/shares/${done.id}`]);
+
+		// NFD spelling of the same password: NFC normalisation makes it the same key.
+		const opened = await openShare(api, done.id, done.secret, { password: 'U\u0308nïcode pa\u0308ssword' });
+		expect(opened.metadata.files.map((f) => f.name)).toEqual(['a.bin']);
+		const out = collectingSink();
+		await new DownloadSession(opened, { api, crypto: backend }).save(0, content.length, out.sink);
+		expect(out.bytes().equals(content)).toBe(true);
+		await expect(api.info(done.id)).rejects.toMatchObject({ code: 'DOWNLOAD_LIMIT_REACHED' });
+	});
+
+	it('an interrupted password upload resumes without asking for the password again', async () => {
+		const content = randomBytes(50_000);
+		const files = [file('b.bin', content)];
+		const job = await startUpload({ files, expiresIn: 3600, maxDownloads: 1, password: 'resume me' }, deps);
+		expect(job.pending.passwordKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		const resumed = await resumeUpload(job.pending, files);
+		const done = await runUpload(resumed!, deps);
+		expect(await deps.pending.get(done.id)).toBeUndefined(); // the password key is gone with it
+		const opened = await openShare(api, done.id, done.secret, { password: 'resume me' });
+		const out = collectingSink();
+		await new DownloadSession(opened, { api, crypto: backend }).save(0, content.length, out.sink);
+		expect(out.bytes().equals(content)).toBe(true);
+	});
+
+	it('a note without files is one empty record', async () => {
+		const note = '<b>not bold</b>\nline two';
+		const done = await uploadShare({ files: [], expiresIn: 3600, maxDownloads: 1, note }, deps);
+		const info = await api.info(done.id);
+		expect(info.size).toBe(16);
+		const opened = await openShare(api, done.id, done.secret);
+		expect(opened.metadata.files).toEqual([]);
+		expect(opened.metadata.note).toBe(note);
+		expect(opened.layout.plainSize).toBe(0);
+	});
+});
