@@ -28,6 +28,8 @@ async function launch(dataDir: string, port = 0) {
 
 export const test = base.extend<object, { sealdrop: SealdropServer }>({
 	sealdrop: [
+		// Playwright requires the destructuring pattern even when no fixture is used.
+		// eslint-disable-next-line no-empty-pattern
 		async ({}, use) => {
 			const dataDir = await mkdtemp(join(tmpdir(), 'sealdrop-e2e-'));
 			let server = await launch(dataDir);

@@ -52,7 +52,8 @@ test.describe('large files', () => {
 		await expect(link).toBeVisible({ timeout: 120_000 });
 
 		expect([...firstSent].sort()).toEqual([0, 1]);
-		expect([...secondSent].sort()).toEqual([2, 3, 4]);
+		// Only the missing parts (a part may be tried twice if the machine hiccups, never a sent one).
+		expect([...new Set(secondSent)].sort()).toEqual([2, 3, 4]);
 		const { hashes } = await downloadAll(browser, await link.inputValue(), 1);
 		expect(hashes.get('video.bin')).toBe(file.sha256);
 		await context.close();

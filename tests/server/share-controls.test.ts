@@ -3,22 +3,15 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { ApiClient } from '../../src/lib/api/client';
-import { encryptPart, inlineBackend, type CryptoBackend } from '../../src/lib/transfer/crypto-backend';
+import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader } from '../../src/lib/transfer/download';
 import { memoryPendingUploads } from '../../src/lib/transfer/pending-uploads';
 import type { SaveSink } from '../../src/lib/transfer/sinks';
 import { resumeUpload, runUpload, startUpload, uploadShare, type UploadDeps } from '../../src/lib/transfer/upload';
 import { tempDir, testConfig } from './helpers';
 
-/** Encrypts and PUTs parts in this thread (what the browser's workers do). */
-const backend: CryptoBackend = {
-	async sendPart(part, signal) {
-		const body = new Blob([await encryptPart(part.key, part.source, part.layout, part.first, part.count)]);
-		await new ApiClient(part.origin).putPart(part.id, part.n, body, part.ownerToken, { signal });
-	},
-	decryptor: inlineBackend.decryptor,
-	dispose() {}
-};
+/** Encrypts, uploads and decrypts in this thread (what the browser's workers do). */
+const backend = inlineBackend;
 
 function collectingSink(): { sink: SaveSink; bytes: () => Buffer } {
 	const chunks: Uint8Array[] = [];

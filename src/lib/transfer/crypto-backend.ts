@@ -1,12 +1,6 @@
 import { ApiClient } from '../api/client';
-import { encryptBlobRecords, RecordDecryptor, TAG_BYTES, type RecordLayout } from '../crypto';
-
-/** Decrypts one ranged ciphertext stream, record by record. */
-export interface StreamDecryptor {
-	push(chunk: Uint8Array): Promise<Uint8Array[]>;
-	finish(): Promise<Uint8Array[]>;
-	close(): void;
-}
+import { encryptBlobRecords, TAG_BYTES, type RecordLayout } from '../crypto';
+import { CipherReader, type RangeReader, type RangeRequest } from './cipher-reader';
 
 /** One upload part: which records to encrypt and where to PUT them. */
 export interface PartUpload {
@@ -28,7 +22,8 @@ export interface PartUpload {
 export interface CryptoBackend {
 	/** Encrypts one part and uploads it; throws ApiError like ApiClient.putPart. */
 	sendPart(part: PartUpload, signal?: AbortSignal): Promise<void>;
-	decryptor(key: CryptoKey, layout: RecordLayout, firstRecord: number, endRecord: number): StreamDecryptor;
+	/** Fetches and decrypts a record range; the reader yields plaintext. */
+	openRange(request: RangeRequest): RangeReader;
 	dispose(): void;
 }
 
@@ -63,9 +58,6 @@ export async function sendPartInline(part: PartUpload, signal?: AbortSignal): Pr
 
 export const inlineBackend: CryptoBackend = {
 	sendPart: sendPartInline,
-	decryptor(key, layout, firstRecord, endRecord) {
-		const decryptor = new RecordDecryptor(key, layout, firstRecord, endRecord);
-		return { push: (chunk) => decryptor.push(chunk), finish: () => decryptor.finish(), close() {} };
-	},
+	openRange: (request) => new CipherReader(request),
 	dispose() {}
 };

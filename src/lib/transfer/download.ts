@@ -1,4 +1,4 @@
-import { ApiError, type ApiClient } from '../api/client';
+import type { ApiClient } from '../api/client';
 import type { PublicShareInfo } from '../api/types';
 import {
 	cipherRangeForPlain,
@@ -10,7 +10,6 @@ import {
 	layoutForCipherSize,
 	openMetadata,
 	openShareKeys,
-	TAG_BYTES,
 	toBase64Url,
 	type Header,
 	type Metadata,
@@ -18,7 +17,7 @@ import {
 	type RecordLayout,
 	type ShareKeys
 } from '../crypto';
-import type { CryptoBackend, StreamDecryptor } from './crypto-backend';
+import type { CryptoBackend } from './crypto-backend';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { DEFAULT_RETRY, isTransient, sleep } from './retry';
 import type { SaveSink } from './sinks';
@@ -107,9 +106,6 @@ export interface DownloadDeps {
 	signal?: AbortSignal;
 }
 
-/** Coalesce network chunks before handing them to the decryptor: fewer worker round trips. */
-const BATCH_BYTES = 4 << 20;
-
 /**
  * One recipient's download of a share: claims once (spending one download), then reads any
  * plaintext range through Range requests, resuming after network failures where it stopped.
@@ -188,16 +184,21 @@ export class DownloadSession {
 		progress: (bytes: number) => void
 	): Promise<number> {
 		const { layout, keys, id } = this.share;
-		const recordBytes = layout.recordSize + TAG_BYTES;
-		const cipherEnd = Math.min(endRecord * recordBytes, layout.cipherSize);
-		let position = first * layout.recordSize; // plaintext offset of the next output byte
-		const reachedRecord = () => Math.floor(position / layout.recordSize);
-		let decryptor: StreamDecryptor | null = null;
-		// One batch is decrypted and written while the next one is read from the network.
-		let inFlight: Promise<void> = Promise.resolve();
-
-		const emit = async (chunks: Uint8Array[]) => {
-			for (const chunk of chunks) {
+		let position = first * layout.recordSize; // plaintext offset of the next byte read
+		const reader = this.deps.crypto.openRange({
+			origin: this.deps.api.origin,
+			id,
+			ticket,
+			key: keys.contentKey,
+			layout,
+			firstRecord: first,
+			endRecord
+		});
+		const onAbort = () => reader.close();
+		this.deps.signal?.addEventListener('abort', onAbort, { once: true });
+		try {
+			for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+				// Only the wanted bytes: the first and last records may hold neighbouring files.
 				const from = Math.max(start, position);
 				const to = Math.min(end, position + chunk.byteLength);
 				if (to > from) {
@@ -206,45 +207,13 @@ export class DownloadSession {
 				}
 				position += chunk.byteLength;
 			}
-		};
-
-		try {
-			const res = await this.deps.api.blob(id, ticket, first * recordBytes, cipherEnd, { signal: this.deps.signal });
-			if (!res.body) throw new ApiError('BAD_RESPONSE', 'The server sent no data.');
-			decryptor = this.deps.crypto.decryptor(keys.contentKey, layout, first, endRecord);
-			const reader = res.body.getReader();
-			let batch: Uint8Array[] = [];
-			let batched = 0;
-			const flush = () => {
-				const data = concat(batch, batched);
-				batch = [];
-				batched = 0;
-				const d = decryptor!;
-				inFlight = inFlight.then(async () => emit(await d.push(data)));
-			};
-			for (;;) {
-				const { done, value } = await reader.read();
-				if (done) break;
-				batch.push(value);
-				batched += value.byteLength;
-				if (batched >= BATCH_BYTES) {
-					await inFlight;
-					flush();
-				}
-			}
-			if (batched > 0) flush();
-			await inFlight;
-			await emit(await decryptor.finish());
-			decryptor = null;
 			return endRecord;
 		} catch (err) {
-			if (isTransient(err) && !this.deps.signal?.aborted) {
-				await inFlight.catch(() => {}); // what was already decrypted counts
-				throw new PartialCopy(reachedRecord(), err);
-			}
+			if (isTransient(err) && !this.deps.signal?.aborted) throw new PartialCopy(Math.floor(position / layout.recordSize), err);
 			throw err;
 		} finally {
-			decryptor?.close();
+			this.deps.signal?.removeEventListener('abort', onAbort);
+			reader.close();
 		}
 	}
 }
@@ -257,15 +226,4 @@ class PartialCopy extends Error {
 	) {
 		super('Transfer interrupted');
 	}
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-	if (chunks.length === 1) return chunks[0]!;
-	const out = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
 }

@@ -1,7 +1,8 @@
 import * as Comlink from 'comlink';
 import type { CryptoWorkerApi } from '../workers/crypto.worker';
 import { ApiError } from '../api/client';
-import type { CryptoBackend, StreamDecryptor } from './crypto-backend';
+import type { RangeReader } from './cipher-reader';
+import type { CryptoBackend } from './crypto-backend';
 import { fromWire, type WireError } from './wire-errors';
 
 interface Lane {
@@ -57,29 +58,28 @@ export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.har
 				signal?.removeEventListener('abort', abort);
 			}
 		},
-		decryptor(key, layout, firstRecord, endRecord): StreamDecryptor {
+		openRange(request): RangeReader {
 			const lane = pick();
+			const job = nextJob++;
 			lane.busy++;
-			const session = lane.api.open(key, layout, firstRecord, endRecord);
+			void lane.api.openRange(job, request);
 			let closed = false;
 			const close = () => {
 				if (closed) return;
 				closed = true;
 				lane.busy--;
-				void session.then((id) => lane.api.close(id)).catch(() => {});
+				void lane.api.closeRange(job);
+				retireSpent();
 			};
 			return {
-				// The chunk's buffer moves to the worker: the caller must not reuse it.
-				push: async (chunk) => {
-					const own = ownsBuffer(chunk) ? chunk : chunk.slice();
-					return lane.api.push(await session, Comlink.transfer(own, [own.buffer as ArrayBuffer]));
-				},
-				finish: async () => {
-					try {
-						return await lane.api.finish(await session);
-					} finally {
+				async read() {
+					const result = await lane.api.readRange(job);
+					if ('error' in result) {
 						close();
+						throw fromWire(result.error);
 					}
+					if (result.chunk === null) close();
+					return result.chunk;
 				},
 				close
 			};
@@ -89,9 +89,4 @@ export function createWorkerBackend(size = Math.min(4, Math.max(2, navigator.har
 			lanes = [];
 		}
 	};
-}
-
-/** A view that spans its whole buffer can be transferred without detaching anything else. */
-function ownsBuffer(chunk: Uint8Array): boolean {
-	return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
 }

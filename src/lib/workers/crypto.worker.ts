@@ -1,39 +1,15 @@
 /// <reference lib="webworker" />
-// Record encryption and decryption, off the page's main thread.
+// Encrypting and sending upload parts, fetching and decrypting downloads: off the page's thread.
 import * as Comlink from 'comlink';
-import { RecordDecryptor, type RecordLayout } from '../crypto';
+import { CipherReader, type RangeRequest } from '../transfer/cipher-reader';
 import { sendPartInline, type PartUpload } from '../transfer/crypto-backend';
 import { toWire, type WireError } from '../transfer/wire-errors';
 
-const sessions = new Map<number, RecordDecryptor>();
 const uploads = new Map<number, AbortController>();
-let nextSession = 1;
+const ranges = new Map<number, CipherReader>();
 
-/**
- * Hands the plaintext back as one transferred buffer: one message per batch instead of one per
- * 64 KiB record, which is what the page and the service worker would otherwise pay for.
- */
-function transferOut(chunks: Uint8Array[]): Uint8Array[] {
-	if (chunks.length === 0) return chunks;
-	const joined = chunks.length === 1 ? chunks[0]! : concat(chunks);
-	return Comlink.transfer([joined], [joined.buffer as ArrayBuffer]);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
-}
-
-function session(id: number): RecordDecryptor {
-	const decryptor = sessions.get(id);
-	if (!decryptor) throw new Error(`No decryption session ${id}.`);
-	return decryptor;
-}
+/** What a range read hands the page: plaintext (transferred, not copied), the end, or a failure. */
+export type RangeChunk = { chunk: Uint8Array | null } | { error: WireError };
 
 const api = {
 	/** Resolves to null on success, or to the error to throw on the page. */
@@ -52,23 +28,24 @@ const api = {
 	abortPart(job: number): void {
 		uploads.get(job)?.abort();
 	},
-	open(key: CryptoKey, layout: RecordLayout, firstRecord: number, endRecord: number): number {
-		const id = nextSession++;
-		sessions.set(id, new RecordDecryptor(key, layout, firstRecord, endRecord));
-		return id;
+	openRange(job: number, request: RangeRequest): void {
+		ranges.set(job, new CipherReader(request));
 	},
-	async push(id: number, chunk: Uint8Array): Promise<Uint8Array[]> {
-		return transferOut(await session(id).push(chunk));
-	},
-	async finish(id: number): Promise<Uint8Array[]> {
+	async readRange(job: number): Promise<RangeChunk> {
+		const reader = ranges.get(job);
+		if (!reader) return { error: toWire(new Error(`No download ${job}.`)) };
 		try {
-			return transferOut(await session(id).finish());
-		} finally {
-			sessions.delete(id);
+			const chunk = await reader.read();
+			if (chunk === null) ranges.delete(job);
+			return chunk ? Comlink.transfer({ chunk }, [chunk.buffer as ArrayBuffer]) : { chunk };
+		} catch (err) {
+			ranges.delete(job);
+			return { error: toWire(err) };
 		}
 	},
-	close(id: number): void {
-		sessions.delete(id);
+	closeRange(job: number): void {
+		ranges.get(job)?.close();
+		ranges.delete(job);
 	}
 };
 

@@ -1,0 +1,145 @@
+import { ApiClient, ApiError } from '../api/client';
+import { RecordDecryptor, TAG_BYTES, type RecordLayout } from '../crypto';
+
+/** Which records of which share to fetch and decrypt. */
+export interface RangeRequest {
+	origin: string;
+	id: string;
+	ticket: string;
+	key: CryptoKey;
+	layout: RecordLayout;
+	firstRecord: number;
+	endRecord: number;
+}
+
+/** Plaintext of a record range, pulled chunk by chunk (whole records, in order). */
+export interface RangeReader {
+	/** The next plaintext, or null at the end; throws the failure that stopped the range. */
+	read(): Promise<Uint8Array | null>;
+	close(): void;
+}
+
+/** Network chunks are gathered to this size before decryption: fewer, larger crypto batches. */
+const BATCH_BYTES = 1 << 20;
+/** Plaintext decrypted ahead of the reader; bounds memory whatever the share's size. */
+const AHEAD_BYTES = 8 << 20;
+
+/**
+ * Fetches a ciphertext range and decrypts it as it arrives: reading from the network, decrypting
+ * and handing plaintext to the reader all overlap, with at most AHEAD_BYTES waiting. Runs in a
+ * worker in the browser, so the page only receives finished plaintext.
+ */
+export class CipherReader implements RangeReader {
+	private readonly queue: Uint8Array[] = [];
+	/** Bytes queued or being decrypted. */
+	private pending = 0;
+	private finished = false;
+	private failure: unknown = null;
+	private wakeReader: (() => void) | null = null;
+	private wakePump: (() => void) | null = null;
+	private readonly controller = new AbortController();
+
+	constructor(private readonly request: RangeRequest) {
+		void this.pump().catch((err: unknown) => {
+			this.failure = this.controller.signal.aborted ? new ApiError('ABORTED', 'Cancelled.') : err;
+			this.wake();
+		});
+	}
+
+	async read(): Promise<Uint8Array | null> {
+		while (this.queue.length === 0 && !this.finished && !this.failure) {
+			await new Promise<void>((resolve) => (this.wakeReader = resolve));
+		}
+		if (this.queue.length > 0) {
+			const chunk = this.queue.length === 1 ? this.queue[0]! : concat(this.queue);
+			this.queue.length = 0;
+			this.pending -= chunk.byteLength;
+			this.wakePump?.();
+			return chunk;
+		}
+		if (this.failure) throw this.failure;
+		return null;
+	}
+
+	close(): void {
+		this.controller.abort();
+		this.wake();
+	}
+
+	private wake() {
+		this.wakeReader?.();
+		this.wakePump?.();
+	}
+
+	private async pump(): Promise<void> {
+		const { origin, id, ticket, key, layout, firstRecord, endRecord } = this.request;
+		const recordBytes = layout.recordSize + TAG_BYTES;
+		const start = firstRecord * recordBytes;
+		const end = Math.min(endRecord * recordBytes, layout.cipherSize);
+		const decryptor = new RecordDecryptor(key, layout, firstRecord, endRecord);
+		const res = await new ApiClient(origin).blob(id, ticket, start, end, { signal: this.controller.signal });
+		if (!res.body) throw new ApiError('BAD_RESPONSE', 'The server sent no data.');
+		const reader = res.body.getReader();
+		// Decryptions start at once and run concurrently; their results are queued in order.
+		let ordered: Promise<void> = Promise.resolve();
+		let batch: Uint8Array[] = [];
+		let batched = 0;
+		const decrypt = (data: Uint8Array) => {
+			this.pending += data.byteLength;
+			const opened = decryptor.push(data);
+			opened.catch(() => {}); // surfaced through `ordered`
+			ordered = ordered.then(async () => this.enqueue(await opened, data.byteLength));
+		};
+		try {
+			for (;;) {
+				while (this.pending >= AHEAD_BYTES && !this.controller.signal.aborted) {
+					await new Promise<void>((resolve) => (this.wakePump = resolve));
+				}
+				let next: ReadableStreamReadResult<Uint8Array>;
+				try {
+					next = await reader.read();
+				} catch {
+					throw this.controller.signal.aborted
+						? new ApiError('ABORTED', 'Cancelled.')
+						: new ApiError('NETWORK', 'The connection broke during the download.');
+				}
+				if (next.done) break;
+				batch.push(next.value);
+				batched += next.value.byteLength;
+				if (batched >= BATCH_BYTES) {
+					decrypt(concat(batch));
+					batch = [];
+					batched = 0;
+				}
+			}
+			if (batched > 0) decrypt(concat(batch));
+			await ordered;
+			this.enqueue(await decryptor.finish(), 0);
+			this.finished = true;
+			this.wake();
+		} finally {
+			await ordered.catch(() => {});
+			reader.releaseLock();
+		}
+	}
+
+	/** Queues plaintext; `cipherBytes` of ciphertext stop counting as pending. */
+	private enqueue(plaintexts: Uint8Array[], cipherBytes: number) {
+		this.pending -= cipherBytes;
+		for (const p of plaintexts) {
+			this.queue.push(p);
+			this.pending += p.byteLength;
+		}
+		this.wakeReader?.();
+	}
+}
+
+export function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+	const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
+	let offset = 0;
+	for (const chunk of chunks) {
+		out.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return out;
+}

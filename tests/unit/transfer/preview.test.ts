@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { estimateBits, passwordStrength } from '../../../src/lib/password-strength';
+import { IMAGE_LIMIT, previewKind } from '../../../src/lib/transfer/preview';
+import { parseRange } from '../../../src/lib/transfer/sw-preview';
+import { linkOf, titleOf } from '../../../src/lib/uploads/my-uploads';
+
+const file = (name: string, type = '', size = 1000) => ({ name, type, size, offset: 0 });
+
+describe('previewKind', () => {
+	it('previews images, text, audio and video, by type or by extension', () => {
+		expect(previewKind(file('a.png', 'image/png'))).toEqual({ kind: 'image', mime: 'image/png' });
+		expect(previewKind(file('photo', 'image/jpeg'))).toEqual({ kind: 'image', mime: 'image/jpeg' });
+		expect(previewKind(file('notes.md'))).toEqual({ kind: 'text', mime: 'text/plain' });
+		expect(previewKind(file('page.html', 'text/html'))).toEqual({ kind: 'text', mime: 'text/plain' }); // shown as text
+		expect(previewKind(file('song.mp3'))).toEqual({ kind: 'audio', mime: 'audio/mpeg' });
+		expect(previewKind(file('clip', 'video/webm'))).toEqual({ kind: 'video', mime: 'video/webm' });
+	});
+
+	it('previews nothing else, and no image too large to hold', () => {
+		expect(previewKind(file('run.exe', 'application/octet-stream'))).toBeNull();
+		expect(previewKind(file('doc.pdf', 'application/pdf'))).toBeNull();
+		expect(previewKind(file('huge.png', 'image/png', IMAGE_LIMIT + 1))).toBeNull();
+		expect(previewKind(file('icon.ico', 'image/x-icon'))).toBeNull();
+	});
+});
+
+describe('the preview worker’s Range parsing', () => {
+	it('serves one range, clipped; refuses what is outside', () => {
+		expect(parseRange(null, 100)).toEqual({ start: 0, end: 100 });
+		expect(parseRange('bytes=0-', 100)).toEqual({ start: 0, end: 100 });
+		expect(parseRange('bytes=10-19', 100)).toEqual({ start: 10, end: 20 });
+		expect(parseRange('bytes=90-500', 100)).toEqual({ start: 90, end: 100 });
+		expect(parseRange('bytes=-30', 100)).toEqual({ start: 70, end: 100 });
+		expect(parseRange('bytes=100-', 100)).toBeNull();
+		expect(parseRange('bytes=-0', 100)).toBeNull();
+		expect(parseRange('bytes=5-4', 100)).toBeNull();
+		expect(parseRange('items=0-1', 100)).toEqual({ start: 0, end: 100 }); // not bytes: ignored
+	});
+});
+
+describe('password strength hint', () => {
+	it('rates length and variety, not just symbols', () => {
+		expect(passwordStrength('').score).toBe(0);
+		expect(passwordStrength('abc123').score).toBe(1);
+		expect(passwordStrength('aaaaaaaaaaaaaaaa').score).toBe(1);
+		expect(passwordStrength('Tr0ub4dor&3').score).toBeGreaterThanOrEqual(2);
+		expect(passwordStrength('correct horse battery staple').score).toBe(4);
+		expect(estimateBits('ab')).toBeLessThan(estimateBits('abc'));
+	});
+});
+
+describe('my uploads', () => {
+	it('builds the link and a title', () => {
+		expect(linkOf({ id: 'x'.repeat(22), secret: 'k' }, 'https://h')).toBe(`https://h/s/${'x'.repeat(22)}#k`);
+		expect(titleOf({ files: [{ name: 'a', size: 1 }], hasNote: false })).toBe('a');
+		expect(titleOf({ files: [{ name: 'a', size: 1 }, { name: 'b', size: 1 }, { name: 'c', size: 1 }], hasNote: false })).toBe(
+			'a and 2 more'
+		);
+		expect(titleOf({ files: [], hasNote: true })).toBe('Message');
+	});
+});
