@@ -8,15 +8,14 @@
  * browser and a bare Node HTTP server writing to / reading from disk.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
-import { sha256File, withoutFilePickers } from '../e2e/helpers.ts';
+import { makeFile, sha256File, withoutFilePickers } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
 import { descendants, PeakSampler } from './rss.ts';
 
@@ -55,11 +54,10 @@ try {
 	const crypto = await cryptoRate(browser);
 	const results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[] = [];
 	for (const size of sizes) {
-		const file = join(work, `bench-${size}.bin`);
-		await makeRandomFile(file, size * MiB);
+		const { path: file, sha256 } = await makeFile(work, `bench-${size}.bin`, size * MiB);
 		const sizeRuns: Run[] = [];
 		for (let i = 0; i < runs; i++) {
-			const run = await measure(browser, file, size);
+			const run = await measure(browser, file, sha256, size);
 			sizeRuns.push(run);
 			console.error(`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s, down ${run.download_mib_s.toFixed(0)} MiB/s`);
 		}
@@ -74,31 +72,39 @@ try {
 	await rm(work, { recursive: true, force: true });
 }
 
-async function measure(browser: Browser, file: string, sizeMib: number): Promise<Run> {
+async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
 	const context = await browser.newContext({ acceptDownloads: true });
 	await withoutFilePickers(context); // save through the service worker into Chromium's downloads
-	const page = await context.newPage();
-	await page.goto(server.url);
-	const baseline = new PeakSampler(browserPids).current();
-	const browserRss = new PeakSampler(browserPids).start();
 	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
 
+	// Each direction's growth is measured from its own start, with its page already open.
+	const page = await context.newPage();
+	await page.goto(server.url);
 	await page.locator('input[type=file]').setInputFiles(file);
+	const upRss = new PeakSampler(browserPids);
+	const upBaseline = upRss.current();
+	upRss.start();
 	let t = performance.now();
 	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
-	const link = await page.getByLabel('Share link').inputValue({ timeout: 600_000 });
+	const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue({ timeout: 600_000 });
 	const uploadSeconds = (performance.now() - t) / 1000;
+	const upPeak = upRss.stop();
+	await page.close();
 
 	const recipient = await context.newPage();
 	await recipient.goto(link);
-	await recipient.getByRole('button', { name: 'Download' }).waitFor();
+	const button = recipient.getByRole('button', { name: 'Download', exact: true });
+	await button.waitFor();
+	const downRss = new PeakSampler(browserPids);
+	const downBaseline = downRss.current();
+	downRss.start();
 	t = performance.now();
-	const [download] = await Promise.all([recipient.waitForEvent('download'), recipient.getByRole('button', { name: 'Download' }).click()]);
+	const [download] = await Promise.all([recipient.waitForEvent('download'), button.click()]);
 	const saved = await download.path();
 	const downloadSeconds = (performance.now() - t) / 1000;
-	const browserPeak = browserRss.stop();
+	const downPeak = downRss.stop();
 	const serverPeak = serverRss.stop();
-	if ((await sha256File(saved)) !== (await sha256File(file))) throw new Error('Downloaded file differs from the original');
+	if ((await sha256File(saved)) !== sha256) throw new Error('Downloaded file differs from the original');
 	await download.delete();
 
 	const bareUp = await bareUpload(context, file);
@@ -113,8 +119,8 @@ async function measure(browser: Browser, file: string, sizeMib: number): Promise
 		bare_download_mib_s: bareDown,
 		upload_limit_mib_s: Math.min(crypto, bareUp),
 		download_limit_mib_s: Math.min(crypto, bareDown),
-		browser_peak_rss_mib: browserPeak / MiB,
-		browser_rss_growth_mib: (browserPeak - baseline) / MiB,
+		browser_peak_rss_mib: Math.max(upPeak, downPeak) / MiB,
+		browser_rss_growth_mib: Math.max(upPeak - upBaseline, downPeak - downBaseline) / MiB,
 		server_peak_rss_mib: serverPeak / MiB
 	};
 }
@@ -188,16 +194,6 @@ async function cryptoRate(browser: Browser): Promise<number> {
 	});
 	await page.close();
 	return rate;
-}
-
-async function makeRandomFile(path: string, bytes: number): Promise<void> {
-	const out = createWriteStream(path);
-	for (let written = 0; written < bytes; ) {
-		const chunk = randomBytes(Math.min(8 * MiB, bytes - written));
-		written += chunk.byteLength;
-		if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
-	}
-	await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
 async function startServer(dataDir: string): Promise<{ url: string; process: ChildProcess }> {

@@ -137,9 +137,9 @@ export class DownloadSession {
 	}
 
 	/** Decrypts plaintext bytes [start, end) of the share into `sink`, then closes it. */
-	async save(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener): Promise<void> {
+	async save(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener, signal = this.deps.signal): Promise<void> {
 		try {
-			await this.copyRange(start, end, sink, onProgress);
+			await this.copyRange(start, end, sink, onProgress, signal);
 			await sink.close();
 		} catch (err) {
 			// Never let a partial file look complete.
@@ -148,7 +148,13 @@ export class DownloadSession {
 		}
 	}
 
-	private async copyRange(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener): Promise<void> {
+	private async copyRange(
+		start: number,
+		end: number,
+		sink: SaveSink,
+		onProgress: ProgressListener | undefined,
+		signal: AbortSignal | undefined
+	): Promise<void> {
 		const { layout } = this.share;
 		const ticket = await this.claim();
 		const range = cipherRangeForPlain(layout, start, end);
@@ -158,13 +164,13 @@ export class DownloadSession {
 		while (record < range.endRecord) {
 			const before = record;
 			try {
-				record = await this.copyRecords(ticket, record, range.endRecord, start, end, sink, (n) => onProgress?.(meter.add(n)));
+				record = await this.copyRecords(ticket, record, range.endRecord, start, end, sink, (n) => onProgress?.(meter.add(n)), signal);
 			} catch (err) {
 				if (!(err instanceof PartialCopy)) throw err;
 				record = err.record;
 				if (record > before) failures = 0;
-				if (this.deps.signal?.aborted || !isTransient(err.cause) || ++failures >= DEFAULT_RETRY.attempts) throw err.cause;
-				await sleep(Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (failures - 1)), this.deps.signal);
+				if (signal?.aborted || !isTransient(err.cause) || ++failures >= DEFAULT_RETRY.attempts) throw err.cause;
+				await sleep(Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (failures - 1)), signal);
 			}
 		}
 		if (end === start) onProgress?.(meter.snapshot());
@@ -181,7 +187,8 @@ export class DownloadSession {
 		start: number,
 		end: number,
 		sink: SaveSink,
-		progress: (bytes: number) => void
+		progress: (bytes: number) => void,
+		signal: AbortSignal | undefined
 	): Promise<number> {
 		const { layout, keys, id } = this.share;
 		let position = first * layout.recordSize; // plaintext offset of the next byte read
@@ -195,7 +202,7 @@ export class DownloadSession {
 			endRecord
 		});
 		const onAbort = () => reader.close();
-		this.deps.signal?.addEventListener('abort', onAbort, { once: true });
+		signal?.addEventListener('abort', onAbort, { once: true });
 		try {
 			for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
 				// Only the wanted bytes: the first and last records may hold neighbouring files.
@@ -209,10 +216,10 @@ export class DownloadSession {
 			}
 			return endRecord;
 		} catch (err) {
-			if (isTransient(err) && !this.deps.signal?.aborted) throw new PartialCopy(Math.floor(position / layout.recordSize), err);
+			if (isTransient(err) && !signal?.aborted) throw new PartialCopy(Math.floor(position / layout.recordSize), err);
 			throw err;
 		} finally {
-			this.deps.signal?.removeEventListener('abort', onAbort);
+			signal?.removeEventListener('abort', onAbort);
 			reader.close();
 		}
 	}

@@ -79,6 +79,7 @@ export interface ZipOptions {
 	onProgress?: ProgressListener;
 	/** Which file is being decrypted, for the page. */
 	onFile?: (file: FileEntry) => void;
+	signal?: AbortSignal;
 }
 
 /**
@@ -99,7 +100,7 @@ export async function saveZip(session: DownloadSession, files: FileEntry[], sink
 			const bridge = streamSink();
 			const base = before;
 			const progress = (p: Progress) => options.onProgress?.({ ...p, done: base + p.done, total });
-			const copy = session.save(file.offset, file.offset + file.size, bridge.sink, progress);
+			const copy = session.save(file.offset, file.offset + file.size, bridge.sink, progress, options.signal);
 			copy.catch(() => {}); // its error reaches the ZIP through the entry's stream
 			copies.push(copy);
 			yield { name: names[i]!, size: file.size, lastModified: options.lastModified, input: bridge.stream };
