@@ -59,6 +59,44 @@ test.describe('large files', () => {
 		await context.close();
 	});
 
+	test('pause stops sending, resume finishes, cancel deletes the partial share', async ({ browser, sealdrop }, testInfo) => {
+		const file = await makeFile(testInfo.outputDir, 'pause.bin', 24 * MiB + 1);
+		const page = await browser.newPage();
+		const created: string[] = [];
+		page.on('response', async (res) => {
+			if (res.request().method() === 'POST' && res.url().endsWith('/api/v1/shares')) created.push(((await res.json()) as { id: string }).id);
+		});
+		// Part 1 hangs until the test lets it through: the upload is mid-way.
+		let release = () => {};
+		const held = new Promise<void>((resolve) => (release = resolve));
+		await page.route(PART_RE, async (route) => {
+			if (PART_RE.exec(route.request().url())![1] === '1') await held;
+			await route.continue().catch(() => {}); // a paused request was aborted by the page
+		});
+		await page.goto(sealdrop.url);
+		await page.locator('input[type=file]').first().setInputFiles(file.path);
+		await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+		await page.getByRole('button', { name: 'Pause' }).click();
+		await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+		release();
+		await page.getByRole('button', { name: 'Resume' }).click();
+		const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue({ timeout: 60_000 });
+		const { hashes } = await downloadAll(browser, link, 1);
+		expect(hashes.get('pause.bin')).toBe(file.sha256);
+
+		// A second upload, cancelled mid-way, leaves nothing on the server.
+		await page.unroute(PART_RE);
+		await page.route(PART_RE, () => {}); // every part hangs
+		await page.getByRole('button', { name: 'Send more', exact: true }).click();
+		await page.locator('input[type=file]').first().setInputFiles(file.path);
+		await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+		await expect.poll(() => created.length).toBe(2);
+		await page.getByRole('button', { name: 'Cancel upload' }).click();
+		await expect
+			.poll(async () => ((await (await fetch(`${sealdrop.url}/api/v1/shares/${created[1]}`)).json()) as { error?: { code: string } }).error?.code)
+			.toBe('DELETED');
+	});
+
 	test('parts that fail in transit are retried, and the server restarting does not lose the upload', async ({ browser, sealdrop }, testInfo) => {
 		const file = await makeFile(testInfo.outputDir, 'retry.bin', 24 * MiB + 5);
 		const page = await browser.newPage();

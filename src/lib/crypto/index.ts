@@ -16,6 +16,7 @@ export {
 } from './constants';
 export { CryptoError, isCryptoError, type CryptoErrorCode } from './errors';
 export type { Bytes } from './bytes';
+export { concatBytes } from './bytes';
 export { fromBase64Url, toBase64Url } from './base64url';
 export { decodeSecret, encodeSecret, generateSecret, sha256, SECRET_TEXT_LENGTH } from './secret';
 export { decodeHeader, encodeHeader, type Argon2Params, type Header } from './header';

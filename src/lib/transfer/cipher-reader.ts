@@ -1,5 +1,5 @@
 import { ApiClient, ApiError } from '../api/client';
-import { RecordDecryptor, TAG_BYTES, type RecordLayout } from '../crypto';
+import { concatBytes, RecordDecryptor, TAG_BYTES, type RecordLayout } from '../crypto';
 
 /** Which records of which share to fetch and decrypt. */
 export interface RangeRequest {
@@ -51,7 +51,7 @@ export class CipherReader implements RangeReader {
 			await new Promise<void>((resolve) => (this.wakeReader = resolve));
 		}
 		if (this.queue.length > 0) {
-			const chunk = this.queue.length === 1 ? this.queue[0]! : concat(this.queue);
+			const chunk = this.queue.length === 1 ? this.queue[0]! : concatBytes(...this.queue);
 			this.queue.length = 0;
 			this.pending -= chunk.byteLength;
 			this.wakePump?.();
@@ -107,12 +107,12 @@ export class CipherReader implements RangeReader {
 				batch.push(next.value);
 				batched += next.value.byteLength;
 				if (batched >= BATCH_BYTES) {
-					decrypt(concat(batch));
+					decrypt(concatBytes(...batch));
 					batch = [];
 					batched = 0;
 				}
 			}
-			if (batched > 0) decrypt(concat(batch));
+			if (batched > 0) decrypt(concatBytes(...batch));
 			await ordered;
 			this.enqueue(await decryptor.finish(), 0);
 			this.finished = true;
@@ -132,14 +132,4 @@ export class CipherReader implements RangeReader {
 		}
 		this.wakeReader?.();
 	}
-}
-
-export function concat(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
-	const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.byteLength;
-	}
-	return out;
 }
