@@ -3,7 +3,11 @@ import type { Clock } from './clock';
 import type { Config } from './config';
 import { AppError, createErrorHandler } from './errors';
 import { healthRoutes } from './http/health';
-import type { ClientAddress } from './http/client-address';
+import { socketAddress, type ClientAddress } from './http/client-address';
+import { forwardedAddress } from './http/forwarded';
+import { createMetrics, metricsHandler, metricsMiddleware } from './http/metrics';
+import { rateLimit, RateLimiter, type RateRule } from './http/rate-limit';
+import { hsts } from './http/tls';
 import { securityHeaders } from './http/security-headers';
 import { loadStaticSite } from './http/static';
 import type { Logger } from './logger';
@@ -23,7 +27,10 @@ export interface AppDeps {
 	backends?: { meta: string; blobs: string };
 	/** The wrong-read-token limit; by default an in-memory one on `clock`. */
 	attempts?: AttemptLimiter;
-	/** Who a request comes from, for that limit; by default the TCP peer address. */
+	/**
+	 * Who a request comes from, for that limit and the rate limits; by default the TCP peer
+	 * address, or X-Forwarded-For with SEALDROP_TRUST_PROXY.
+	 */
 	clientAddress?: ClientAddress;
 }
 
@@ -36,6 +43,9 @@ export function createApp(deps: AppDeps): Hono {
 	const app = new Hono();
 	app.onError(createErrorHandler(deps.logger));
 	app.use('*', securityHeaders(site.csp));
+	if (deps.config.tls) app.use('*', hsts());
+	const metrics = createMetrics();
+	app.use('*', metricsMiddleware(metrics));
 	app.use('*', async (c, next) => {
 		const started = performance.now();
 		await next();
@@ -51,7 +61,14 @@ export function createApp(deps: AppDeps): Hono {
 		c.res.headers.set('Cache-Control', 'no-store');
 	});
 	const attempts = deps.attempts ?? new AttemptLimiter(deps.clock);
-	app.route('/api/v1', apiRoutes(createShares({ ...deps, attempts }), deps.config, deps.clientAddress));
+	const clientAddress = deps.clientAddress ?? (deps.config.trustProxy > 0 ? forwardedAddress(deps.config.trustProxy) : socketAddress);
+	const limit = (path: string, rule: RateRule | undefined, action: string) => {
+		if (rule) app.post(path, rateLimit(new RateLimiter(deps.clock, rule), clientAddress, action));
+	};
+	limit('/api/v1/shares', deps.config.rateLimits.create, 'creating shares');
+	limit('/api/v1/shares/:id/claim', deps.config.rateLimits.claim, 'claiming downloads');
+	app.route('/api/v1', apiRoutes(createShares({ ...deps, attempts }), deps.config, clientAddress));
+	app.get('/metrics', metricsHandler(metrics, deps.config.metricsToken));
 	app.route(
 		'/',
 		healthRoutes(

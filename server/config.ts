@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { RateRule } from './http/rate-limit';
 import { selectStores, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores/config';
 
 /** Fixed by the format and by S3 multipart rules, not configurable (see docs/API.md). */
@@ -43,6 +44,14 @@ export interface Config {
 	/** Absolute path. */
 	staticDir: string;
 	logLevel: LogLevel;
+	/** Per-client-address limits; undefined when switched off. */
+	rateLimits: { create: RateRule | undefined; claim: RateRule | undefined };
+	/** Reverse proxies in front of the server whose X-Forwarded-For is believed; 0: none. */
+	trustProxy: number;
+	/** Bearer token for GET /metrics; undefined: open. */
+	metricsToken: string | undefined;
+	/** Built-in HTTPS: absolute paths of the PEM certificate chain and key; undefined: plain HTTP. */
+	tls: { certFile: string; keyFile: string } | undefined;
 	/** The MetaStore backend (SEALDROP_DATABASE_URL). */
 	database: DatabaseConfig;
 	/** The BlobStore backend (SEALDROP_BLOB_STORE, SEALDROP_S3_*). */
@@ -83,6 +92,29 @@ function numberList(min: number, max: number) {
 		.refine((values) => new Set(values).size === values.length, 'must not repeat a value')
 		.transform((values) => [...values].sort((a, b) => a - b));
 }
+
+/** `N/SECONDS` (at most N requests per SECONDS per client address) or `off`. */
+function rateRule() {
+	return z
+		.string()
+		.trim()
+		.regex(/^(off|\d+\s*\/\s*\d+)$/i, 'must be N/SECONDS (e.g. 30/600) or off')
+		.transform((text): RateRule | false => {
+			// `false`, not undefined, for off: zod would replace an undefined output with the default.
+			const match = /^(\d+)\s*\/\s*(\d+)$/.exec(text);
+			return match ? { max: Number(match[1]), windowSeconds: Number(match[2]) } : false;
+		})
+		.refine((rule) => rule === false || (rule.max >= 1 && rule.windowSeconds >= 1 && rule.windowSeconds <= 86400), {
+			message: 'N must be at least 1 and SECONDS 1 … 86400'
+		});
+}
+
+/** `false`, `true` (one proxy) or the number of proxies in front of the server. */
+const proxyHops = z
+	.string()
+	.trim()
+	.regex(/^(true|false|\d{1,2})$/i, 'must be false, true or a number of proxies')
+	.transform((text) => (/^true$/i.test(text) ? 1 : /^false$/i.test(text) ? 0 : Number(text)));
 
 /**
  * Every environment variable the server reads, with its default and a description, so the
@@ -132,6 +164,27 @@ export const envSchema = z.object({
 		.describe('Days a removed share still answers 410 (expired/deleted) before it becomes 404.'),
 	SEALDROP_STATIC_DIR: z.string().min(1).default('./build').describe('The built web app (npm run build).'),
 	SEALDROP_LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
+	SEALDROP_RATE_LIMIT_CREATE: rateRule()
+		.default({ max: 30, windowSeconds: 600 })
+		.describe('Shares one client address may create: N/SECONDS, or off.'),
+	SEALDROP_RATE_LIMIT_CLAIM: rateRule()
+		.default({ max: 60, windowSeconds: 600 })
+		.describe('Download claims one client address may make: N/SECONDS, or off.'),
+	SEALDROP_TRUST_PROXY: proxyHops
+		.default(0)
+		.describe('Behind reverse proxies: true (one) or their number, to take the client address from X-Forwarded-For.'),
+	SEALDROP_TLS_CERT: z
+		.string()
+		.min(1)
+		.optional()
+		.describe('PEM certificate chain for built-in HTTPS (with SEALDROP_TLS_KEY); re-read on SIGHUP.'),
+	SEALDROP_TLS_KEY: z.string().min(1).optional().describe('PEM private key for built-in HTTPS (with SEALDROP_TLS_CERT).'),
+	SEALDROP_METRICS_TOKEN: z
+		.string()
+		.trim()
+		.regex(/^[A-Za-z0-9\-._~+/]{16,}=*$/, 'must be at least 16 token characters (letters, digits, -._~+/)')
+		.optional()
+		.describe('If set, GET /metrics requires "Authorization: Bearer <token>".'),
 	...storeEnvSchema
 });
 
@@ -173,6 +226,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 			`SEALDROP_DOWNLOAD_DEFAULT: must be one of SEALDROP_DOWNLOAD_OPTIONS (${e.SEALDROP_DOWNLOAD_OPTIONS.join(',')})`
 		);
 	}
+	if ((e.SEALDROP_TLS_CERT === undefined) !== (e.SEALDROP_TLS_KEY === undefined)) {
+		problems.push(`${e.SEALDROP_TLS_CERT === undefined ? 'SEALDROP_TLS_CERT' : 'SEALDROP_TLS_KEY'}: set both SEALDROP_TLS_CERT and SEALDROP_TLS_KEY, or neither`);
+	}
 	if (e.SEALDROP_MAX_SHARE_BYTES > PART_SIZE.max * MAX_PARTS) {
 		problems.push(`SEALDROP_MAX_SHARE_BYTES: must be at most ${PART_SIZE.max * MAX_PARTS} (${MAX_PARTS} parts of 64 MiB)`);
 	}
@@ -200,6 +256,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 		tombstoneDays: e.SEALDROP_TOMBSTONE_DAYS,
 		staticDir: resolve(e.SEALDROP_STATIC_DIR),
 		logLevel: e.SEALDROP_LOG_LEVEL,
+		rateLimits: { create: e.SEALDROP_RATE_LIMIT_CREATE || undefined, claim: e.SEALDROP_RATE_LIMIT_CLAIM || undefined },
+		trustProxy: e.SEALDROP_TRUST_PROXY,
+		metricsToken: e.SEALDROP_METRICS_TOKEN,
+		tls:
+			e.SEALDROP_TLS_CERT && e.SEALDROP_TLS_KEY
+				? { certFile: resolve(e.SEALDROP_TLS_CERT), keyFile: resolve(e.SEALDROP_TLS_KEY) }
+				: undefined,
 		...selected.stores
 	};
 }
@@ -212,7 +275,17 @@ export function describeConfig(): { name: EnvName; description: string; default:
 		return {
 			name: name as EnvName,
 			description: schema.description ?? '',
-			default: value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value)
+			default: showDefault(value)
 		};
 	});
+}
+
+function showDefault(value: unknown): string | undefined {
+	if (value === undefined) return undefined;
+	if (Array.isArray(value)) return value.join(',');
+	if (typeof value === 'object' && value !== null && 'windowSeconds' in value) {
+		const rule = value as RateRule;
+		return `${rule.max}/${rule.windowSeconds}`;
+	}
+	return String(value);
 }

@@ -18,6 +18,7 @@ const running = await startSealdrop(config, { logger }).catch((error: unknown) =
 	if (code === 'EADDRINUSE') console.error(`Port ${config.port} on ${config.host} is in use (SEALDROP_PORT).`);
 	else if (code === 'EACCES') console.error(`Not allowed to listen on ${config.host}:${config.port}.`);
 	else if (error instanceof StoreStartError) console.error(`Sealdrop cannot start: ${error.message} [${error.code}]`);
+	else if (error instanceof ConfigError) console.error(error.message);
 	else logger.fatal({ err: error }, 'start-up failed');
 	process.exit(1);
 });
@@ -44,3 +45,10 @@ function shutdown(signal: string): void {
 }
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+// The usual "reload" signal: picks up a renewed certificate without dropping connections.
+process.on('SIGHUP', () => {
+	running.reloadTls().catch((error: unknown) => {
+		// Keep serving with the old certificate rather than stop.
+		logger.error({ err: error instanceof ConfigError ? error.message : error }, 'TLS reload failed');
+	});
+});

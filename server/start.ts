@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { readTlsFiles, type TlsFiles } from './http/tls';
 import { createLogger, type Logger } from './logger';
 import type { ShareDeps } from './shares/deps';
 import type { BlobStore } from './stores/blob/types';
@@ -26,6 +28,8 @@ export interface RunningSealdrop {
 	app: Hono;
 	meta: MetaStore;
 	blobs: BlobStore;
+	/** Re-reads SEALDROP_TLS_CERT/KEY for new connections (SIGHUP); nothing without TLS. */
+	reloadTls(): Promise<void>;
 	/** Runs one sweeper pass now (never overlapping the periodic one). */
 	sweep(): Promise<SweepResult>;
 	/** Stops the sweeper, stops accepting, waits for requests in flight, closes the database. */
@@ -42,6 +46,8 @@ const CLOSE_GRACE_MS = 10_000;
 export async function startSealdrop(config: Config, overrides: StartOverrides = {}): Promise<RunningSealdrop> {
 	const logger = overrides.logger ?? createLogger(config.logLevel);
 	const clock = overrides.clock ?? systemClock;
+	// Before the stores: a missing certificate should not cost a database connection.
+	const tls = config.tls && (await readTlsFiles(config.tls));
 	// Fails with a StoreStartError (one line for the operator) if a backend is unusable.
 	const stores = await openStores(config, logger);
 	const { meta, blobs, backends } = stores;
@@ -49,7 +55,7 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	let server: Server;
 	try {
 		app = createApp({ config, clock, meta, blobs, logger, backends });
-		server = await listen(app, config.host, config.port);
+		server = await listen(app, config.host, config.port, tls);
 	} catch (error) {
 		await stores.close();
 		throw error;
@@ -90,13 +96,23 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 		return closing;
 	};
 
-	logger.info({ host: config.host, port, dataDir: config.dataDir, stores: backends }, 'listening');
-	return { url: `http://${connectHost(config.host)}:${port}`, port, config, app, meta, blobs, sweep: sweepOnce, close };
+	const reloadTls = async (): Promise<void> => {
+		if (!config.tls) return;
+		const files = await readTlsFiles(config.tls);
+		// Connections already open keep their session; new ones get the new certificate.
+		(server as unknown as HttpsServer).setSecureContext(files);
+		logger.info('TLS certificate reloaded');
+	};
+
+	logger.info({ host: config.host, port, dataDir: config.dataDir, stores: backends, tls: Boolean(tls) }, 'listening');
+	const scheme = tls ? 'https' : 'http';
+	return { url: `${scheme}://${connectHost(config.host)}:${port}`, port, config, app, meta, blobs, reloadTls, sweep: sweepOnce, close };
 }
 
-function listen(app: Hono, hostname: string, port: number): Promise<Server> {
+function listen(app: Hono, hostname: string, port: number, tls: TlsFiles | undefined): Promise<Server> {
 	return new Promise((resolve, reject) => {
-		const server = serve({ fetch: app.fetch, hostname, port }, () => {
+		const options = tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {};
+		const server = serve({ fetch: app.fetch, hostname, port, ...options }, () => {
 			server.off('error', reject);
 			resolve(server as Server);
 		});

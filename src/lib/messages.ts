@@ -21,6 +21,7 @@ const MESSAGES: Record<string, string> = {
 	WRONG_PASSWORD: 'Wrong password. Check it and try again (a wrong password costs no download).',
 	PASSWORD_REQUIRED: 'This share is protected by a password. Enter it to see the files.',
 	TOO_MANY_ATTEMPTS: 'Too many wrong attempts for this share or from your network. Wait a few minutes and try again.',
+	RATE_LIMITED: 'Too many requests from your network in a short time. Wait a few minutes and try again.',
 	TAMPERED: 'The data was modified after it was encrypted, so it was not saved. The server or the connection changed it.',
 	TRUNCATED: 'The data ended too early, so it was not saved. Try again.',
 	TRAILING_DATA: 'The server sent more data than the share holds, so it was not saved.',

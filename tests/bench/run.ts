@@ -205,7 +205,9 @@ async function startServer(dataDir: string): Promise<{ url: string; process: Chi
 			SEALDROP_HOST: '127.0.0.1',
 			SEALDROP_DATA_DIR: dataDir,
 			SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 * MiB),
-			SEALDROP_LOG_LEVEL: 'warn'
+			SEALDROP_LOG_LEVEL: 'warn',
+			SEALDROP_RATE_LIMIT_CREATE: 'off',
+			SEALDROP_RATE_LIMIT_CLAIM: 'off'
 		},
 		stdio: ['ignore', 'pipe', 'inherit']
 	});
