@@ -87,3 +87,12 @@ export async function filesBelow(dir: string): Promise<string[]> {
 	const entries = await readdir(dir, { withFileTypes: true, recursive: true });
 	return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
+
+/** The Range header of every ciphertext request `page` (or its workers) makes, in order. */
+export function captureBlobRanges(page: Page): string[] {
+	const ranges: string[] = [];
+	page.on('request', (req) => {
+		if (req.url().endsWith('/blob')) ranges.push(req.headers()['range'] ?? '');
+	});
+	return ranges;
+}

@@ -1,6 +1,6 @@
 import { expect, test } from './fixtures';
 import { startCutProxy } from './cut-proxy';
-import { collectDownloads, makeFile, sha256File, uploadThroughUi, withoutFilePickers } from './helpers';
+import { captureBlobRanges, collectDownloads, makeFile, sha256File, uploadThroughUi, withoutFilePickers } from './helpers';
 
 const MiB = 1024 * 1024;
 const RECORD = 65536;
@@ -129,10 +129,7 @@ test.describe('large files', () => {
 			const context = await browser.newContext();
 			await withoutFilePickers(context);
 			const page = await context.newPage();
-			const ranges: string[] = [];
-			page.on('request', (req) => {
-				if (req.url().endsWith('/blob')) ranges.push(req.headers()['range'] ?? '');
-			});
+			const ranges = captureBlobRanges(page);
 			await page.goto(`${proxy.url}${link.pathname}${link.hash}`);
 			const [download] = await collectDownloads(page, 1, () => page.getByRole('button', { name: 'Download', exact: true }).click());
 			expect(await sha256File((await download!.path())!)).toBe(file.sha256);
@@ -158,10 +155,7 @@ test.describe('large files', () => {
 		const context = await browser.newContext();
 		await withoutFilePickers(context);
 		const page = await context.newPage();
-		const ranges: string[] = [];
-		page.on('request', (req) => {
-			if (req.url().endsWith('/blob')) ranges.push(req.headers()['range'] ?? '');
-		});
+		const ranges = captureBlobRanges(page);
 		await page.goto(link);
 		const [download] = await collectDownloads(page, 1, () => page.getByRole('button', { name: 'Download two.bin' }).click());
 		expect(download!.suggestedFilename()).toBe('two.bin');
