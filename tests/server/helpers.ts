@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { expect } from 'vitest';
 import { createApp, type AppDeps } from '../../server/app';
 import type { Clock } from '../../server/clock';
-import { loadConfig, type Config } from '../../server/config';
+import { ConfigError, loadConfig, type Config } from '../../server/config';
 import { createLogger, type Logger } from '../../server/logger';
 import { FsBlobStore } from '../../server/stores/blob/fs';
 import type { BlobStore } from '../../server/stores/blob/types';
@@ -263,3 +263,14 @@ export function streamInit(method: string, body: ReadableStream<Uint8Array>, hea
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
+
+/** The problems a bad environment is refused with (fails the test if it is accepted). */
+export function configProblems(env: Record<string, string>): string[] {
+	try {
+		loadConfig(env);
+	} catch (error) {
+		expect(error).toBeInstanceOf(ConfigError);
+		return (error as ConfigError).problems;
+	}
+	return expect.fail('expected a ConfigError');
+}

@@ -1,20 +1,11 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../server/config';
+import { describeConfig, loadConfig } from '../../server/config';
 import { describePostgresUrl, Secret } from '../../server/stores/config';
+import { configProblems as problems } from './helpers';
 
 const PASSWORD = 'pa55-w0rd-that-must-not-leak';
 const SECRET_KEY = 'sEcReT/aCcEsS+kEy-that-must-not-leak';
-
-function problems(env: Record<string, string>): string[] {
-	try {
-		loadConfig(env);
-	} catch (error) {
-		expect(error).toBeInstanceOf(ConfigError);
-		return (error as ConfigError).problems;
-	}
-	return expect.fail('expected a ConfigError');
-}
 
 const S3 = {
 	SEALDROP_BLOB_STORE: 's3',
