@@ -18,8 +18,8 @@ interface Pending {
 }
 
 const pending = new Map<string, Pending>();
-/** Chunks the worker may hold before it asks the page for more. */
-const BUFFERED_CHUNKS = 8;
+/** Bytes the worker may hold before it stops asking the page for more (chunks are ≤ 1 MiB). */
+const BUFFERED_BYTES = 4 << 20;
 
 sw.addEventListener('install', () => void sw.skipWaiting());
 
@@ -62,7 +62,7 @@ function stream({ port, name, size }: Pending): Response {
 				post(port, { type: 'cancel' });
 			}
 		},
-		new CountQueuingStrategy({ highWaterMark: BUFFERED_CHUNKS })
+		new ByteLengthQueuingStrategy({ highWaterMark: BUFFERED_BYTES })
 	);
 	return new Response(body, {
 		headers: {

@@ -9,13 +9,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type BrowserContext } from '@playwright/test';
+import puppeteer, { type Browser, type BrowserContext, type ElementHandle } from 'puppeteer-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
-import { makeFile, sha256File, withoutFilePickers } from '../e2e/helpers.ts';
+import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
 import { descendants, PeakSampler } from './rss.ts';
 
@@ -47,7 +47,17 @@ interface Run {
 const work = await mkdtemp(join(tmpdir(), 'sealdrop-bench-'));
 const server = await startServer(join(work, 'data'));
 const bare = await startBareServer(work);
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+// Puppeteer with network monitoring off, not Playwright: Playwright always enables DevTools'
+// Network domain, which copies every request body and buffers response bodies for the debugger.
+// That doubled the browser's memory and halved byte-array uploads, so it measured DevTools, not
+// Sealdrop. With monitoring off the browser behaves as it does for a user.
+const browser = await puppeteer.launch({
+	executablePath: CHROMIUM_PATH,
+	args: CHROMIUM_ARGS,
+	headless: true,
+	networkEnabled: false,
+	protocolTimeout: 0
+});
 const browserPids = () => descendants(process.pid, /chrom/i);
 
 try {
@@ -73,42 +83,52 @@ try {
 }
 
 async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
-	const context = await browser.newContext({ acceptDownloads: true });
-	await withoutFilePickers(context); // save through the service worker into Chromium's downloads
+	const downloads = join(work, 'downloads');
+	await rm(downloads, { recursive: true, force: true });
+	await mkdir(downloads);
+	const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
 	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
 
 	// Each direction's growth is measured from its own start, with its page already open.
 	const page = await context.newPage();
 	await page.goto(server.url);
-	await page.locator('input[type=file]').setInputFiles(file);
+	const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
+	await input.uploadFile(file);
 	const upRss = new PeakSampler(browserPids);
 	const upBaseline = upRss.current();
 	upRss.start();
 	let t = performance.now();
-	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
-	const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue({ timeout: 600_000 });
+	await page.locator('::-p-aria(Encrypt and upload[role="button"])').click();
+	const linkField = await page.locator('::-p-aria(Share link[role="textbox"])').setTimeout(0).waitHandle();
+	const link = await linkField.evaluate((el: Element) => (el as HTMLInputElement).value);
 	const uploadSeconds = (performance.now() - t) / 1000;
 	const upPeak = upRss.stop();
 	await page.close();
 
 	const recipient = await context.newPage();
+	// Saving goes through the service worker into Chromium's downloads, as in Firefox and Safari.
+	await recipient.evaluateOnNewDocument(() => {
+		const w = window as unknown as Record<string, unknown>;
+		delete w.showSaveFilePicker;
+		delete w.showDirectoryPicker;
+	});
 	await recipient.goto(link);
-	const button = recipient.getByRole('button', { name: 'Download', exact: true });
-	await button.waitFor();
+	const button = recipient.locator('::-p-aria(Download[role="button"])');
+	await button.wait();
 	const downRss = new PeakSampler(browserPids);
 	const downBaseline = downRss.current();
 	downRss.start();
 	t = performance.now();
-	const [download] = await Promise.all([recipient.waitForEvent('download'), button.click()]);
-	const saved = await download.path();
+	await button.click();
+	const saved = await downloaded(downloads, basename(file), statSync(file).size);
 	const downloadSeconds = (performance.now() - t) / 1000;
 	const downPeak = downRss.stop();
 	const serverPeak = serverRss.stop();
 	if ((await sha256File(saved)) !== sha256) throw new Error('Downloaded file differs from the original');
-	await download.delete();
+	await rm(saved);
 
 	const bareUp = await bareUpload(context, file);
-	const bareDown = await bareDownload(context, file);
+	const bareDown = await bareDownload(context, file, downloads);
 	await context.close();
 
 	const crypto = await cryptoRate(browser);
@@ -125,14 +145,27 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 	};
 }
 
+/**
+ * Waits until Chromium has finished writing `name` into `dir`: it streams into a .crdownload
+ * file and renames it when the download is complete.
+ */
+async function downloaded(dir: string, name: string, size: number): Promise<string> {
+	const path = join(dir, name);
+	for (;;) {
+		const names = await readdir(dir);
+		if (names.includes(name) && !names.some((n) => n.endsWith('.crdownload')) && statSync(path).size === size) return path;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
 /** The same file, unencrypted, from the same browser to a server that only writes it to disk. */
 async function bareUpload(context: BrowserContext, file: string): Promise<number> {
 	const page = await context.newPage();
 	await page.goto(bare.url);
-	await page.locator('input[type=file]').setInputFiles(file);
+	const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
+	await input.uploadFile(file);
 	const mibPerSecond = await page.evaluate(async () => {
-		const input = document.querySelector('input') as HTMLInputElement;
-		const f = input.files![0]!;
+		const f = document.querySelector('input')!.files![0]!;
 		const t0 = performance.now();
 		const res = await fetch('/upload', { method: 'PUT', body: f });
 		if (!res.ok) throw new Error(`bare upload ${res.status}`);
@@ -143,26 +176,21 @@ async function bareUpload(context: BrowserContext, file: string): Promise<number
 }
 
 /** The same file, unencrypted, from a bare server's disk into the browser's downloads. */
-async function bareDownload(context: BrowserContext, file: string): Promise<number> {
+async function bareDownload(context: BrowserContext, file: string, downloads: string): Promise<number> {
 	const page = await context.newPage();
 	await page.goto(bare.url);
-	const name = file.split('/').pop()!;
 	const t0 = performance.now();
-	const [download] = await Promise.all([
-		page.waitForEvent('download'),
-		page.evaluate((href) => {
-			const a = document.createElement('a');
-			a.href = href;
-			document.body.append(a);
-			a.click();
-		}, `/file/${encodeURIComponent(name)}`)
-	]);
-	await download.path();
+	await page.evaluate((href) => {
+		const a = document.createElement('a');
+		a.href = href;
+		document.body.append(a);
+		a.click();
+	}, `/file/${encodeURIComponent(basename(file))}`);
+	const saved = await downloaded(downloads, 'bare.bin', statSync(file).size);
 	const seconds = (performance.now() - t0) / 1000;
-	const size = statSync(file).size;
-	await download.delete();
+	await rm(saved);
 	await page.close();
-	return size / MiB / seconds;
+	return statSync(file).size / MiB / seconds;
 }
 
 /** WebCrypto AES-256-GCM in this browser on 64 KiB records, the best of sequential and 4 in flight. */
@@ -235,7 +263,7 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 		cores: cpus().length,
 		memory_gib: Math.round(totalmem() / 1024 ** 3),
 		node: process.version,
-		browser: browser.version(),
+		browser: await browser.version(),
 		runs_per_size: runs
 	};
 	const rows = results.map(({ size_mib, runs: list, crypto_mib_s }) => {

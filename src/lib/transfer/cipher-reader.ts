@@ -23,6 +23,8 @@ export interface RangeReader {
 const BATCH_BYTES = 1 << 20;
 /** Plaintext decrypted ahead of the reader; bounds memory whatever the share's size. */
 const AHEAD_BYTES = 8 << 20;
+/** The most one read() returns: big enough to cost few hand-offs, small enough for the sinks' buffers. */
+const READ_BYTES = 1 << 20;
 
 /**
  * Fetches a ciphertext range and decrypts it as it arrives: reading from the network, decrypting
@@ -51,8 +53,11 @@ export class CipherReader implements RangeReader {
 			await new Promise<void>((resolve) => (this.wakeReader = resolve));
 		}
 		if (this.queue.length > 0) {
-			const chunk = this.queue.length === 1 ? this.queue[0]! : concatBytes(...this.queue);
-			this.queue.length = 0;
+			let count = 1;
+			let size = this.queue[0]!.byteLength;
+			while (count < this.queue.length && size + this.queue[count]!.byteLength <= READ_BYTES) size += this.queue[count++]!.byteLength;
+			const taken = this.queue.splice(0, count);
+			const chunk = count === 1 ? taken[0]! : concatBytes(...taken);
 			this.pending -= chunk.byteLength;
 			this.wakePump?.();
 			return chunk;

@@ -1,5 +1,5 @@
 import { ApiClient } from '../api/client';
-import { encryptBlobRecords, TAG_BYTES, type RecordLayout } from '../crypto';
+import { encryptBlobRecords, type RecordLayout } from '../crypto';
 import { CipherReader, type RangeReader, type RangeRequest } from './cipher-reader';
 
 /** One upload part: which records to encrypt and where to PUT them. */
@@ -27,33 +27,19 @@ export interface CryptoBackend {
 	dispose(): void;
 }
 
-/** Ciphertext of records [first, first+count) of `source`, in one buffer. */
-export async function encryptPart(
-	key: CryptoKey,
-	source: Blob,
-	layout: RecordLayout,
-	first: number,
-	count: number
-): Promise<Uint8Array<ArrayBuffer>> {
-	const recordBytes = layout.recordSize + TAG_BYTES;
-	const part = new Uint8Array(Math.min(layout.cipherSize, (first + count) * recordBytes) - first * recordBytes);
-	let offset = 0;
-	for await (const record of encryptBlobRecords(key, source, layout, first, count)) {
-		part.set(record, offset);
-		offset += record.byteLength;
-	}
-	return part;
-}
-
 /**
  * Encrypts and sends a part where it runs, so the ciphertext never crosses threads. The body is
  * a Blob (DevTools-driven browsers copy byte-array request bodies to the debugger, which crawls)
- * made where it is garbage: in a worker, whose many buffers keep its garbage collector busy, so
- * Chromium frees the Blob's bytes soon after the request, not at the page's next collection.
+ * made straight from the sealed records, with no part-sized buffer in between, and made where it
+ * is garbage: in a worker, whose many buffers keep its garbage collector busy, so Chromium frees
+ * the Blob's bytes soon after the request, not at the page's next collection.
  */
 export async function sendPartInline(part: PartUpload, signal?: AbortSignal): Promise<void> {
-	const body = new Blob([await encryptPart(part.key, part.source, part.layout, part.first, part.count)]);
-	await new ApiClient(part.origin).putPart(part.id, part.n, body, part.ownerToken, { signal });
+	const records: BlobPart[] = [];
+	for await (const record of encryptBlobRecords(part.key, part.source, part.layout, part.first, part.count)) {
+		records.push(record as Uint8Array<ArrayBuffer>);
+	}
+	await new ApiClient(part.origin).putPart(part.id, part.n, new Blob(records), part.ownerToken, { signal });
 }
 
 export const inlineBackend: CryptoBackend = {
