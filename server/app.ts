@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { Accounts } from './accounts/service';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import { AppError, createErrorHandler } from './errors';
@@ -9,6 +10,8 @@ import { createMetrics, metricsHandler, metricsMiddleware } from './http/metrics
 import { rateLimit, RateLimiter, type RateRule } from './http/rate-limit';
 import { hsts } from './http/tls';
 import { securityHeaders } from './http/security-headers';
+import { bodyIdleTimeout } from './http/timeouts';
+import { uploadLimit, UploadSlots } from './http/upload-slots';
 import { loadStaticSite } from './http/static';
 import type { Logger } from './logger';
 import { apiRoutes } from './routes';
@@ -25,7 +28,7 @@ export interface AppDeps {
 	logger: Logger;
 	/** Backend names for /readyz (e.g. postgres, s3). */
 	backends?: { meta: string; blobs: string };
-	/** The wrong-read-token limit; by default an in-memory one on `clock`. */
+	/** The wrong-read-token limit; by default one kept in `meta` (shared by all instances). */
 	attempts?: AttemptLimiter;
 	/**
 	 * Who a request comes from, for that limit and the rate limits; by default the TCP peer
@@ -44,7 +47,8 @@ export function createApp(deps: AppDeps): Hono {
 	app.onError(createErrorHandler(deps.logger));
 	app.use('*', securityHeaders(site.csp));
 	if (deps.config.tls) app.use('*', hsts());
-	const metrics = createMetrics();
+	const uploads = new UploadSlots(deps.config.maxConcurrentUploads);
+	const metrics = createMetrics({ meta: deps.meta, clock: deps.clock, logger: deps.logger, uploadsInFlight: () => uploads.inFlight });
 	app.use('*', metricsMiddleware(metrics));
 	app.use('*', async (c, next) => {
 		const started = performance.now();
@@ -60,14 +64,20 @@ export function createApp(deps: AppDeps): Hono {
 		await next();
 		c.res.headers.set('Cache-Control', 'no-store');
 	});
-	const attempts = deps.attempts ?? new AttemptLimiter(deps.clock);
+	// A stalled request body is cut; a slow one that keeps sending is not (http/timeouts.ts).
+	app.use('/api/*', bodyIdleTimeout(deps.config.timeouts.idle * 1000, deps.logger));
+	app.put('/api/v1/shares/:id/parts/:n', uploadLimit(uploads));
+	const attempts = deps.attempts ?? new AttemptLimiter(deps.meta, deps.clock);
 	const clientAddress = deps.clientAddress ?? (deps.config.trustProxy > 0 ? forwardedAddress(deps.config.trustProxy) : socketAddress);
 	const limit = (path: string, rule: RateRule | undefined, action: string) => {
 		if (rule) app.post(path, rateLimit(new RateLimiter(deps.clock, rule), clientAddress, action));
 	};
 	limit('/api/v1/shares', deps.config.rateLimits.create, 'creating shares');
 	limit('/api/v1/shares/:id/claim', deps.config.rateLimits.claim, 'claiming downloads');
-	app.route('/api/v1', apiRoutes(createShares({ ...deps, attempts }), deps.config, clientAddress));
+	const restricted = deps.config.uploadAccess === 'restricted';
+	if (restricted) limit('/api/v1/login', deps.config.loginRateLimit, 'logging in');
+	const accounts = restricted ? new Accounts({ ...deps, accounts: deps.meta.accounts }) : undefined;
+	app.route('/api/v1', apiRoutes(createShares({ ...deps, attempts }), deps.config, clientAddress, accounts));
 	app.get('/metrics', metricsHandler(metrics, deps.config.metricsToken));
 	app.route(
 		'/',

@@ -50,12 +50,22 @@ export interface Config {
 	trustProxy: number;
 	/** Bearer token for GET /metrics; undefined: open. */
 	metricsToken: string | undefined;
+	/** Seconds: a request body silent this long, request headers this slow, an idle keep-alive. */
+	timeouts: { idle: number; headers: number; keepAlive: number };
+	/** Part uploads this process handles at once; more are refused with 503 SERVER_BUSY. */
+	maxConcurrentUploads: number;
 	/** Built-in HTTPS: absolute paths of the PEM certificate chain and key; undefined: plain HTTP. */
 	tls: { certFile: string; keyFile: string } | undefined;
 	/** The MetaStore backend (SEALDROP_DATABASE_URL). */
 	database: DatabaseConfig;
 	/** The BlobStore backend (SEALDROP_BLOB_STORE, SEALDROP_S3_*). */
 	blobStore: BlobStoreConfig;
+	/** Who may create shares: anyone, or only user accounts (docs/SELF-HOSTING.md, "Restricted mode"). */
+	uploadAccess: 'open' | 'restricted';
+	/** Seconds a login session lasts (restricted mode). */
+	sessionTtl: number;
+	/** Login attempts one client address may make; undefined when switched off. */
+	loginRateLimit: RateRule | undefined;
 }
 
 const UNITS: Record<string, number> = { '': 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
@@ -185,6 +195,33 @@ export const envSchema = z.object({
 		.regex(/^[A-Za-z0-9\-._~+/]{16,}=*$/, 'must be at least 16 token characters (letters, digits, -._~+/)')
 		.optional()
 		.describe('If set, GET /metrics requires "Authorization: Bearer <token>".'),
+	SEALDROP_IDLE_TIMEOUT: wholeNumber(1, 3600)
+		.default(60)
+		.describe('Seconds a request body (a part upload) may send nothing before its connection is cut; a slow upload that keeps sending is never cut.'),
+	SEALDROP_HEADERS_TIMEOUT: wholeNumber(1, 600)
+		.default(30)
+		.describe('Seconds a client has to send its request headers.'),
+	SEALDROP_KEEP_ALIVE_TIMEOUT: wholeNumber(1, 3600)
+		.default(5)
+		.describe('Seconds an idle keep-alive connection stays open; above the idle timeout of a load balancer in front.'),
+	SEALDROP_MAX_CONCURRENT_UPLOADS: wholeNumber(1, 100_000)
+		.default(64)
+		.describe('Part uploads one process receives at once; more are refused with 503 SERVER_BUSY and Retry-After.'),
+	SEALDROP_CONFIG_FILE: z
+		.string()
+		.min(1)
+		.optional()
+		.describe('A file of SEALDROP_*=value lines read at start; environment variables override it.'),
+	SEALDROP_UPLOAD_ACCESS: z
+		.enum(['open', 'restricted'])
+		.default('open')
+		.describe('Who may upload: open (anyone) or restricted (user accounts made with `npm run user -- add NAME`).'),
+	SEALDROP_SESSION_TTL: wholeNumber(300, 30 * 86400)
+		.default(7 * 86400)
+		.describe('How long a login session lasts in restricted mode, in seconds.'),
+	SEALDROP_RATE_LIMIT_LOGIN: rateRule()
+		.default({ max: 10, windowSeconds: 300 })
+		.describe('Login attempts one client address may make: N/SECONDS, or off.'),
 	...storeEnvSchema
 });
 
@@ -232,6 +269,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 	if (e.SEALDROP_MAX_SHARE_BYTES > PART_SIZE.max * MAX_PARTS) {
 		problems.push(`SEALDROP_MAX_SHARE_BYTES: must be at most ${PART_SIZE.max * MAX_PARTS} (${MAX_PARTS} parts of 64 MiB)`);
 	}
+	if (e.SEALDROP_UPLOAD_ACCESS === 'restricted' && e.SEALDROP_PUBLIC_URL?.startsWith('http:') && !isLoopbackUrl(e.SEALDROP_PUBLIC_URL)) {
+		// Passwords and the session cookie would cross the network in clear, and browsers refuse
+		// the Secure session cookie from a plain-http origin anyway.
+		problems.push('SEALDROP_PUBLIC_URL: restricted uploads need https (or a localhost URL): logins must not cross the network in clear');
+	}
 	const dataDir = resolve(e.SEALDROP_DATA_DIR);
 	const selected = selectStores(e, dataDir);
 	problems.push(...selected.problems);
@@ -259,12 +301,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 		rateLimits: { create: e.SEALDROP_RATE_LIMIT_CREATE || undefined, claim: e.SEALDROP_RATE_LIMIT_CLAIM || undefined },
 		trustProxy: e.SEALDROP_TRUST_PROXY,
 		metricsToken: e.SEALDROP_METRICS_TOKEN,
+		timeouts: { idle: e.SEALDROP_IDLE_TIMEOUT, headers: e.SEALDROP_HEADERS_TIMEOUT, keepAlive: e.SEALDROP_KEEP_ALIVE_TIMEOUT },
+		maxConcurrentUploads: e.SEALDROP_MAX_CONCURRENT_UPLOADS,
 		tls:
 			e.SEALDROP_TLS_CERT && e.SEALDROP_TLS_KEY
 				? { certFile: resolve(e.SEALDROP_TLS_CERT), keyFile: resolve(e.SEALDROP_TLS_KEY) }
 				: undefined,
-		...selected.stores
+		...selected.stores,
+		uploadAccess: e.SEALDROP_UPLOAD_ACCESS,
+		sessionTtl: e.SEALDROP_SESSION_TTL,
+		loginRateLimit: e.SEALDROP_RATE_LIMIT_LOGIN || undefined
 	};
+}
+
+function isLoopbackUrl(url: string): boolean {
+	const host = new URL(url).hostname;
+	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** One row per variable, for generating the operator docs table. */

@@ -11,7 +11,13 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	INVALID_PART: 400,
 	PART_SIZE_MISMATCH: 400,
 	UNAUTHORIZED: 401,
+	LOGIN_REQUIRED: 401,
+	LOGIN_FAILED: 401,
 	FORBIDDEN: 403,
+	ACCOUNT_DISABLED: 403,
+	CROSS_ORIGIN: 403,
+	QUOTA_EXCEEDED: 403,
+	EXPIRY_NOT_ALLOWED: 403,
 	TICKET_INVALID: 403,
 	NOT_FOUND: 404,
 	NOT_READY: 409,
@@ -26,7 +32,8 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	TOO_MANY_ATTEMPTS: 429,
 	RATE_LIMITED: 429,
 	INTERNAL: 500,
-	UNAVAILABLE: 503
+	UNAVAILABLE: 503,
+	SERVER_BUSY: 503
 };
 
 /** An error the client caused or must know about; its message is shown to the client. */

@@ -1,11 +1,13 @@
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, type Config } from './config';
+import { loadConfigFromEnvironment } from './config-file';
 import { createLogger } from './logger';
 import { startSealdrop } from './start';
 import { StoreStartError } from './stores/errors';
 
 let config: Config;
 try {
-	config = loadConfig(process.env);
+	// SEALDROP_CONFIG_FILE's settings, with the environment on top.
+	config = loadConfigFromEnvironment(process.env);
 } catch (error) {
 	if (!(error instanceof ConfigError)) throw error;
 	console.error(error.message);

@@ -3,9 +3,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { checkAccountsAtStart } from './accounts/startup';
 import { createApp } from './app';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { httpServerOptions } from './http/timeouts';
 import { readTlsFiles, type TlsFiles } from './http/tls';
 import { createLogger, type Logger } from './logger';
 import type { ShareDeps } from './shares/deps';
@@ -54,8 +56,10 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	let app: Hono;
 	let server: Server;
 	try {
+		// Refuses restricted mode while an account's password hash is weak (accounts/startup.ts).
+		if (config.uploadAccess === 'restricted') await checkAccountsAtStart(meta.accounts, logger);
 		app = createApp({ config, clock, meta, blobs, logger, backends });
-		server = await listen(app, config.host, config.port, tls);
+		server = await listen(app, config, tls);
 	} catch (error) {
 		await stores.close();
 		throw error;
@@ -109,10 +113,13 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	return { url: `${scheme}://${connectHost(config.host)}:${port}`, port, config, app, meta, blobs, reloadTls, sweep: sweepOnce, close };
 }
 
-function listen(app: Hono, hostname: string, port: number, tls: TlsFiles | undefined): Promise<Server> {
+function listen(app: Hono, config: Config, tls: TlsFiles | undefined): Promise<Server> {
 	return new Promise((resolve, reject) => {
-		const options = tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {};
-		const server = serve({ fetch: app.fetch, hostname, port, ...options }, () => {
+		const timeouts = httpServerOptions(config.timeouts);
+		const options = tls
+			? { createServer: createHttpsServer, serverOptions: { ...timeouts, cert: tls.cert, key: tls.key } }
+			: { serverOptions: timeouts };
+		const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, ...options }, () => {
 			server.off('error', reject);
 			resolve(server as Server);
 		});

@@ -58,6 +58,8 @@ export async function sweep(deps: ShareDeps): Promise<SweepResult> {
 	}
 
 	const ticketsDeleted = await meta.deleteExpiredTickets(now);
+	// Ended wrong-token windows: nothing reads them again (not reported: they are not shares).
+	await meta.deleteEndedAttempts(now);
 	const purged = await meta.purgeTombstones(now - config.tombstoneDays * DAY_MS);
 	await deps.blobs.collectGarbage?.(now - config.abandonAfter * 1000);
 

@@ -1,6 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../clock';
 import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import type { MetaStore } from '../stores/meta/types';
 import { bearerToken } from './auth';
 
 /** Prometheus metrics of one app. Each app has its own registry, so tests stay isolated. */
@@ -16,9 +19,22 @@ export interface Metrics {
 	requestDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-export function createMetrics(): Metrics {
+/** Where the gauges read the current state from. */
+export interface GaugeSources {
+	meta: Pick<MetaStore, 'storageUsage'>;
+	clock: Clock;
+	logger: Logger;
+	/** Part uploads in flight in this process. */
+	uploadsInFlight: () => number;
+}
+
+/** Scrapes within this long of the last reuse its storage figures: one query, however many scrapers. */
+export const STORAGE_CACHE_MS = 5_000;
+
+export function createMetrics(sources?: GaugeSources): Metrics {
 	const registry = new Registry();
 	const registers = [registry];
+	if (sources) registerGauges(registry, sources);
 	return {
 		registry,
 		sharesCreated: new Counter({ name: 'sealdrop_shares_created_total', help: 'Shares created.', registers }),
@@ -35,6 +51,64 @@ export function createMetrics(): Metrics {
 			registers
 		})
 	};
+}
+
+/**
+ * Gauges computed on scrape: live shares and their bytes from the MetaStore (one aggregate over
+ * the live rows, never a walk over the blobs), cached for STORAGE_CACHE_MS; uploads in flight
+ * from this process. With a shared database every instance reports the same storage figures.
+ */
+function registerGauges(registry: Registry, sources: GaugeSources): void {
+	const registers = [registry];
+	type Usage = Awaited<ReturnType<MetaStore['storageUsage']>>;
+	let cached: { at: number; usage: Usage } | undefined;
+	let pending: Promise<Usage | undefined> | undefined;
+	const usage = (): Promise<Usage | undefined> => {
+		if (cached && sources.clock.now() - cached.at < STORAGE_CACHE_MS) return Promise.resolve(cached.usage);
+		pending ??= sources.meta
+			.storageUsage()
+			.then((fresh) => {
+				cached = { at: sources.clock.now(), usage: fresh };
+				return fresh;
+			})
+			.catch((error: unknown) => {
+				// The rest of the scrape is still worth having; the gauges keep their last values.
+				sources.logger.warn({ err: error }, 'metrics: cannot read storage usage');
+				return undefined;
+			})
+			.finally(() => {
+				pending = undefined;
+			});
+		return pending;
+	};
+	new Gauge({
+		name: 'sealdrop_live_shares',
+		help: 'Shares not yet expired, deleted, exhausted or abandoned, by state (uploading, ready).',
+		labelNames: ['state'],
+		registers,
+		async collect() {
+			const current = await usage();
+			if (current) for (const state of ['uploading', 'ready'] as const) this.set({ state }, current[state].shares);
+		}
+	});
+	new Gauge({
+		name: 'sealdrop_stored_bytes',
+		help: 'Ciphertext bytes held for live shares: ready shares in full, uploads as received so far.',
+		labelNames: ['state'],
+		registers,
+		async collect() {
+			const current = await usage();
+			if (current) for (const state of ['uploading', 'ready'] as const) this.set({ state }, current[state].bytes);
+		}
+	});
+	new Gauge({
+		name: 'sealdrop_uploads_in_flight',
+		help: 'Part uploads this process is receiving now (SEALDROP_MAX_CONCURRENT_UPLOADS caps them).',
+		registers,
+		collect() {
+			this.set(sources.uploadsInFlight());
+		}
+	});
 }
 
 const API = '/api/v1';

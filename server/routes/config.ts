@@ -11,7 +11,7 @@ export function configRoutes(config: Config): Hono {
 		maxParts: config.maxParts,
 		expiry: { options: config.expiryOptions, default: config.expiryDefault },
 		downloads: { options: config.downloadOptions, default: config.downloadDefault },
-		uploadAccess: 'open'
+		uploadAccess: config.uploadAccess
 	};
 	return new Hono().get('/config', (c) => c.json(body));
 }

@@ -1,17 +1,26 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { Accounts } from '../accounts/service';
 import type { Config } from '../config';
 import type { ClientAddress } from '../http/client-address';
 import type { Shares } from '../shares';
+import { accountRoutes } from './account';
+import { authRoutes } from './auth';
 import { configRoutes } from './config';
 import { downloadRoutes } from './downloads';
 import { partRoutes } from './parts';
 import { shareRoutes } from './shares';
 
 /** Everything under /api/v1 (docs/API.md). */
-export function apiRoutes(shares: Shares, config: Config, clientAddress?: ClientAddress): Hono {
+export function apiRoutes(shares: Shares, config: Config, clientAddress?: ClientAddress, accounts?: Accounts): Hono {
 	const api = new Hono();
 	api.route('/', configRoutes(config));
-	api.route('/', shareRoutes(shares, config));
+	// Restricted upload mode: creating a share needs a session or an API token.
+	const uploader = accounts && (async (c: Context) => (await accounts.requireCaller(c)).user);
+	api.route('/', shareRoutes(shares, config, uploader));
+	if (accounts) {
+		api.route('/', authRoutes(accounts));
+		api.route('/', accountRoutes(accounts));
+	}
 	api.route('/', partRoutes(shares));
 	api.route('/', downloadRoutes(shares, clientAddress));
 	return api;

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
 import { AppError } from '../errors';
+import type { MetaStore } from '../stores/meta/types';
 
 /** At most `max` wrong tokens per `windowMs`; the window starts at the first failure. */
 export interface AttemptRule {
@@ -12,8 +14,6 @@ export interface AttemptLimiterOptions {
 	perShare: AttemptRule;
 	/** Wrong read tokens from one client address, for any share. */
 	perClient: AttemptRule;
-	/** Counters kept at most (oldest dropped first), so a flood cannot exhaust memory. */
-	maxEntries: number;
 }
 
 /**
@@ -25,36 +25,44 @@ export interface AttemptLimiterOptions {
  */
 export const DEFAULT_ATTEMPT_LIMITS: AttemptLimiterOptions = {
 	perShare: { max: 10, windowMs: 10 * 60_000 },
-	perClient: { max: 30, windowMs: 10 * 60_000 },
-	maxEntries: 50_000
+	perClient: { max: 30, windowMs: 10 * 60_000 }
 };
 
-interface Counter {
-	count: number;
-	/** When the window (which began at the first failure) ends. */
-	resetAt: number;
+/**
+ * The stored key of a counter. Hashed, so the database holds no client address in clear (the
+ * rows live for one window only, and the sweeper deletes them).
+ */
+export function attemptKey(kind: 'share' | 'client', value: string): string {
+	return createHash('sha256').update(`${kind}:${value}`).digest('base64url');
 }
 
 /**
- * Counts wrong read tokens (metadata, claim) per share and per client address, in memory: right
- * for a single instance (several instances each count their own, so the effective limit is
- * multiplied by the number of instances). While a key is over its limit, token checks for it are
- * refused with 429 TOO_MANY_ATTEMPTS and a Retry-After, before the token is even looked at.
+ * Counts wrong read tokens (metadata, claim) per share and per client address, in the MetaStore,
+ * so every instance behind a load balancer sees the same counts. While a key is over its limit,
+ * token checks for it are refused with 429 TOO_MANY_ATTEMPTS and a Retry-After, before the token
+ * is even looked at. Each failure is one atomic upsert; requests already past the check when the
+ * limit is reached are still evaluated (at most the number in flight at that moment).
  */
 export class AttemptLimiter {
-	private readonly counters = new Map<string, Counter>();
-
 	constructor(
+		private readonly meta: MetaStore,
 		private readonly clock: Clock,
 		private readonly options: AttemptLimiterOptions = DEFAULT_ATTEMPT_LIMITS
 	) {}
 
 	/** Throws TOO_MANY_ATTEMPTS if the share or the client has used up its wrong attempts. */
-	check(shareId: string, client: string | undefined): void {
+	async check(shareId: string, client: string | undefined): Promise<void> {
 		const now = this.clock.now();
-		const waits = [this.wait(`share:${shareId}`, this.options.perShare, now)];
-		if (client) waits.push(this.wait(`client:${client}`, this.options.perClient, now));
-		const ms = Math.max(...waits);
+		const rules = this.rules(shareId, client);
+		const counters = await this.meta.attemptCounts(
+			rules.map((rule) => rule.key),
+			now
+		);
+		let ms = 0;
+		for (const counter of counters) {
+			const rule = rules.find((r) => r.key === counter.key);
+			if (rule && counter.count >= rule.max) ms = Math.max(ms, counter.resetAt - now);
+		}
 		if (ms > 0) {
 			const seconds = Math.ceil(ms / 1000);
 			throw new AppError(
@@ -67,47 +75,14 @@ export class AttemptLimiter {
 	}
 
 	/** Records one wrong token for the share and the client. */
-	fail(shareId: string, client: string | undefined): void {
+	async fail(shareId: string, client: string | undefined): Promise<void> {
 		const now = this.clock.now();
-		this.bump(`share:${shareId}`, this.options.perShare, now);
-		if (client) this.bump(`client:${client}`, this.options.perClient, now);
+		await Promise.all(this.rules(shareId, client).map((rule) => this.meta.addAttempt(rule.key, now, rule.windowMs)));
 	}
 
-	/** Counters currently held (for tests and metrics). */
-	get size(): number {
-		return this.counters.size;
-	}
-
-	/** Milliseconds until `key` may try again; 0 if it may now. */
-	private wait(key: string, rule: AttemptRule, now: number): number {
-		const counter = this.counters.get(key);
-		if (!counter) return 0;
-		if (counter.resetAt <= now) {
-			this.counters.delete(key);
-			return 0;
-		}
-		return counter.count >= rule.max ? counter.resetAt - now : 0;
-	}
-
-	private bump(key: string, rule: AttemptRule, now: number): void {
-		const counter = this.counters.get(key);
-		if (counter && counter.resetAt > now) {
-			counter.count++;
-			return;
-		}
-		this.counters.delete(key);
-		this.prune(now);
-		this.counters.set(key, { count: 1, resetAt: now + rule.windowMs });
-	}
-
-	/** Drops ended windows, then the oldest counters, to stay under maxEntries. */
-	private prune(now: number): void {
-		if (this.counters.size < this.options.maxEntries) return;
-		for (const [key, counter] of this.counters) if (counter.resetAt <= now) this.counters.delete(key);
-		// Map iteration is insertion order: the first keys are the oldest windows.
-		for (const key of this.counters.keys()) {
-			if (this.counters.size < this.options.maxEntries) break;
-			this.counters.delete(key);
-		}
+	private rules(shareId: string, client: string | undefined): (AttemptRule & { key: string })[] {
+		const rules = [{ key: attemptKey('share', shareId), ...this.options.perShare }];
+		if (client) rules.push({ key: attemptKey('client', client), ...this.options.perClient });
+		return rules;
 	}
 }

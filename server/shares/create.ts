@@ -1,5 +1,6 @@
 import type { CreateShareResponse } from '../../src/lib/api/types';
 import { AppError } from '../errors';
+import type { QuotaRefusal, UserRecord } from '../stores/meta/account-types';
 import { audit } from '../logger';
 import type { ShareDeps } from './deps';
 import { partCount } from './layout';
@@ -14,6 +15,8 @@ export interface CreateShareInput {
 	metadata: Uint8Array;
 	readTokenHash: Uint8Array;
 	ownerTokenHash: Uint8Array;
+	/** The account creating the share (restricted mode): its limits apply and it owns the share. */
+	owner?: UserRecord;
 }
 
 const invalid = (field: string, message: string): AppError =>
@@ -46,12 +49,20 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 	if (!config.downloadOptions.includes(input.maxDownloads)) {
 		throw invalid('maxDownloads', `must be one of ${config.downloadOptions.join(', ')}.`);
 	}
+	const { owner, ...share } = input;
+	if (owner) assertExpiryAllowed(owner.maxExpiry, input.expiresIn);
 
 	const id = newShareId();
 	const now = clock.now();
 	const upload = await blobs.begin(id);
 	try {
-		await meta.insertShare({ id, ...input, parts, createdAt: now, blobUpload: upload });
+		const record = { id, ...share, parts, createdAt: now, blobUpload: upload };
+		if (owner) {
+			const refusal = await meta.accounts.insertOwnedShare(owner.id, record, now);
+			if (refusal) throw quotaError(refusal, input.size);
+		} else {
+			await meta.insertShare(record);
+		}
 	} catch (error) {
 		await blobs.delete({ id, upload }).catch(() => {});
 		throw error;
@@ -61,7 +72,34 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 		size: input.size,
 		parts,
 		expiresIn: input.expiresIn,
-		maxDownloads: input.maxDownloads
+		maxDownloads: input.maxDownloads,
+		...(owner ? { userId: owner.id } : {})
 	});
 	return { id, parts, uploadExpiresAt: now + config.abandonAfter * 1000 };
+}
+
+/** A user's longest allowed expiry (restricted mode), for creating and for extending a share. */
+export function assertExpiryAllowed(maxExpiry: number | null, expiresIn: number): void {
+	if (maxExpiry !== null && expiresIn > maxExpiry) {
+		throw new AppError('EXPIRY_NOT_ALLOWED', `expiresIn: your account allows shares to last at most ${maxExpiry} s.`, {
+			field: 'expiresIn',
+			maxExpiry
+		});
+	}
+}
+
+function quotaError(refusal: QuotaRefusal, size: number): AppError {
+	if (refusal.reason === 'disabled') return new AppError('LOGIN_REQUIRED', 'This account is disabled.');
+	if (refusal.reason === 'bytes') {
+		return new AppError(
+			'QUOTA_EXCEEDED',
+			`Your account may keep ${refusal.limit} bytes in live shares; ${refusal.used} are used and this share needs ${size}.`,
+			{ quota: 'bytes', limit: refusal.limit, used: refusal.used, size }
+		);
+	}
+	return new AppError('QUOTA_EXCEEDED', `Your account may keep ${refusal.limit} live shares at once; delete one or wait for one to expire.`, {
+		quota: 'shares',
+		limit: refusal.limit,
+		used: refusal.used
+	});
 }

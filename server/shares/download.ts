@@ -20,10 +20,10 @@ async function loadServable(deps: ShareDeps, id: string): Promise<ShareRecord> {
  * A client (or share) that sent too many wrong tokens lately is refused before its token is
  * looked at (429); a wrong token is counted against both.
  */
-function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: string, client: string | undefined): void {
-	deps.attempts?.check(share.id, client);
+async function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: string, client: string | undefined): Promise<void> {
+	await deps.attempts?.check(share.id, client);
 	if (!tokenMatches(readToken, share.readTokenHash)) {
-		deps.attempts?.fail(share.id, client);
+		await deps.attempts?.fail(share.id, client);
 		throw new AppError('FORBIDDEN', 'Wrong read token.');
 	}
 }
@@ -50,7 +50,7 @@ export async function sealedMetadata(
 	client?: string
 ): Promise<MetadataResponse> {
 	const share = await loadServable(deps, id);
-	checkReadToken(deps, share, readToken, client);
+	await checkReadToken(deps, share, readToken, client);
 	return { metadata: encodeBase64Url(share.metadata ?? new Uint8Array()) };
 }
 
@@ -61,7 +61,7 @@ export async function sealedMetadata(
  */
 export async function claim(deps: ShareDeps, id: string, readToken: string, client?: string): Promise<ClaimResponse> {
 	const share = await loadServable(deps, id);
-	checkReadToken(deps, share, readToken, client);
+	await checkReadToken(deps, share, readToken, client);
 	const now = deps.clock.now();
 	const ticket = newTicket();
 	const ticketExpiresAt = Math.min(now + deps.config.ticketTtl * 1000, share.expiresAt ?? now);

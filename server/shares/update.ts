@@ -2,6 +2,7 @@ import type { UpdateShareResponse } from '../../src/lib/api/types';
 import { AppError } from '../errors';
 import { audit } from '../logger';
 import { loadOwnedShare } from './access';
+import { assertExpiryAllowed } from './create';
 import type { ShareDeps } from './deps';
 import { notFound, unservableError } from './states';
 
@@ -35,6 +36,11 @@ export async function updateShare(
 	}
 	if (input.maxDownloads !== undefined && !config.downloadOptions.includes(input.maxDownloads)) {
 		throw invalid('maxDownloads', `must be one of ${config.downloadOptions.join(', ')}.`);
+	}
+	if (input.expiresIn !== undefined) {
+		// A share made by an account cannot be extended past that account's longest expiry.
+		const limits = await meta.accounts.ownerLimits(id);
+		if (limits) assertExpiryAllowed(limits.maxExpiry, input.expiresIn);
 	}
 	const now = clock.now();
 	const changes = {

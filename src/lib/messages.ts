@@ -34,15 +34,26 @@ const MESSAGES: Record<string, string> = {
 	TOO_LARGE: 'These files are larger than this server accepts.',
 	INVALID_REQUEST: 'The server refused the request as invalid.',
 	MISSING_PARTS: 'Some parts of the upload did not arrive. Try again.',
+	// Restricted upload mode
+	LOGIN_REQUIRED: 'This server accepts uploads only from signed-in users. Log in, then try again.',
+	LOGIN_FAILED: 'Wrong user name or password.',
+	ACCOUNT_DISABLED: 'This account is disabled. Ask the administrator of this server.',
+	CROSS_ORIGIN: 'The server refused a request that did not come from its own page. Reload the page and try again.',
+	QUOTA_EXCEEDED:
+		'This upload would pass your account’s limit (storage space or number of live shares). Delete a share in My uploads or wait for one to expire, then try again.',
+	EXPIRY_NOT_ALLOWED: 'Your account cannot keep shares that long. Choose a shorter expiry.',
 	// Anywhere
 	NETWORK: 'Cannot reach the server. Check your connection and try again.',
 	UNAVAILABLE: 'The server is temporarily unavailable. Try again in a moment.',
+	SERVER_BUSY: 'The server is busy receiving other uploads. Sealdrop keeps retrying; if this stays, try again later.',
 	ABORTED: 'Cancelled.',
 	INTERNAL: 'The server failed while handling this. Try again; if it keeps happening, tell whoever runs it.',
 	BAD_RESPONSE: 'The server answered in a way Sealdrop does not understand.',
 	// My uploads
 	STORAGE_UNAVAILABLE: 'This browser does not let Sealdrop keep a list of your uploads (private mode?). Your links still work.',
 	PREVIEW_UNSUPPORTED: 'This browser cannot preview a file this large here. Download it instead.',
+	PDF_UNREADABLE: 'This PDF cannot be shown here (it may be damaged, or use something the preview does not support). Download it and open it in a PDF reader.',
+	PDF_ENCRYPTED: 'This PDF is locked with its own password, which the preview cannot open. Download it and open it in a PDF reader.',
 	SAVE_UNSUPPORTED: 'This browser cannot save a file this large. Open the link in a current Chrome, Edge, Firefox or Safari.'
 };
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test as base } from '@playwright/test';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/logger';
-import { startSealdrop } from '../../server/start';
+import { startSealdrop, type RunningSealdrop } from '../../server/start';
 
 export interface SealdropServer {
 	url: string;
@@ -15,7 +15,7 @@ export interface SealdropServer {
 }
 
 /** The real server on 127.0.0.1 with a fresh data directory, serving the production build. */
-async function launch(dataDir: string, port = 0) {
+async function launch(dataDir: string, port = 0, env: Record<string, string> = {}) {
 	const config = loadConfig({
 		SEALDROP_HOST: '127.0.0.1',
 		SEALDROP_PORT: String(port),
@@ -24,7 +24,8 @@ async function launch(dataDir: string, port = 0) {
 		SEALDROP_LOG_LEVEL: 'silent',
 		// One browser on 127.0.0.1 makes every share of the suite: per-address limits have their own tests.
 		SEALDROP_RATE_LIMIT_CREATE: 'off',
-		SEALDROP_RATE_LIMIT_CLAIM: 'off'
+		SEALDROP_RATE_LIMIT_CLAIM: 'off',
+		...env
 	});
 	return startSealdrop(config, { logger: createLogger('silent') });
 }
@@ -53,3 +54,32 @@ export const test = base.extend<object, { sealdrop: SealdropServer }>({
 });
 
 export { expect } from '@playwright/test';
+
+/**
+ * A worker-scoped server in restricted upload mode (SEALDROP_UPLOAD_ACCESS=restricted), for
+ * tests/e2e/restricted.spec.ts; its accounts are added through `sealdrop.meta.accounts`.
+ */
+export const restrictedTest = base.extend<object, { restricted: SealdropServer & { meta: RunningSealdrop['meta'] } }>({
+	restricted: [
+		// eslint-disable-next-line no-empty-pattern
+		async ({}, use) => {
+			const dataDir = await mkdtemp(join(tmpdir(), 'sealdrop-e2e-restricted-'));
+			let server = await launch(dataDir, 0, { SEALDROP_UPLOAD_ACCESS: 'restricted' });
+			await use({
+				url: server.url,
+				dataDir,
+				config: server.config,
+				get meta() {
+					return server.meta;
+				},
+				async restart() {
+					await server.close();
+					server = await launch(dataDir, server.port, { SEALDROP_UPLOAD_ACCESS: 'restricted' });
+				}
+			});
+			await server.close();
+			await rm(dataDir, { recursive: true, force: true });
+		},
+		{ scope: 'worker' }
+	]
+});

@@ -1,4 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../server/config';
+import { STORAGE_CACHE_MS } from '../../server/http/metrics';
+import { createLogger } from '../../server/logger';
+import { openStores } from '../../server/stores/open';
+import { freshSchema } from '../support/postgres';
 import {
 	API,
 	bearer,
@@ -6,10 +11,25 @@ import {
 	createHarness,
 	createShare,
 	completeShare,
+	putPart,
+	readyShare,
 	uploadAll,
 	type Harness,
 	type HarnessOptions
 } from './helpers';
+
+/** The MetaStore on a fresh PostgreSQL schema (blobs stay on the filesystem). */
+async function postgres(config: Config) {
+	const schema = await freshSchema('metrics');
+	const stores = await openStores(loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url }), createLogger('silent'));
+	return {
+		...stores,
+		async close() {
+			await stores.close();
+			await schema.drop();
+		}
+	};
+}
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -65,6 +85,65 @@ describe('GET /metrics', () => {
 		expect(sample(text, 'sealdrop_http_request_duration_seconds_count{method="PUT",route="/api/v1/shares/:id/parts/:n",status="200"}')).toBe(3);
 		expect(sample(text, 'sealdrop_http_request_duration_seconds_count{method="POST",route="/api/v1/shares",status="201"}')).toBe(1);
 		expect(text).not.toContain(share.id);
+	});
+
+	it.each<{ name: string; options: HarnessOptions }>([
+		{ name: 'SQLite', options: {} },
+		{ name: 'PostgreSQL', options: { openStores: postgres } }
+	])('storage gauges follow live shares and their bytes through upload, completion and delete ($name)', async ({ options }) => {
+		await start(options);
+		const gauges = async () => {
+			const text = await scrape();
+			return {
+				uploading: [sample(text, 'sealdrop_live_shares{state="uploading"}'), sample(text, 'sealdrop_stored_bytes{state="uploading"}')],
+				ready: [sample(text, 'sealdrop_live_shares{state="ready"}'), sample(text, 'sealdrop_stored_bytes{state="ready"}')]
+			};
+		};
+		const later = async () => {
+			h.clock.advance(STORAGE_CACHE_MS);
+			return gauges();
+		};
+		expect(await gauges()).toEqual({ uploading: [0, 0], ready: [0, 0] });
+
+		const share = await createShare(h, { size: 3000, partSize: 1024 });
+		expect((await putPart(h, share, 0)).status).toBe(200);
+		expect((await putPart(h, share, 2)).status).toBe(200);
+		// Within the cache time a scrape reuses the last figures (no query per scrape).
+		expect(await gauges()).toEqual({ uploading: [0, 0], ready: [0, 0] });
+		// An upload counts the bytes received, not its declared size.
+		expect(await later()).toEqual({ uploading: [1, 1024 + 952], ready: [0, 0] });
+
+		expect((await putPart(h, share, 1)).status).toBe(200);
+		expect((await completeShare(h, share)).status).toBe(200);
+		const other = await readyShare(h, { size: 5000, partSize: 4096 });
+		expect(await later()).toEqual({ uploading: [0, 0], ready: [2, 8000] });
+
+		expect((await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) })).status).toBe(204);
+		expect(await later()).toEqual({ uploading: [0, 0], ready: [1, 5000] });
+		expect((await h.api(`/shares/${other.id}`, { method: 'DELETE', headers: bearer(other.ownerToken) })).status).toBe(204);
+		expect(await later()).toEqual({ uploading: [0, 0], ready: [0, 0] });
+	});
+
+	it('a storage query that fails leaves the rest of the scrape working', async () => {
+		let broken = false;
+		await start({
+			wrapMeta: (meta) =>
+				new Proxy(meta, {
+					get(target, name, receiver) {
+						if (name === 'storageUsage' && broken) return () => Promise.reject(new Error('database gone'));
+						const value: unknown = Reflect.get(target, name, receiver);
+						return typeof value === 'function' ? value.bind(target) : value;
+					}
+				})
+		});
+		await readyShare(h);
+		expect(sample(await scrape(), 'sealdrop_live_shares{state="ready"}')).toBe(1);
+		broken = true;
+		h.clock.advance(STORAGE_CACHE_MS);
+		const text = await scrape();
+		expect(sample(text, 'sealdrop_shares_created_total')).toBe(1);
+		expect(sample(text, 'sealdrop_live_shares{state="ready"}')).toBe(1);
+		expect(h.logs.lines.some((line) => line.msg === 'metrics: cannot read storage usage')).toBe(true);
 	});
 
 	it('each app has its own registry', async () => {

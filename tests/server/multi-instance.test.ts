@@ -129,6 +129,18 @@ describe('two instances sharing PostgreSQL and S3', () => {
 		expect(claims).toHaveLength(7);
 	});
 
+	it('wrong read tokens are counted once across both: 10 split over A and B lock the share on each', async () => {
+		const share = await ready(a, 1000, 7);
+		const wrong = (via: Instance) => api(via, `/shares/${share.id}/metadata`, { headers: bearer(b64(randomBytes(32))) });
+		for (let i = 0; i < 10; i++) expect(await outcome(await wrong(i % 2 === 0 ? a : b))).toBe('403 FORBIDDEN');
+		// Each instance alone saw 5, under its limit of 10: only a shared count locks the share.
+		for (const via of [a, b]) {
+			const locked = await api(via, `/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.read) });
+			expect(await outcome(locked)).toBe('429 TOO_MANY_ATTEMPTS');
+			expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(500);
+		}
+	});
+
 	it('both sweepers running expire each share exactly once, delete its blob, and log no error', async () => {
 		const shares = await Promise.all(Array.from({ length: 10 }, (_, i) => ready(i % 2 === 0 ? a : b, 1000)));
 		const ids = shares.map((share) => share.id);

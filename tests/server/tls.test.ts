@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
+import { startInstance } from '../support/instances';
 import { tempDir } from './helpers';
 
 const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl CLI. */
 async function makeCertificate(dir: string, name: string): Promise<{ cert: string; key: string }> {
@@ -104,6 +106,42 @@ describe('built-in TLS', () => {
 		// The old certificate is no longer presented.
 		await expect(get(`${server.url}/healthz`, await readFile(first.cert))).rejects.toThrow();
 	});
+
+	it('the server process reloads the certificate on SIGHUP and keeps running', async () => {
+		const files = { cert: join(dir, 'process.crt'), key: join(dir, 'process.key') };
+		await Promise.all([copyFile(first.cert, files.cert), copyFile(first.key, files.key)]);
+		const instance = await startInstance({
+			SEALDROP_DATA_DIR: join(dir, 'process-data'),
+			SEALDROP_STATIC_DIR: join(dir, 'no-build'),
+			SEALDROP_TLS_CERT: files.cert,
+			SEALDROP_TLS_KEY: files.key
+		});
+		const logged = async (msg: string) => {
+			for (let i = 0; i < 100 && !instance.lines().some((line) => line.msg === msg); i++) await sleep(50);
+			expect(instance.lines().map((line) => line.msg)).toContain(msg);
+		};
+		try {
+			const url = `https://127.0.0.1:${instance.port}/healthz`;
+			expect((await get(url, await readFile(first.cert))).fingerprint).toBe(await fingerprintOf(first.cert));
+
+			await Promise.all([copyFile(second.cert, files.cert), copyFile(second.key, files.key)]);
+			process.kill(instance.pid, 'SIGHUP');
+			await logged('TLS certificate reloaded');
+			const answer = await get(url, await readFile(second.cert));
+			expect(answer.status).toBe(200);
+			expect(answer.fingerprint).toBe(await fingerprintOf(second.cert));
+			await expect(get(url, await readFile(first.cert))).rejects.toThrow();
+
+			// A renewal that cannot be read is logged; the process keeps serving the last good one.
+			await rm(files.key);
+			process.kill(instance.pid, 'SIGHUP');
+			await logged('TLS reload failed');
+			expect((await get(url, await readFile(second.cert))).fingerprint).toBe(await fingerprintOf(second.cert));
+			expect(instance.stderr()).toBe('');
+		} finally {
+			await instance.stop();
+		}
+	}, 60_000);
 
 	it('names the variable when a file cannot be read, and wants both or neither', async () => {
 		const config = loadConfig({

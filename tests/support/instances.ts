@@ -7,6 +7,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface Instance {
 	url: string;
 	port: number;
+	/** Its process id (to send it signals). */
+	pid: number;
 	/** Its JSON log lines so far (stdout). */
 	lines(): Record<string, unknown>[];
 	/** Everything it wrote to stderr so far. */
@@ -73,6 +75,7 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 60_
 	return {
 		url: `http://127.0.0.1:${port}`,
 		port,
+		pid: child.pid ?? 0,
 		lines: () => parseLines(stdout),
 		stderr: () => stderr.join(''),
 		async stop() {

@@ -60,6 +60,57 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
 				await db.schema.createIndex('tickets_share_id_expires_at').on('tickets').columns(['share_id', 'expires_at']).execute();
 				await db.schema.createIndex('tickets_expires_at').on('tickets').column('expires_at').execute();
 			}
+		},
+		'0002_attempts': {
+			async up(db: Kysely<unknown>) {
+				// Wrong-token counters, shared by every instance (server/shares/attempts.ts).
+				await db.schema
+					.createTable('attempts')
+					.addColumn('key', 'text', (col) => col.primaryKey())
+					.addColumn('count', 'integer', (col) => col.notNull())
+					.addColumn('reset_at', 'bigint', (col) => col.notNull())
+					.execute();
+				await db.schema.createIndex('attempts_reset_at').on('attempts').column('reset_at').execute();
+			}
+		},
+		'0003_accounts': {
+			async up(db: Kysely<unknown>) {
+				await db.schema
+					.createTable('users')
+					.addColumn('id', 'text', (col) => col.primaryKey())
+					.addColumn('name', 'text', (col) => col.notNull().unique())
+					.addColumn('password_hash', 'text', (col) => col.notNull())
+					.addColumn('disabled', 'integer', (col) => col.notNull().defaultTo(0))
+					.addColumn('quota_bytes', 'bigint')
+					.addColumn('quota_shares', 'integer')
+					.addColumn('max_expiry', 'integer')
+					.addColumn('created_at', 'bigint', (col) => col.notNull())
+					.addColumn('updated_at', 'bigint', (col) => col.notNull())
+					.execute();
+				await db.schema
+					.createTable('sessions')
+					.addColumn('hash', types.binary, (col) => col.primaryKey())
+					.addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+					.addColumn('created_at', 'bigint', (col) => col.notNull())
+					.addColumn('expires_at', 'bigint', (col) => col.notNull())
+					.execute();
+				await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+				await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute();
+				await db.schema
+					.createTable('api_tokens')
+					.addColumn('id', 'text', (col) => col.primaryKey())
+					.addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+					.addColumn('name', 'text', (col) => col.notNull())
+					.addColumn('hash', types.binary, (col) => col.notNull().unique())
+					.addColumn('created_at', 'bigint', (col) => col.notNull())
+					.addColumn('last_used_at', 'bigint')
+					.execute();
+				await db.schema.createIndex('api_tokens_user_id').on('api_tokens').column('user_id').execute();
+				// No foreign key: users are disabled, never deleted, and SQLite cannot add one to an
+				// existing table. The index serves the quota sums (live shares of one user).
+				await db.schema.alterTable('shares').addColumn('owner_user_id', 'text').execute();
+				await db.schema.createIndex('shares_owner_user_id_state').on('shares').columns(['owner_user_id', 'state']).execute();
+			}
 		}
 	};
 	return { getMigrations: async () => migrations };

@@ -1,13 +1,18 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import type { AccountStore } from './account-types';
+import { KyselyAccountStore } from './accounts';
 import type { Database, SharesTable } from './schema';
+import { newShareRow } from './share-row';
 import {
 	TOMBSTONE_STATES,
+	type AttemptCounter,
 	type BlobToDelete,
 	type MetaStore,
 	type NewShare,
 	type PartRecord,
 	type ShareChanges,
 	type ShareRecord,
+	type StateUsage,
 	type TicketRecord,
 	type TombstoneState
 } from './types';
@@ -52,34 +57,14 @@ function toShare(row: Selectable<SharesTable>): ShareRecord {
  * stores differ only in how they open the connection.
  */
 export class KyselyMetaStore implements MetaStore {
-	constructor(private readonly db: Kysely<Database>) {}
+	readonly accounts: AccountStore;
+
+	constructor(private readonly db: Kysely<Database>) {
+		this.accounts = new KyselyAccountStore(db);
+	}
 
 	async insertShare(share: NewShare): Promise<void> {
-		await this.db
-			.insertInto('shares')
-			.values({
-				id: share.id,
-				state: 'uploading',
-				size: share.size,
-				part_size: share.partSize,
-				parts: share.parts,
-				header: share.header,
-				metadata: share.metadata,
-				read_token_hash: share.readTokenHash,
-				owner_token_hash: share.ownerTokenHash,
-				expires_in: share.expiresIn,
-				expires_at: null,
-				max_downloads: share.maxDownloads,
-				downloads: 0,
-				created_at: share.createdAt,
-				completed_at: null,
-				last_part_at: share.createdAt,
-				last_claim_at: null,
-				ended_at: null,
-				blob_upload: share.blobUpload,
-				blob_gone: 0
-			})
-			.execute();
+		await this.db.insertInto('shares').values(newShareRow(share)).execute();
 	}
 
 	async getShare(id: string): Promise<ShareRecord | undefined> {
@@ -265,6 +250,62 @@ export class KyselyMetaStore implements MetaStore {
 			.where('blob_gone', '=', 1)
 			.where('ended_at', '<=', endedBefore)
 			.executeTakeFirst();
+		return Number(result.numDeletedRows);
+	}
+
+	async storageUsage(): Promise<{ uploading: StateUsage; ready: StateUsage }> {
+		// Served by the (state, …) indexes: only live rows are read, never the tombstones.
+		const byState = await this.db
+			.selectFrom('shares')
+			.select((eb) => ['state', eb.fn.countAll<number | string>().as('shares'), eb.fn.sum<number | string | null>('size').as('bytes')])
+			.where('state', 'in', ['uploading', 'ready'])
+			.groupBy('state')
+			.execute();
+		// An unfinished upload holds only the parts received so far, not its declared size.
+		const received = await this.db
+			.selectFrom('parts')
+			.innerJoin('shares', 'shares.id', 'parts.share_id')
+			.select((eb) => eb.fn.sum<number | string | null>('parts.size').as('bytes'))
+			.where('shares.state', '=', 'uploading')
+			.executeTakeFirst();
+		const count = (state: string) => num(byState.find((row) => row.state === state)?.shares ?? 0);
+		return {
+			uploading: { shares: count('uploading'), bytes: num(received?.bytes ?? 0) },
+			ready: { shares: count('ready'), bytes: num(byState.find((row) => row.state === 'ready')?.bytes ?? 0) }
+		};
+	}
+
+	async attemptCounts(keys: string[], now: number): Promise<AttemptCounter[]> {
+		if (keys.length === 0) return [];
+		const rows = await this.db
+			.selectFrom('attempts')
+			.select(['key', 'count', 'reset_at'])
+			.where('key', 'in', keys)
+			.where('reset_at', '>', now)
+			.execute();
+		return rows.map((row) => ({ key: row.key, count: num(row.count), resetAt: num(row.reset_at) }));
+	}
+
+	async addAttempt(key: string, now: number, windowMs: number): Promise<void> {
+		// One statement, so concurrent failures on any number of instances are all counted: the
+		// database applies the update to the locked row, and an ended window starts afresh.
+		await this.db
+			.insertInto('attempts')
+			.values({ key, count: 1, reset_at: now + windowMs })
+			.onConflict((oc) =>
+				oc.column('key').doUpdateSet((eb) => {
+					const ended = eb('attempts.reset_at', '<=', now);
+					return {
+						count: eb.case().when(ended).then(1).else(eb('attempts.count', '+', 1)).end(),
+						reset_at: eb.case().when(ended).then(now + windowMs).else(eb.ref('attempts.reset_at')).end()
+					};
+				})
+			)
+			.execute();
+	}
+
+	async deleteEndedAttempts(now: number): Promise<number> {
+		const result = await this.db.deleteFrom('attempts').where('reset_at', '<=', now).executeTakeFirst();
 		return Number(result.numDeletedRows);
 	}
 

@@ -8,6 +8,10 @@ export interface Database {
 	shares: SharesTable;
 	parts: PartsTable;
 	tickets: TicketsTable;
+	attempts: AttemptsTable;
+	users: UsersTable;
+	sessions: SessionsTable;
+	api_tokens: ApiTokensTable;
 }
 
 export interface SharesTable {
@@ -31,6 +35,8 @@ export interface SharesTable {
 	ended_at: number | null;
 	blob_upload: string | null;
 	blob_gone: number;
+	/** The user account that created the share (restricted mode); null otherwise. */
+	owner_user_id: string | null;
 }
 
 export interface PartsTable {
@@ -44,4 +50,41 @@ export interface TicketsTable {
 	hash: Uint8Array;
 	share_id: string;
 	expires_at: number;
+}
+
+/** A wrong-token counter; `key` is a hash of `share:<id>` or `client:<address>`. */
+export interface AttemptsTable {
+	key: string;
+	count: number;
+	reset_at: number;
+}
+
+export interface UsersTable {
+	id: string;
+	/** Lower-case, unique. */
+	name: string;
+	password_hash: string;
+	disabled: number;
+	quota_bytes: number | null;
+	quota_shares: number | null;
+	max_expiry: number | null;
+	created_at: number;
+	updated_at: number;
+}
+
+/** Login sessions and API tokens are stored as SHA-256 of their 32 random bytes only. */
+export interface SessionsTable {
+	hash: Uint8Array;
+	user_id: string;
+	created_at: number;
+	expires_at: number;
+}
+
+export interface ApiTokensTable {
+	id: string;
+	user_id: string;
+	name: string;
+	hash: Uint8Array;
+	created_at: number;
+	last_used_at: number | null;
 }

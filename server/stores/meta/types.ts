@@ -1,3 +1,5 @@
+import type { AccountStore } from './account-types';
+
 /**
  * Where shares, parts and tickets live. Every state change is one conditional statement that
  * answers whether it happened, so several server instances can share one database safely.
@@ -75,7 +77,23 @@ export interface BlobToDelete {
 	blobUpload: string | null;
 }
 
+/** Live shares of one state and their ciphertext bytes (for the storage gauges). */
+export interface StateUsage {
+	shares: number;
+	bytes: number;
+}
+
+/** A wrong-token counter whose window is still running. */
+export interface AttemptCounter {
+	key: string;
+	count: number;
+	resetAt: number;
+}
+
 export interface MetaStore {
+	/** User accounts, sessions and API tokens (restricted upload mode), in the same database. */
+	readonly accounts: AccountStore;
+
 	insertShare(share: NewShare): Promise<void>;
 	getShare(id: string): Promise<ShareRecord | undefined>;
 
@@ -119,6 +137,20 @@ export interface MetaStore {
 	deleteExpiredTickets(now: number): Promise<number>;
 	/** Deletes tombstones (whose blob is gone) that ended at or before endedBefore. */
 	purgeTombstones(endedBefore: number): Promise<number>;
+
+	/**
+	 * Live shares and the bytes they hold: ready shares their size, uploading shares the parts
+	 * received so far. One aggregate over the live rows, for /metrics.
+	 */
+	storageUsage(): Promise<{ uploading: StateUsage; ready: StateUsage }>;
+
+	// Wrong-token counters (server/shares/attempts.ts), shared by every instance.
+	/** The counters among `keys` whose window has not ended at `now`. */
+	attemptCounts(keys: string[], now: number): Promise<AttemptCounter[]>;
+	/** Adds one to `key` in one atomic upsert, starting a new `windowMs` window if none is running. */
+	addAttempt(key: string, now: number, windowMs: number): Promise<void>;
+	/** Deletes counters whose window ended at or before `now` (the sweeper). */
+	deleteEndedAttempts(now: number): Promise<number>;
 
 	/** Resolves if the database answers (for /readyz); rejects with the reason otherwise. */
 	ping(): Promise<void>;

@@ -1,5 +1,9 @@
 import type {
+	AccountInfo,
 	ApiErrorBody,
+	ApiTokenInfo,
+	CreatedApiToken,
+	LoginResponse,
 	ApiErrorCode,
 	ClaimResponse,
 	CompleteResponse,
@@ -92,6 +96,32 @@ export class ApiClient {
 	/** Extends the expiry or changes the download limit of a ready share (owner token). */
 	updateShare(id: string, ownerToken: string, body: UpdateShareRequest, opts?: RequestOptions): Promise<UpdateShareResponse> {
 		return this.json('PATCH', `/shares/${id}`, { ...opts, token: ownerToken, body });
+	}
+
+	// Accounts (restricted upload mode): the session is an HttpOnly cookie the browser keeps.
+	login(name: string, password: string, opts?: RequestOptions): Promise<LoginResponse> {
+		return this.json('POST', '/login', { ...opts, body: { name, password } });
+	}
+
+	async logout(opts?: RequestOptions): Promise<void> {
+		await this.send('POST', '/logout', opts);
+	}
+
+	/** Who is logged in; LOGIN_REQUIRED if nobody. */
+	me(opts?: RequestOptions): Promise<AccountInfo> {
+		return this.json('GET', '/me', opts);
+	}
+
+	async listTokens(opts?: RequestOptions): Promise<ApiTokenInfo[]> {
+		return (await this.json<{ tokens: ApiTokenInfo[] }>('GET', '/tokens', opts)).tokens;
+	}
+
+	createToken(name: string, opts?: RequestOptions): Promise<CreatedApiToken> {
+		return this.json('POST', '/tokens', { ...opts, body: { name } });
+	}
+
+	async revokeToken(id: string, opts?: RequestOptions): Promise<void> {
+		await this.send('DELETE', `/tokens/${encodeURIComponent(id)}`, opts);
 	}
 
 	/** Ciphertext bytes [start, endExclusive) of a ready share; the caller reads the body as a stream. */

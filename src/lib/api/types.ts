@@ -10,7 +10,13 @@ export const API_ERROR_CODES = [
 	'INVALID_PART',
 	'PART_SIZE_MISMATCH',
 	'UNAUTHORIZED',
+	'LOGIN_REQUIRED',
+	'LOGIN_FAILED',
 	'FORBIDDEN',
+	'ACCOUNT_DISABLED',
+	'CROSS_ORIGIN',
+	'QUOTA_EXCEEDED',
+	'EXPIRY_NOT_ALLOWED',
 	'TICKET_INVALID',
 	'NOT_FOUND',
 	'NOT_READY',
@@ -25,7 +31,8 @@ export const API_ERROR_CODES = [
 	'TOO_MANY_ATTEMPTS',
 	'RATE_LIMITED',
 	'INTERNAL',
-	'UNAVAILABLE'
+	'UNAVAILABLE',
+	'SERVER_BUSY'
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
@@ -45,7 +52,8 @@ export interface ServerConfig {
 	maxParts: number;
 	expiry: { options: number[]; default: number };
 	downloads: { options: number[]; default: number };
-	uploadAccess: 'open';
+	/** `restricted`: creating a share needs a login session or an API token (GET /me). */
+	uploadAccess: 'open' | 'restricted';
 }
 
 export interface CreateShareRequest {
@@ -120,4 +128,42 @@ export interface ClaimResponse {
 	ticketExpiresAt: number;
 	downloads: number;
 	downloadsLeft: number;
+}
+
+/** POST /login (restricted upload mode). */
+export interface LoginRequest {
+	name: string;
+	password: string;
+}
+
+/** GET /me: who is logged in, with the account's limits (null: none) and what it uses. */
+export interface AccountInfo {
+	name: string;
+	/** How this request was authenticated. */
+	via: 'session' | 'token';
+	limits: { quotaBytes: number | null; quotaShares: number | null; maxExpiry: number | null };
+	/** Live (uploading or ready) shares of the account. */
+	usage: { bytes: number; shares: number };
+}
+
+export interface LoginResponse {
+	account: AccountInfo;
+	sessionExpiresAt: number;
+}
+
+export interface ApiTokenInfo {
+	id: string;
+	name: string;
+	createdAt: number;
+	lastUsedAt: number | null;
+}
+
+export interface CreateApiTokenRequest {
+	/** A label for the owner, e.g. "backup script". */
+	name: string;
+}
+
+/** The token itself is shown once, here; the server keeps only its SHA-256. */
+export interface CreatedApiToken extends ApiTokenInfo {
+	token: string;
 }

@@ -12,12 +12,20 @@ import { PREVIEW_PATH, type PageToWorker, type PreviewPageToWorker, type Preview
  *   (an image element runs no script, SVG included);
  * - text: the first TEXT_LIMIT bytes, decoded as UTF-8 and shown as text, never as HTML;
  * - audio and video: streamed through the service worker into a script-free, sandboxed frame,
- *   range by range, so seeking fetches and decrypts only the records it needs.
+ *   range by range, so seeking fetches and decrypts only the records it needs;
+ * - PDF: decrypted into memory (up to PDF_LIMIT) and drawn page by page by pdf.js
+ *   (src/lib/preview/), loaded only when a PDF is previewed.
  */
-export type PreviewKind = 'image' | 'text' | 'audio' | 'video';
+export type PreviewKind = 'image' | 'text' | 'audio' | 'video' | 'pdf';
 
 export const IMAGE_LIMIT = 32 * 1024 * 1024;
 export const TEXT_LIMIT = 256 * 1024;
+/**
+ * pdf.js needs the whole file in one buffer (it seeks anywhere in it), held in the page and then
+ * in its worker: 64 MiB keeps that within what a phone tab survives, and covers nearly every
+ * document people send; larger PDFs are offered for download instead.
+ */
+export const PDF_LIMIT = 64 * 1024 * 1024;
 
 /** What the browser can show safely, from the sender's MIME type (untrusted) and the name. */
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'image/svg+xml']);
@@ -34,6 +42,7 @@ const EXTENSIONS: Record<string, [PreviewKind, string]> = {
 	csv: ['text', 'text/plain'],
 	log: ['text', 'text/plain'],
 	json: ['text', 'text/plain'],
+	pdf: ['pdf', 'application/pdf'],
 	mp3: ['audio', 'audio/mpeg'],
 	wav: ['audio', 'audio/wav'],
 	ogg: ['audio', 'audio/ogg'],
@@ -48,18 +57,35 @@ const EXTENSIONS: Record<string, [PreviewKind, string]> = {
 	mov: ['video', 'video/mp4']
 };
 
-/** How a file would be previewed, with the MIME type to give the browser; null if not at all. */
-export function previewKind(file: FileEntry): { kind: PreviewKind; mime: string } | null {
+/** Kinds held whole in memory for their preview, with their size limit. */
+const MEMORY_LIMITS: Partial<Record<PreviewKind, number>> = { image: IMAGE_LIMIT, pdf: PDF_LIMIT };
+
+/** The kind of preview the file's type calls for, whatever its size; null if none. */
+function kindOf(file: FileEntry): { kind: PreviewKind; mime: string } | null {
 	const type = file.type.toLowerCase().split(';')[0]!.trim();
-	if (IMAGE_TYPES.has(type)) return file.size <= IMAGE_LIMIT ? { kind: 'image', mime: type } : null;
+	if (IMAGE_TYPES.has(type)) return { kind: 'image', mime: type };
 	if (/^audio\/[a-z0-9.+-]+$/.test(type)) return { kind: 'audio', mime: type };
 	if (/^video\/[a-z0-9.+-]+$/.test(type)) return { kind: 'video', mime: type };
 	if (type.startsWith('text/') || type === 'application/json') return { kind: 'text', mime: 'text/plain' };
+	if (type === 'application/pdf') return { kind: 'pdf', mime: type };
 	const extension = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase() ?? '';
 	const known = EXTENSIONS[extension];
-	if (!known) return null;
-	if (known[0] === 'image' && file.size > IMAGE_LIMIT) return null;
-	return { kind: known[0], mime: known[1] };
+	return known ? { kind: known[0], mime: known[1] } : null;
+}
+
+/** How a file would be previewed, with the MIME type to give the browser; null if not at all. */
+export function previewKind(file: FileEntry): { kind: PreviewKind; mime: string } | null {
+	const how = kindOf(file);
+	return how && file.size <= (MEMORY_LIMITS[how.kind] ?? Infinity) ? how : null;
+}
+
+/** Why `file` has no preview, in a few words for its row; null if it has one. */
+export function noPreviewReason(file: FileEntry): string | null {
+	const how = kindOf(file);
+	if (!how) return 'No preview for this type of file';
+	const limit = MEMORY_LIMITS[how.kind];
+	if (limit !== undefined && file.size > limit) return `Too large to preview (over ${limit / 1024 / 1024} MiB): download it`;
+	return null;
 }
 
 /** Collects decrypted bytes in memory. */
@@ -76,6 +102,24 @@ export async function imagePreview(session: DownloadSession, file: FileEntry, mi
 	const { sink, parts } = memoryCollector();
 	await session.save(file.offset, file.offset + file.size, sink);
 	return URL.createObjectURL(new Blob(parts, { type: mime }));
+}
+
+/** The whole file in one buffer (a PDF for pdf.js); the caller keeps it within PDF_LIMIT. */
+export async function fileBytes(session: DownloadSession, file: FileEntry): Promise<Uint8Array<ArrayBuffer>> {
+	const bytes = new Uint8Array(file.size);
+	let at = 0;
+	const sink: SaveSink = {
+		async write(chunk) {
+			// The session checks lengths against the authenticated layout; this only guards the copy.
+			if (at + chunk.byteLength > bytes.byteLength) throw new RangeError('More bytes than the file holds.');
+			bytes.set(chunk, at);
+			at += chunk.byteLength;
+		},
+		close: async () => {},
+		abort: async () => {}
+	};
+	await session.save(file.offset, file.offset + file.size, sink);
+	return bytes;
 }
 
 /** The first TEXT_LIMIT bytes as text (invalid UTF-8 shown as U+FFFD); `truncated` if there is more. */

@@ -15,6 +15,15 @@ export function isTransient(err: unknown): boolean {
 	return err instanceof TypeError; // fetch's network failure, or a body stream cut mid-way
 }
 
+/** Longest server-requested wait honoured; beyond it the normal backoff decides. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** The server's Retry-After, which its error bodies repeat as `details.retryAfter` (seconds); 0 if none. */
+export function retryAfterMs(err: unknown): number {
+	const seconds = err instanceof ApiError ? err.details?.retryAfter : undefined;
+	return typeof seconds === 'number' && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 0;
+}
+
 /** Runs `fn` until it succeeds, retrying transient failures with exponential backoff and jitter. */
 export async function withRetry<T>(
 	fn: (attempt: number) => Promise<T>,
@@ -27,7 +36,9 @@ export async function withRetry<T>(
 		} catch (err) {
 			if (signal?.aborted || attempt >= policy.attempts || !isTransient(err)) throw err;
 			const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-			await sleep(delay * (0.5 + Math.random() / 2), signal);
+			// A busy server says when to come back; the jitter spreads the clients it refused.
+			const hinted = retryAfterMs(err);
+			await sleep(Math.max(delay * (0.5 + Math.random() / 2), hinted * (1 + Math.random() / 4)), signal);
 		}
 	}
 }

@@ -1,26 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { estimateBits, passwordStrength } from '../../../src/lib/password-strength';
-import { IMAGE_LIMIT, previewKind } from '../../../src/lib/transfer/preview';
+import { IMAGE_LIMIT, noPreviewReason, PDF_LIMIT, previewKind } from '../../../src/lib/transfer/preview';
 import { parseRange } from '../../../src/lib/transfer/sw-preview';
 import { linkOf, titleOf } from '../../../src/lib/uploads/my-uploads';
 
 const file = (name: string, type = '', size = 1000) => ({ name, type, size, offset: 0 });
 
 describe('previewKind', () => {
-	it('previews images, text, audio and video, by type or by extension', () => {
+	it('previews images, text, audio, video and PDF, by type or by extension', () => {
 		expect(previewKind(file('a.png', 'image/png'))).toEqual({ kind: 'image', mime: 'image/png' });
 		expect(previewKind(file('photo', 'image/jpeg'))).toEqual({ kind: 'image', mime: 'image/jpeg' });
 		expect(previewKind(file('notes.md'))).toEqual({ kind: 'text', mime: 'text/plain' });
 		expect(previewKind(file('page.html', 'text/html'))).toEqual({ kind: 'text', mime: 'text/plain' }); // shown as text
 		expect(previewKind(file('song.mp3'))).toEqual({ kind: 'audio', mime: 'audio/mpeg' });
 		expect(previewKind(file('clip', 'video/webm'))).toEqual({ kind: 'video', mime: 'video/webm' });
+		expect(previewKind(file('doc', 'application/pdf'))).toEqual({ kind: 'pdf', mime: 'application/pdf' });
+		expect(previewKind(file('Scan.PDF'))).toEqual({ kind: 'pdf', mime: 'application/pdf' });
+		expect(previewKind(file('big.pdf', 'application/pdf', PDF_LIMIT))).toEqual({ kind: 'pdf', mime: 'application/pdf' });
+		expect(noPreviewReason(file('doc.pdf', 'application/pdf'))).toBeNull();
 	});
 
-	it('previews nothing else, and no image too large to hold', () => {
+	it('previews nothing else, and nothing too large to hold, and says why', () => {
 		expect(previewKind(file('run.exe', 'application/octet-stream'))).toBeNull();
-		expect(previewKind(file('doc.pdf', 'application/pdf'))).toBeNull();
 		expect(previewKind(file('huge.png', 'image/png', IMAGE_LIMIT + 1))).toBeNull();
+		expect(previewKind(file('huge.pdf', 'application/pdf', PDF_LIMIT + 1))).toBeNull();
 		expect(previewKind(file('icon.ico', 'image/x-icon'))).toBeNull();
+		expect(noPreviewReason(file('run.exe', 'application/octet-stream'))).toBe('No preview for this type of file');
+		expect(noPreviewReason(file('huge.pdf', 'application/pdf', PDF_LIMIT + 1))).toBe(
+			'Too large to preview (over 64 MiB): download it'
+		);
+		// Streamed media has no size limit.
+		expect(noPreviewReason(file('long.webm', 'video/webm', 2 ** 40))).toBeNull();
 	});
 });
 

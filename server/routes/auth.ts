@@ -1,0 +1,25 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Accounts } from '../accounts/service';
+import { MAX_PASSWORD_LENGTH } from '../accounts/passwords';
+import { readJsonBody } from '../http/json-body';
+
+const loginBody = z.object({
+	name: z.string().max(256),
+	// Longer ones are refused as a wrong password, after the same work, by the use case.
+	password: z.string().min(1).max(MAX_PASSWORD_LENGTH + 1)
+});
+
+/** Login, logout and "who am I" (restricted upload mode; docs/API.md, "Accounts"). */
+export function authRoutes(accounts: Accounts): Hono {
+	return new Hono()
+		.post('/login', async (c) => {
+			const input = await readJsonBody(c.req.raw, loginBody, 8 * 1024);
+			return c.json(await accounts.login(c, input));
+		})
+		.post('/logout', async (c) => {
+			await accounts.logout(c);
+			return c.body(null, 204);
+		})
+		.get('/me', async (c) => c.json(await accounts.describe(await accounts.requireCaller(c))));
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../server/accounts/passwords';
+import { expect, restrictedTest as test } from './fixtures';
+import { makeFile } from './helpers';
+
+const PASSWORD = 'lantern meadow copper 58';
+
+test('restricted mode: log in through the UI, upload, and a logged-out upload is refused with the reason', async ({ browser, restricted }, testInfo) => {
+	await restricted.meta.accounts.addUser({
+		id: randomBytes(12).toString('base64url'),
+		name: 'alice',
+		passwordHash: await hashPassword(PASSWORD),
+		createdAt: Date.now(),
+		quotaBytes: null,
+		quotaShares: null,
+		maxExpiry: 3600
+	});
+	const file = await makeFile(testInfo.outputDir, 'plan.txt', 4000);
+	const context = await browser.newContext();
+	const page = await context.newPage();
+
+	// Logged out: the page says why, and an upload attempt is refused with the human message.
+	await page.goto(restricted.url);
+	await expect(page.getByTestId('login-needed')).toContainText('only from signed-in users');
+	await page.locator('input[type=file]').setInputFiles([file.path]);
+	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+	await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'LOGIN_REQUIRED');
+	await expect(page.getByRole('alert')).toContainText('This server accepts uploads only from signed-in users');
+
+	// A wrong password says so; the right one logs in.
+	await page.getByRole('link', { name: 'Log in' }).click();
+	await page.getByLabel('User name').fill('alice');
+	await page.getByLabel('Password', { exact: true }).fill('not the password');
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await expect(page.getByRole('alert')).toContainText('Wrong user name or password');
+	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+	await page.getByRole('button', { name: 'Log in' }).click();
+	await expect(page.getByText('Signed in as')).toContainText('alice');
+
+	// The session is an HttpOnly cookie the page's scripts cannot read.
+	const cookies = await context.cookies();
+	expect(cookies.map((c) => [c.name, c.httpOnly, c.secure, c.sameSite])).toEqual([['__Host-sealdrop_session', true, true, 'Strict']]);
+	expect(await page.evaluate(() => document.cookie)).toBe('');
+
+	// The account's longest expiry (1 hour) limits the choices offered.
+	const expiries = await page.getByLabel('Expires after').locator('option').allTextContents();
+	expect(expiries.length).toBeGreaterThan(0);
+	expect(expiries).not.toContain('1 day');
+
+	await page.locator('input[type=file]').setInputFiles([file.path]);
+	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+	await expect(page.getByLabel('Share link')).toBeVisible({ timeout: 60_000 });
+	const link = await page.getByLabel('Share link').inputValue();
+
+	// Downloading needs no account: a fresh browser context opens the link.
+	const recipient = await browser.newContext();
+	const other = await recipient.newPage();
+	await other.goto(link);
+	await expect(other.getByRole('list', { name: 'Files' })).toContainText('plan.txt');
+	await recipient.close();
+
+	// An API token made in the account page, then revoked there.
+	await page.goto(`${restricted.url}/account`);
+	await page.getByLabel('Name of a new token').fill('backup script');
+	await page.getByRole('button', { name: 'Create token' }).click();
+	await expect(page.getByLabel(/New token “backup script”/)).toHaveValue(/^[A-Za-z0-9_-]{43}$/);
+	await page.getByRole('button', { name: 'Revoke backup script' }).click();
+	await expect(page.getByTestId('no-tokens')).toBeVisible();
+
+	// Logging out ends the session: the upload page asks for a login again.
+	await page.getByRole('button', { name: 'Log out' }).click();
+	await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+	await page.goto(restricted.url);
+	await expect(page.getByTestId('login-needed')).toBeVisible();
+	await context.close();
+});
