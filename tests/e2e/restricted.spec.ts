@@ -59,8 +59,8 @@ test('restricted mode: log in through the UI, upload, and a logged-out upload is
 	await expect(other.getByRole('list', { name: 'Files' })).toContainText('plan.txt');
 	await recipient.close();
 
-	// An API token made in the account page, then revoked there.
-	await page.goto(`${restricted.url}/account`);
+	// An API token made in the account page (linked from the menu in restricted mode), then revoked there.
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
 	await page.getByLabel('Name of a new token').fill('backup script');
 	await page.getByRole('button', { name: 'Create token' }).click();
 	await expect(page.getByLabel(/New token “backup script”/)).toHaveValue(/^[A-Za-z0-9_-]{43}$/);

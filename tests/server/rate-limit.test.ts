@@ -15,8 +15,11 @@ import {
 	type HarnessOptions
 } from './helpers';
 
-/** What @hono/node-server hands the app: the Node request, with its socket's peer address. */
-const from = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress } } });
+/**
+ * What @hono/node-server hands the app: the Node request, with its socket's peer address. Its
+ * body has already been read (`complete`), as app.request() passes the body separately.
+ */
+const from = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress }, headers: {}, complete: true } });
 
 describe('rate limits', () => {
 	let h: Harness;
