@@ -1,18 +1,20 @@
 /**
- * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g]`
+ * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g] [--zip64]`
  *
  * Drives Debian's Chromium through the real UI against the production server (a child process)
  * and prints, per size, the medians of several runs: upload and download-to-disk MiB/s, peak RSS
  * of the browser processes and of the server, and each transfer's limit measured in the same run:
  * the lesser of the in-browser AES-256-GCM rate and a bare unencrypted transfer between the same
- * browser and a bare Node HTTP server writing to / reading from disk.
+ * browser and a bare Node HTTP server writing to / reading from disk. `--zip64` adds a share of
+ * more than 4 GiB saved as one ZIP, checked with `unzip`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import puppeteer, { type Browser, type BrowserContext, type ElementHandle } from 'puppeteer-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
@@ -20,12 +22,14 @@ import { startBareServer } from './bare-server.ts';
 import { descendants, PeakSampler } from './rss.ts';
 
 const MiB = 1024 * 1024;
+const run = promisify(execFile);
 
 const { values: args } = parseArgs({
 	options: {
 		sizes: { type: 'string', default: '64,1024' },
 		runs: { type: 'string', default: '3' },
-		'with-4g': { type: 'boolean', default: false }
+		'with-4g': { type: 'boolean', default: false },
+		zip64: { type: 'boolean', default: false }
 	}
 });
 const sizes = args.sizes.split(',').map(Number);
@@ -74,7 +78,8 @@ try {
 		await rm(file, { force: true });
 		results.push({ size_mib: size, crypto_mib_s: crypto, runs: sizeRuns });
 	}
-	await report(results, crypto);
+	const zip64 = args.zip64 ? await zip64Case(browser) : undefined;
+	await report(results, crypto, zip64);
 } finally {
 	await browser.close();
 	await bare.close();
@@ -83,49 +88,13 @@ try {
 }
 
 async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
-	const downloads = join(work, 'downloads');
-	await rm(downloads, { recursive: true, force: true });
-	await mkdir(downloads);
-	const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
+	const { context, downloads } = await newContext(browser);
 	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
-
-	// Each direction's growth is measured from its own start, with its page already open.
-	const page = await context.newPage();
-	await page.goto(server.url);
-	const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
-	await input.uploadFile(file);
-	const upRss = new PeakSampler(browserPids);
-	const upBaseline = upRss.current();
-	upRss.start();
-	let t = performance.now();
-	await page.locator('::-p-aria(Encrypt and upload[role="button"])').click();
-	const linkField = await page.locator('::-p-aria(Share link[role="textbox"])').setTimeout(0).waitHandle();
-	const link = await linkField.evaluate((el: Element) => (el as HTMLInputElement).value);
-	const uploadSeconds = (performance.now() - t) / 1000;
-	const upPeak = upRss.stop();
-	await page.close();
-
-	const recipient = await context.newPage();
-	// Saving goes through the service worker into Chromium's downloads, as in Firefox and Safari.
-	await recipient.evaluateOnNewDocument(() => {
-		const w = window as unknown as Record<string, unknown>;
-		delete w.showSaveFilePicker;
-		delete w.showDirectoryPicker;
-	});
-	await recipient.goto(link);
-	const button = recipient.locator('::-p-aria(Download[role="button"])');
-	await button.wait();
-	const downRss = new PeakSampler(browserPids);
-	const downBaseline = downRss.current();
-	downRss.start();
-	t = performance.now();
-	await button.click();
-	const saved = await downloaded(downloads, basename(file), statSync(file).size);
-	const downloadSeconds = (performance.now() - t) / 1000;
-	const downPeak = downRss.stop();
+	const up = await uploadPhase(context, [file]);
+	const down = await downloadPhase(context, up.link, 'Download', downloads, basename(file), statSync(file).size);
 	const serverPeak = serverRss.stop();
-	if ((await sha256File(saved)) !== sha256) throw new Error('Downloaded file differs from the original');
-	await rm(saved);
+	if ((await sha256File(down.saved)) !== sha256) throw new Error('Downloaded file differs from the original');
+	await rm(down.saved);
 
 	const bareUp = await bareUpload(context, file);
 	const bareDown = await bareDownload(context, file, downloads);
@@ -133,29 +102,145 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 
 	const crypto = await cryptoRate(browser);
 	return {
-		upload_mib_s: sizeMib / uploadSeconds,
-		download_mib_s: sizeMib / downloadSeconds,
+		upload_mib_s: sizeMib / up.seconds,
+		download_mib_s: sizeMib / down.seconds,
 		bare_upload_mib_s: bareUp,
 		bare_download_mib_s: bareDown,
 		upload_limit_mib_s: Math.min(crypto, bareUp),
 		download_limit_mib_s: Math.min(crypto, bareDown),
-		browser_peak_rss_mib: Math.max(upPeak, downPeak) / MiB,
-		browser_rss_growth_mib: Math.max(upPeak - upBaseline, downPeak - downBaseline) / MiB,
+		browser_peak_rss_mib: Math.max(up.peak, down.peak) / MiB,
+		browser_rss_growth_mib: Math.max(up.growth, down.growth) / MiB,
 		server_peak_rss_mib: serverPeak / MiB
 	};
+}
+
+/** A fresh browser context whose downloads land in their own folder. */
+async function newContext(browser: Browser): Promise<{ context: BrowserContext; downloads: string }> {
+	const downloads = join(work, 'downloads');
+	await rm(downloads, { recursive: true, force: true });
+	await mkdir(downloads);
+	const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
+	return { context, downloads };
+}
+
+/** Time and browser memory of one transfer; growth is counted from its start, its page already open. */
+interface Phase {
+	seconds: number;
+	peak: number;
+	growth: number;
+}
+
+async function timed(work: () => Promise<void>): Promise<Phase> {
+	const rss = new PeakSampler(browserPids);
+	const baseline = rss.current();
+	rss.start();
+	const t = performance.now();
+	await work();
+	const seconds = (performance.now() - t) / 1000;
+	const peak = rss.stop();
+	return { seconds, peak, growth: peak - baseline };
+}
+
+/** Picks `files` on the upload page and uploads them through the UI; returns the share link. */
+async function uploadPhase(context: BrowserContext, files: string[]): Promise<Phase & { link: string }> {
+	const page = await context.newPage();
+	await page.goto(server.url);
+	const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
+	await input.uploadFile(...files);
+	let link = '';
+	const phase = await timed(async () => {
+		await page.locator('::-p-aria(Encrypt and upload[role="button"])').click();
+		const field = await page.locator('::-p-aria(Share link[role="textbox"])').setTimeout(0).waitHandle();
+		link = await field.evaluate((el: Element) => (el as HTMLInputElement).value);
+	});
+	await page.close();
+	return { ...phase, link };
+}
+
+/** Opens the link, clicks `button` and waits until Chromium has saved `name` into `downloads`. */
+async function downloadPhase(
+	context: BrowserContext,
+	link: string,
+	button: string,
+	downloads: string,
+	name: string,
+	size?: number
+): Promise<Phase & { saved: string }> {
+	const page = await context.newPage();
+	// Saving goes through the service worker into Chromium's downloads, as in Firefox and Safari.
+	await page.evaluateOnNewDocument(() => {
+		const w = window as unknown as Record<string, unknown>;
+		delete w.showSaveFilePicker;
+		delete w.showDirectoryPicker;
+	});
+	await page.goto(link);
+	const control = page.locator(`::-p-aria(${button}[role="button"])`);
+	await control.wait();
+	let saved = '';
+	const phase = await timed(async () => {
+		await control.click();
+		saved = await downloaded(downloads, name, size);
+	});
+	await page.close();
+	return { ...phase, saved };
 }
 
 /**
  * Waits until Chromium has finished writing `name` into `dir`: it streams into a .crdownload
  * file and renames it when the download is complete.
  */
-async function downloaded(dir: string, name: string, size: number): Promise<string> {
+async function downloaded(dir: string, name: string, size?: number): Promise<string> {
 	const path = join(dir, name);
 	for (;;) {
 		const names = await readdir(dir);
-		if (names.includes(name) && !names.some((n) => n.endsWith('.crdownload')) && statSync(path).size === size) return path;
+		const done = names.includes(name) && !names.some((n) => n.endsWith('.crdownload'));
+		if (done && (size === undefined || statSync(path).size === size)) return path;
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
+}
+
+/**
+ * `--zip64`: a 4 GiB + 12 345-byte file and a small one uploaded through the UI, then saved with
+ * "Download all as ZIP"; `unzip` must accept the ZIP64 archive and give back the exact bytes.
+ */
+async function zip64Case(browser: Browser): Promise<Zip64Result> {
+	const big = await makeFile(work, 'zip64-big.bin', 4 * 1024 * MiB + 12_345);
+	const small = await makeFile(work, 'zip64-small.txt', 100);
+	const { context, downloads } = await newContext(browser);
+	try {
+		const up = await uploadPhase(context, [big.path, small.path]);
+		await rm(big.path);
+		const down = await downloadPhase(context, up.link, 'Download all as ZIP', downloads, 'sealdrop-files.zip');
+		const tested = await run('unzip', ['-tq', down.saved]);
+		const extracted = await unzippedSha256(down.saved, 'zip64-big.bin');
+		const sizeMib = statSync(down.saved).size / MiB;
+		await rm(down.saved);
+		return {
+			zip_mib: sizeMib,
+			upload_mib_s: sizeMib / up.seconds,
+			download_mib_s: sizeMib / down.seconds,
+			browser_rss_growth_mib: Math.max(up.growth, down.growth) / MiB,
+			unzip_ok: tested.stdout.includes('No errors detected') && extracted === big.sha256
+		};
+	} finally {
+		await context.close();
+	}
+}
+
+interface Zip64Result {
+	zip_mib: number;
+	upload_mib_s: number;
+	download_mib_s: number;
+	browser_rss_growth_mib: number;
+	unzip_ok: boolean;
+}
+
+/** sha256 of one entry, streamed out of the archive by `unzip -p`. */
+async function unzippedSha256(zip: string, entry: string): Promise<string> {
+	const child = spawn('unzip', ['-p', zip, entry], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const hash = createHash('sha256');
+	for await (const chunk of child.stdout) hash.update(chunk as Buffer);
+	return hash.digest('hex');
 }
 
 /** The same file, unencrypted, from the same browser to a server that only writes it to disk. */
@@ -257,7 +342,7 @@ function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function report(results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[], crypto: number) {
+async function report(results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[], crypto: number, zip64?: Zip64Result) {
 	const machine = {
 		cpu: cpus()[0]?.model ?? 'unknown',
 		cores: cpus().length,
@@ -297,6 +382,14 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 	}));
 	console.table(table);
 	await mkdir('bench-results', { recursive: true });
-	await writeFile('bench-results/latest.json', JSON.stringify({ machine, runs: rows }, null, 2) + '\n');
+	if (zip64) {
+		if (!zip64.unzip_ok) process.exitCode = 1;
+		console.log(
+			`\nZIP64: ${zip64.zip_mib.toFixed(0)} MiB archive (a file over 4 GiB and a small one) — upload ` +
+				`${zip64.upload_mib_s.toFixed(0)} MiB/s, "Download all as ZIP" ${zip64.download_mib_s.toFixed(0)} MiB/s, ` +
+				`browser growth ${zip64.browser_rss_growth_mib.toFixed(0)} MiB, unzip: ${zip64.unzip_ok ? 'no errors, bytes match' : 'FAILED'}`
+		);
+	}
+	await writeFile('bench-results/latest.json', JSON.stringify({ machine, runs: rows, ...(zip64 && { zip64 }) }, null, 2) + '\n');
 	console.log('\nWritten to bench-results/latest.json');
 }

@@ -139,6 +139,7 @@ describe('ZIP of a share', () => {
 
 	// ZIP64: more than 4 GiB. Minutes of CRC and 4+ GiB of disk, so only on request:
 	//   SEALDROP_ZIP64=1 npx vitest run --project node tests/unit/transfer/zip.test.ts
+	// `npm run bench -- --zip64` runs the same case end to end through the browser.
 	it.runIf(process.env.SEALDROP_ZIP64 === '1')(
 		'writes ZIP64 for a file over 4 GiB, which unzip accepts',
 		async () => {
