@@ -6,6 +6,23 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 /**
+ * A service worker that answers /_pass/<name> by fetching /file/<name> and streaming it on as a
+ * download: the same bytes, unencrypted, taking the way a page's save takes (through a renderer
+ * and a service worker into the download manager) rather than the download manager's own.
+ */
+const PASSTHROUGH_WORKER = `
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', (event) => {
+	const url = new URL(event.request.url);
+	if (!url.pathname.startsWith('/_pass/')) return;
+	event.respondWith(fetch('/file/' + url.pathname.slice(7)).then((res) => new Response(res.body, {
+		headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': res.headers.get('Content-Length'),
+			'Content-Disposition': 'attachment; filename="passthrough.bin"' }
+	})));
+});`;
+
+/**
  * The yardstick: a bare Node HTTP server that only writes request bodies to disk and serves a
  * file from disk. What the browser reaches against it is the most the real transfer could reach.
  */
@@ -27,6 +44,8 @@ export async function startBareServer(dir: string): Promise<{ url: string; close
 				await pipeline(createReadStream(path), res);
 			} else if (req.method === 'GET' && req.url === '/') {
 				res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><input type="file">');
+			} else if (req.method === 'GET' && req.url === '/passthrough.js') {
+				res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(PASSTHROUGH_WORKER);
 			} else {
 				res.writeHead(404).end();
 			}
