@@ -1,41 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newShareId } from '../../server/shares/tokens';
 import { Secret } from '../../server/stores/config';
 import type { NewUser } from '../../server/stores/meta/account-types';
 import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
-import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore, NewShare } from '../../server/stores/meta/types';
+import { META_BACKENDS, type MetaDatabase } from '../support/meta-databases';
 import { freshSchema } from '../support/postgres';
-import { tempDir } from './helpers';
-
-/** The same account queries and migration on both backends (the real PostgreSQL of .ci/postgres.sh). */
-interface Database {
-	open(): Promise<MetaStore>;
-	/** SQLite's instances are processes (see meta-store-contract.test.ts); PostgreSQL's can share one. */
-	manyPerProcess: boolean;
-	drop(): Promise<void>;
-}
-
-async function sqliteDatabase(): Promise<Database> {
-	const dir = await tempDir();
-	return {
-		open: () => openSqliteMetaStore({ file: join(dir, 'sealdrop.sqlite') }),
-		manyPerProcess: false,
-		drop: () => rm(dir, { recursive: true, force: true })
-	};
-}
-
-async function postgresDatabase(): Promise<Database> {
-	const schema = await freshSchema('accounts_store');
-	return {
-		open: () => openPostgresMetaStore({ url: new Secret(schema.url) }),
-		manyPerProcess: true,
-		drop: () => schema.drop()
-	};
-}
 
 const T0 = Date.UTC(2030, 0, 1);
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43);
@@ -61,11 +32,8 @@ function newShare(size = 1000): NewShare {
 	};
 }
 
-describe.each([
-	{ name: 'sqlite', fresh: sqliteDatabase },
-	{ name: 'postgres', fresh: postgresDatabase }
-])('AccountStore contract: $name', ({ fresh }) => {
-	let db: Database;
+describe.each(META_BACKENDS)('AccountStore contract: $name', ({ fresh }) => {
+	let db: MetaDatabase;
 	let meta: MetaStore;
 	beforeAll(async () => {
 		db = await fresh();

@@ -1,44 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newShareId } from '../../server/shares/tokens';
-import { Secret } from '../../server/stores/config';
-import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
-import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore, NewShare } from '../../server/stores/meta/types';
-import { freshSchema } from '../support/postgres';
-import { tempDir } from './helpers';
-
-/** An empty database of one backend; `open` may be called several times (several instances). */
-interface Database {
-	open(): Promise<MetaStore>;
-	/**
-	 * False for SQLite: better-sqlite3 is synchronous, so a second connection in the same thread
-	 * that waits for the first one's write lock blocks the very thread that would release it. Its
-	 * instances are separate processes (tests/server/multi-instance.test.ts uses PostgreSQL).
-	 */
-	manyPerProcess: boolean;
-	drop(): Promise<void>;
-}
-
-async function sqliteDatabase(): Promise<Database> {
-	const dir = await tempDir();
-	return {
-		open: () => openSqliteMetaStore({ file: join(dir, 'sealdrop.sqlite') }),
-		manyPerProcess: false,
-		drop: () => rm(dir, { recursive: true, force: true })
-	};
-}
-
-async function postgresDatabase(): Promise<Database> {
-	const schema = await freshSchema('meta_contract');
-	return {
-		open: () => openPostgresMetaStore({ url: new Secret(schema.url) }),
-		manyPerProcess: true,
-		drop: () => schema.drop()
-	};
-}
+import { META_BACKENDS, type MetaDatabase } from '../support/meta-databases';
 
 const T0 = Date.UTC(2030, 0, 1);
 /** Past 2^32, so a 32-bit column or a lossy conversion would show. */
@@ -64,11 +28,8 @@ function newShare(overrides: Partial<NewShare> = {}): NewShare {
 
 const ticket = (expiresAt: number) => ({ hash: randomBytes(32), expiresAt });
 
-describe.each([
-	{ name: 'sqlite', fresh: sqliteDatabase },
-	{ name: 'postgres', fresh: postgresDatabase }
-])('MetaStore contract: $name', ({ fresh }) => {
-	let database: Database;
+describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
+	let database: MetaDatabase;
 	/** Two stores on one database: two server instances. */
 	let a: MetaStore;
 	let b: MetaStore;

@@ -4,11 +4,10 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
 import { httpServerOptions } from '../../server/http/timeouts';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import type { CreateShareResponse, PartsStatus } from '../../src/lib/api/types';
-import { b64, bearer, captureLogs, createBody, tempDir } from './helpers';
+import { b64, bearer, captureLogs, createBody, tempDir, testConfig } from './helpers';
 
 const KiB = 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,15 +49,17 @@ describe('HTTP server timeouts over a real socket', () => {
 
 	beforeAll(async () => {
 		dir = await tempDir();
-		const config = loadConfig({
-			SEALDROP_HOST: '127.0.0.1',
-			SEALDROP_PORT: '0',
-			SEALDROP_DATA_DIR: join(dir, 'data'),
-			SEALDROP_STATIC_DIR: join(dir, 'no-build'),
-			SEALDROP_IDLE_TIMEOUT: '2',
-			SEALDROP_HEADERS_TIMEOUT: '1',
-			SEALDROP_KEEP_ALIVE_TIMEOUT: '1'
-		});
+		const config = testConfig(
+			dir,
+			{
+				SEALDROP_HOST: '127.0.0.1',
+				SEALDROP_PORT: '0',
+				SEALDROP_IDLE_TIMEOUT: '2',
+				SEALDROP_HEADERS_TIMEOUT: '1',
+				SEALDROP_KEEP_ALIVE_TIMEOUT: '1'
+			},
+			false
+		);
 		server = await startSealdrop(config, { logger: logs.logger });
 	});
 	afterAll(async () => {

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { ApiClient, ApiError } from '../../src/lib/api/client';
 import type { CreateShareResponse } from '../../src/lib/api/types';
 import { isTransient, retryAfterMs } from '../../src/lib/transfer/retry';
-import { b64, bearer, createBody, outcome, tempDir } from './helpers';
+import { b64, bearer, createBody, outcome, tempDir, testConfig } from './helpers';
 
 const SIZE = 256 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -20,13 +18,15 @@ describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 
 	beforeAll(async () => {
 		dir = await tempDir();
-		const config = loadConfig({
-			SEALDROP_HOST: '127.0.0.1',
-			SEALDROP_PORT: '0',
-			SEALDROP_DATA_DIR: join(dir, 'data'),
-			SEALDROP_STATIC_DIR: join(dir, 'no-build'),
-			SEALDROP_MAX_CONCURRENT_UPLOADS: '2'
-		});
+		const config = testConfig(
+			dir,
+			{
+				SEALDROP_HOST: '127.0.0.1',
+				SEALDROP_PORT: '0',
+				SEALDROP_MAX_CONCURRENT_UPLOADS: '2'
+			},
+			false
+		);
 		server = await startSealdrop(config, { logger: createLogger('silent') });
 	});
 	afterAll(async () => {

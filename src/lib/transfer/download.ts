@@ -205,14 +205,15 @@ export class DownloadSession {
 		signal?.addEventListener('abort', onAbort, { once: true });
 		try {
 			for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+				const at = position;
+				position += chunk.byteLength; // before the write: a sink may take (detach) the chunk's buffer
 				// Only the wanted bytes: the first and last records may hold neighbouring files.
-				const from = Math.max(start, position);
-				const to = Math.min(end, position + chunk.byteLength);
+				const from = Math.max(start, at);
+				const to = Math.min(end, position);
 				if (to > from) {
-					await sink.write(chunk.subarray(from - position, to - position));
+					await sink.write(chunk.subarray(from - at, to - at));
 					progress(to - from);
 				}
-				position += chunk.byteLength;
 			}
 			return endRecord;
 		} catch (err) {

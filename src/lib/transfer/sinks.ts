@@ -1,5 +1,6 @@
 /** Where decrypted bytes go. `close` only after every byte was verified; `abort` otherwise. */
 export interface SaveSink {
+	/** Takes the chunk: a sink may transfer its buffer elsewhere, so callers must not read it afterwards. */
 	write(chunk: Uint8Array): Promise<void>;
 	close(): Promise<void>;
 	abort(reason?: unknown): Promise<void>;

@@ -115,8 +115,8 @@ export async function saveZip(session: DownloadSession, files: FileEntry[], sink
 		for (;;) {
 			const { done, value } = await reader.read();
 			if (done) break;
+			written += value.byteLength; // before the write: a sink may take (detach) the chunk
 			await sink.write(value);
-			written += value.byteLength;
 		}
 		// A decryption failure rejects its copy even if the ZIP stream ended normally.
 		await Promise.all(copies);

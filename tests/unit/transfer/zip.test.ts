@@ -45,14 +45,21 @@ function entries(sizes: [string, number][]): FileEntry[] {
 	});
 }
 
-/** A sink writing to a file, recording how it ended. */
-function fileSink(path: string): { sink: SaveSink; ended: () => string } {
+/**
+ * A sink writing to a file, recording how it ended. With `takesBuffers` it detaches each chunk's
+ * buffer after copying it, as the service-worker sink does when it transfers a chunk.
+ */
+function fileSink(path: string, takesBuffers = false): { sink: SaveSink; ended: () => string } {
 	const out = createWriteStream(path);
 	let ended = 'open';
 	return {
 		ended: () => ended,
 		sink: {
-			write: (chunk) => new Promise<void>((resolve, reject) => out.write(chunk, (e) => (e ? reject(e) : resolve()))),
+			write: (chunk) => {
+				const copy = Buffer.from(chunk);
+				if (takesBuffers) structuredClone(chunk.buffer, { transfer: [chunk.buffer as ArrayBuffer] });
+				return new Promise<void>((resolve, reject) => out.write(copy, (e) => (e ? reject(e) : resolve())));
+			},
 			close: () => new Promise<void>((resolve) => out.end(() => ((ended = 'closed'), resolve()))),
 			abort: async () => {
 				ended = 'aborted';
@@ -92,6 +99,24 @@ describe('ZIP of a share', () => {
 				const { stdout } = await run('sha256sum', [join(dir, 'x', zipNames(files)[i]!)]);
 				expect(stdout.split(' ')[0]).toBe(expected.digest('hex'));
 			}
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('completes into a sink that takes the chunks it is given (the service-worker sink transfers them)', async () => {
+		const dir = await mkdtemp(join(tmpdir(), 'sealdrop-zip-'));
+		try {
+			const files = entries([
+				['a.bin', 3_000_000],
+				['b.txt', 100]
+			]);
+			const zip = join(dir, 'out.zip');
+			const { sink, ended } = fileSink(zip, true);
+			await saveZip(fakeSession(byte), files, sink, { lastModified: new Date(Date.UTC(2030, 0, 1)) });
+			expect(ended()).toBe('closed');
+			expect((await stat(zip)).size).toBe(zipSize(files));
+			expect((await run('unzip', ['-t', zip])).stdout).toContain('No errors detected');
 		} finally {
 			await rm(dir, { recursive: true, force: true });
 		}
