@@ -93,6 +93,12 @@ export async function saveZip(session: DownloadSession, files: FileEntry[], sink
 	const total = files.reduce((sum, f) => sum + f.size, 0);
 	let before = 0;
 	const copies: Promise<void>[] = [];
+	/**
+	 * The file data we feed in, which client-zip passes through unchanged. Its own headers and
+	 * central directory it still reads after yielding them (to add up their lengths), so those
+	 * are copied before a sink that takes its chunks (the service-worker sink) can detach them.
+	 */
+	const ours = new WeakSet<Uint8Array>();
 
 	async function* entries() {
 		for (const [i, file] of files.entries()) {
@@ -100,7 +106,8 @@ export async function saveZip(session: DownloadSession, files: FileEntry[], sink
 			const bridge = streamSink();
 			const base = before;
 			const progress = (p: Progress) => options.onProgress?.({ ...p, done: base + p.done, total });
-			const copy = session.save(file.offset, file.offset + file.size, bridge.sink, progress, options.signal);
+			const feed: SaveSink = { ...bridge.sink, write: (chunk) => (ours.add(chunk), bridge.sink.write(chunk)) };
+			const copy = session.save(file.offset, file.offset + file.size, feed, progress, options.signal);
 			copy.catch(() => {}); // its error reaches the ZIP through the entry's stream
 			copies.push(copy);
 			yield { name: names[i]!, size: file.size, lastModified: options.lastModified, input: bridge.stream };
@@ -115,8 +122,8 @@ export async function saveZip(session: DownloadSession, files: FileEntry[], sink
 		for (;;) {
 			const { done, value } = await reader.read();
 			if (done) break;
-			written += value.byteLength; // before the write: a sink may take (detach) the chunk
-			await sink.write(value);
+			written += value.byteLength;
+			await sink.write(ours.has(value) ? value : value.slice());
 		}
 		// A decryption failure rejects its copy even if the ZIP stream ended normally.
 		await Promise.all(copies);

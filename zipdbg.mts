@@ -1,0 +1,31 @@
+import puppeteer, { type ElementHandle } from 'puppeteer-core';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { makeFile } from './tests/e2e/helpers.ts';
+const big = Number(process.argv[2]);
+const work = await mkdtemp(join(tmpdir(), 'zd-'));
+const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, SEALDROP_PORT: '0', SEALDROP_DATA_DIR: join(work, 'data'), SEALDROP_LOG_LEVEL: 'warn', SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 ** 3) }, stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((r) => child.stdout!.on('data', (d: Buffer) => { const m = /listening on (http:\/\/\S+)/i.exec(d.toString()); if (m) r(m[1]!.replace('localhost', '127.0.0.1')); }));
+const a = await makeFile(work, 'zip64-big.bin', big); const b = await makeFile(work, 'zip64-small.txt', 100);
+const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], headless: true, networkEnabled: false, protocolTimeout: 0 });
+const dl = join(work, 'dl'); await mkdir(dl);
+const ctx = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: dl } });
+const page = await ctx.newPage();
+await page.goto(url);
+await ((await page.waitForSelector('input[type=file]')) as ElementHandle<HTMLInputElement>).uploadFile(a.path, b.path);
+await page.locator('::-p-aria(Encrypt and upload[role="button"])').click();
+const link = await (await page.locator('::-p-aria(Share link[role="textbox"])').setTimeout(0).waitHandle()).evaluate((el: Element) => (el as HTMLInputElement).value);
+const r = await ctx.newPage();
+await r.evaluateOnNewDocument(() => { const w = window as unknown as Record<string, unknown>; delete w.showSaveFilePicker; delete w.showDirectoryPicker; });
+await r.goto(link);
+const c = r.locator('::-p-aria(Download all as ZIP[role="button"])');
+await c.wait();
+await c.click();
+for (;;) { const n = await readdir(dl); if (n.includes('sealdrop-files.zip') && !n.some((x) => x.endsWith('.crdownload'))) break; await new Promise((res) => setTimeout(res, 100)); }
+console.log(await readdir(dl));
+try { console.log(execFileSync('unzip', ['-t', join(dl, 'sealdrop-files.zip')]).toString()); } catch (e) { console.log('UNZIP FAILED', String((e as { stdout: Buffer }).stdout)); }
+console.log(execFileSync('python3', ['-c', `import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); print([(i.filename,i.file_size,i.header_offset) for i in z.infolist()]); print(z.testzip())`, join(dl, 'sealdrop-files.zip')]).toString());
+console.log(execFileSync('cp', [join(dl, 'sealdrop-files.zip'), '/tmp/last.zip']).toString());
+await browser.close(); child.kill();
