@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import puppeteer, { type Browser, type BrowserContext, type ElementHandle } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type ElementHandle, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
@@ -268,18 +268,25 @@ async function bareUpload(context: BrowserContext, file: string): Promise<number
 async function bareDownload(context: BrowserContext, file: string, downloads: string): Promise<number> {
 	const page = await context.newPage();
 	await page.goto(bare.url);
+	const start = () =>
+		page.evaluate((href) => {
+			const a = document.createElement('a');
+			a.href = href;
+			document.body.append(a);
+			a.click();
+		}, `/file/${encodeURIComponent(basename(file))}`);
+	return saveRate(page, start, downloads, 'bare.bin', statSync(file).size);
+}
+
+/** MiB/s from `start` until Chromium has saved `name` (`size` bytes) into `downloads`; closes the page. */
+async function saveRate(page: Page, start: () => Promise<unknown>, downloads: string, name: string, size: number): Promise<number> {
 	const t0 = performance.now();
-	await page.evaluate((href) => {
-		const a = document.createElement('a');
-		a.href = href;
-		document.body.append(a);
-		a.click();
-	}, `/file/${encodeURIComponent(basename(file))}`);
-	const saved = await downloaded(downloads, 'bare.bin', statSync(file).size);
+	await start();
+	const saved = await downloaded(downloads, name, size);
 	const seconds = (performance.now() - t0) / 1000;
 	await rm(saved);
 	await page.close();
-	return statSync(file).size / MiB / seconds;
+	return size / MiB / seconds;
 }
 
 /**
@@ -299,17 +306,13 @@ async function passthroughDownload(context: BrowserContext, file: string, downlo
 			await new Promise<void>((resolve) => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()));
 		}
 	});
-	const t0 = performance.now();
-	await page.evaluate((href) => {
-		const frame = document.createElement('iframe');
-		frame.src = href;
-		document.body.append(frame);
-	}, `/_pass/${encodeURIComponent(basename(file))}`);
-	const saved = await downloaded(downloads, 'passthrough.bin', statSync(file).size);
-	const seconds = (performance.now() - t0) / 1000;
-	await rm(saved);
-	await page.close();
-	return statSync(file).size / MiB / seconds;
+	const start = () =>
+		page.evaluate((href) => {
+			const frame = document.createElement('iframe');
+			frame.src = href;
+			document.body.append(frame);
+		}, `/_pass/${encodeURIComponent(basename(file))}`);
+	return saveRate(page, start, downloads, 'passthrough.bin', statSync(file).size);
 }
 
 /** WebCrypto AES-256-GCM in this browser on 64 KiB records, the best of sequential and 4 in flight. */

@@ -66,6 +66,11 @@ export function testConfig(dir: string, env: Record<string, string> = {}, smallP
 	return smallParts ? { ...config, partSize: { ...SMALL_PARTS } } : config;
 }
 
+/** For a server that really listens: a free port on 127.0.0.1, real part sizes. */
+export function listeningConfig(dir: string, env: Record<string, string> = {}): Config {
+	return testConfig(dir, { SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', ...env }, false);
+}
+
 export interface Harness {
 	dir: string;
 	config: Config;

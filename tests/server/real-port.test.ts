@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import type { ClaimResponse, CreateShareResponse } from '../../src/lib/api/types';
-import { b64, bearer, captureLogs, createBody, listFiles, sha256, tempDir, testConfig, type LogCapture } from './helpers';
+import { b64, bearer, captureLogs, createBody, listFiles, sha256, listeningConfig, tempDir, testConfig, type LogCapture } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -16,7 +16,7 @@ describe('over a real port', () => {
 	beforeAll(async () => {
 		dir = await tempDir();
 		logs = captureLogs();
-		server = await startSealdrop(testConfig(dir, { SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0' }, false), {
+		server = await startSealdrop(listeningConfig(dir), {
 			logger: logs.logger
 		});
 	});

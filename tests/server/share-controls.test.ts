@@ -8,7 +8,7 @@ import { DownloadSession, openShare, PasswordError, readShareHeader } from '../.
 import { memoryPendingUploads } from '../../src/lib/transfer/pending-uploads';
 import type { SaveSink } from '../../src/lib/transfer/sinks';
 import { resumeUpload, runUpload, startUpload, uploadShare, type UploadDeps } from '../../src/lib/transfer/upload';
-import { tempDir, testConfig } from './helpers';
+import { listeningConfig, tempDir } from './helpers';
 
 /** Encrypts, uploads and decrypts in this thread (what the browser's workers do). */
 const backend = inlineBackend;
@@ -40,7 +40,7 @@ describe('share controls through the client library', () => {
 
 	beforeAll(async () => {
 		dir = await tempDir();
-		server = await startSealdrop(testConfig(dir, { SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0' }, false));
+		server = await startSealdrop(listeningConfig(dir));
 		api = new ApiClient(server.url, (input, init) => {
 			requested.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
 			return fetch(input, init);

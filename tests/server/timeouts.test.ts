@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpServerOptions } from '../../server/http/timeouts';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import type { CreateShareResponse, PartsStatus } from '../../src/lib/api/types';
-import { b64, bearer, captureLogs, createBody, tempDir, testConfig } from './helpers';
+import { b64, bearer, captureLogs, createBody, listeningConfig, tempDir } from './helpers';
 
 const KiB = 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,17 +49,11 @@ describe('HTTP server timeouts over a real socket', () => {
 
 	beforeAll(async () => {
 		dir = await tempDir();
-		const config = testConfig(
-			dir,
-			{
-				SEALDROP_HOST: '127.0.0.1',
-				SEALDROP_PORT: '0',
-				SEALDROP_IDLE_TIMEOUT: '2',
-				SEALDROP_HEADERS_TIMEOUT: '1',
-				SEALDROP_KEEP_ALIVE_TIMEOUT: '1'
-			},
-			false
-		);
+		const config = listeningConfig(dir, {
+			SEALDROP_IDLE_TIMEOUT: '2',
+			SEALDROP_HEADERS_TIMEOUT: '1',
+			SEALDROP_KEEP_ALIVE_TIMEOUT: '1'
+		});
 		server = await startSealdrop(config, { logger: logs.logger });
 	});
 	afterAll(async () => {

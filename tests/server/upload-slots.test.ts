@@ -7,7 +7,7 @@ import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { ApiClient, ApiError } from '../../src/lib/api/client';
 import type { CreateShareResponse } from '../../src/lib/api/types';
 import { isTransient, retryAfterMs } from '../../src/lib/transfer/retry';
-import { b64, bearer, createBody, outcome, tempDir, testConfig } from './helpers';
+import { b64, bearer, createBody, listeningConfig, outcome, tempDir } from './helpers';
 
 const SIZE = 256 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -18,15 +18,7 @@ describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 
 	beforeAll(async () => {
 		dir = await tempDir();
-		const config = testConfig(
-			dir,
-			{
-				SEALDROP_HOST: '127.0.0.1',
-				SEALDROP_PORT: '0',
-				SEALDROP_MAX_CONCURRENT_UPLOADS: '2'
-			},
-			false
-		);
+		const config = listeningConfig(dir, { SEALDROP_MAX_CONCURRENT_UPLOADS: '2' });
 		server = await startSealdrop(config, { logger: createLogger('silent') });
 	});
 	afterAll(async () => {
