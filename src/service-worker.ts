@@ -7,7 +7,7 @@
 // MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Its scope is
 // /_download/ alone, so it controls no page and no other request passes through it.
 import { previewMessage, previewResponse } from './lib/transfer/sw-preview';
-import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
+import { DOWNLOAD_PATH, ownChunk, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -49,7 +49,7 @@ function stream({ port, name, size }: Pending): Response {
 			start(controller) {
 				port.onmessage = (event: MessageEvent<PageToWorker>) => {
 					const message = event.data;
-					if (message.type === 'chunk') controller.enqueue(message.chunk);
+					if (message.type === 'chunk') controller.enqueue(ownChunk(message.chunk));
 					else if (message.type === 'end') controller.close();
 					// An error makes the browser mark the download failed: nothing partial looks complete.
 					else if (message.type === 'abort') controller.error(new Error(message.reason));

@@ -46,6 +46,8 @@ interface Run {
 	passthrough_download_mib_s: number;
 	browser_peak_rss_mib: number;
 	browser_rss_growth_mib: number;
+	browser_upload_growth_mib: number;
+	browser_download_growth_mib: number;
 	server_peak_rss_mib: number;
 }
 
@@ -113,6 +115,8 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 		download_limit_mib_s: Math.min(crypto, bareDown),
 		browser_peak_rss_mib: Math.max(up.peak, down.peak) / MiB,
 		browser_rss_growth_mib: Math.max(up.growth, down.growth) / MiB,
+		browser_upload_growth_mib: up.growth / MiB,
+		browser_download_growth_mib: down.growth / MiB,
 		server_peak_rss_mib: serverPeak / MiB
 	};
 }
@@ -402,6 +406,8 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 			passthrough_download_mib_s: m('passthrough_download_mib_s'),
 			browser_peak_rss_mib: m('browser_peak_rss_mib'),
 			browser_rss_growth_mib: m('browser_rss_growth_mib'),
+			browser_upload_growth_mib: m('browser_upload_growth_mib'),
+			browser_download_growth_mib: m('browser_download_growth_mib'),
 			server_peak_rss_mib: m('server_peak_rss_mib')
 		};
 	});
@@ -416,7 +422,8 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 		'down limit': r.download_limit_mib_s.toFixed(0),
 		'down %': `${((r.download_mib_s / r.download_limit_mib_s) * 100).toFixed(0)} %`,
 		'SW passthrough': `${r.passthrough_download_mib_s.toFixed(0)} (${((r.download_mib_s / r.passthrough_download_mib_s) * 100).toFixed(0)} %)`,
-		'browser peak / growth MiB': `${r.browser_peak_rss_mib.toFixed(0)} / ${r.browser_rss_growth_mib.toFixed(0)}`,
+		'browser peak MiB': r.browser_peak_rss_mib.toFixed(0),
+		'growth up / down MiB': `${r.browser_upload_growth_mib.toFixed(0)} / ${r.browser_download_growth_mib.toFixed(0)}`,
 		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
 	}));
 	console.table(table);

@@ -3,6 +3,7 @@
 // element, every byte range it asks for, streamed from the page that decrypts it. Imported by
 // src/service-worker.ts; runs only there.
 import {
+	ownChunk,
 	PREVIEW_PATH,
 	type PageToWorker,
 	type PreviewPageToWorker,
@@ -90,7 +91,7 @@ function mediaResponse(preview: Preview, rangeHeader: string | null): Response {
 			start(controller) {
 				port.onmessage = (event: MessageEvent<PageToWorker>) => {
 					const message = event.data;
-					if (message.type === 'chunk') controller.enqueue(message.chunk);
+					if (message.type === 'chunk') controller.enqueue(ownChunk(message.chunk));
 					else if (message.type === 'end') {
 						controller.close();
 						port.close();
