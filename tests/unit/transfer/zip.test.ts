@@ -71,10 +71,25 @@ function fileSink(path: string, takesBuffers = false): { sink: SaveSink; ended: 
 
 const byte = (i: number) => (i * 31 + (i >> 9)) & 0xff;
 
+/** Runs `test` in a fresh temporary directory, removed afterwards whatever happens. */
+async function inTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+	const dir = await mkdtemp(join(tmpdir(), 'sealdrop-zip-'));
+	try {
+		await test(dir);
+	} finally {
+		await rm(dir, { recursive: true, force: true });
+	}
+}
+
+/** The ZIP at `zip` has exactly the predicted size, and `unzip -t` finds no errors in it. */
+async function expectSoundZip(zip: string, files: FileEntry[]): Promise<void> {
+	expect((await stat(zip)).size).toBe(zipSize(files));
+	expect((await run('unzip', ['-t', zip], { maxBuffer: 1 << 20 })).stdout).toContain('No errors detected');
+}
+
 describe('ZIP of a share', () => {
 	it('streams a ZIP that unzip accepts, of exactly the predicted size, with every file intact', async () => {
-		const dir = await mkdtemp(join(tmpdir(), 'sealdrop-zip-'));
-		try {
+		await inTempDir(async (dir) => {
 			const files = entries([
 				['a.bin', 3_000_000],
 				['docs/b.txt', 10],
@@ -88,8 +103,7 @@ describe('ZIP of a share', () => {
 			await saveZip(fakeSession(byte), files, sink, { lastModified: new Date(Date.UTC(2030, 0, 1)), onFile: (f) => seen.push(f.name) });
 			expect(ended()).toBe('closed');
 			expect(seen).toEqual(files.map((f) => f.name));
-			expect((await stat(zip)).size).toBe(zipSize(files));
-			expect((await run('unzip', ['-t', zip])).stdout).toContain('No errors detected');
+			await expectSoundZip(zip, files);
 			await run('unzip', ['-q', zip, '-d', join(dir, 'x')]);
 			for (const [i, file] of files.entries()) {
 				const expected = createHash('sha256');
@@ -99,14 +113,11 @@ describe('ZIP of a share', () => {
 				const { stdout } = await run('sha256sum', [join(dir, 'x', zipNames(files)[i]!)]);
 				expect(stdout.split(' ')[0]).toBe(expected.digest('hex'));
 			}
-		} finally {
-			await rm(dir, { recursive: true, force: true });
-		}
+		});
 	});
 
 	it('completes into a sink that takes the chunks it is given (the service-worker sink transfers them)', async () => {
-		const dir = await mkdtemp(join(tmpdir(), 'sealdrop-zip-'));
-		try {
+		await inTempDir(async (dir) => {
 			const files = entries([
 				['a.bin', 3_000_000],
 				['b.txt', 100]
@@ -115,16 +126,12 @@ describe('ZIP of a share', () => {
 			const { sink, ended } = fileSink(zip, true);
 			await saveZip(fakeSession(byte), files, sink, { lastModified: new Date(Date.UTC(2030, 0, 1)) });
 			expect(ended()).toBe('closed');
-			expect((await stat(zip)).size).toBe(zipSize(files));
-			expect((await run('unzip', ['-t', zip])).stdout).toContain('No errors detected');
-		} finally {
-			await rm(dir, { recursive: true, force: true });
-		}
+			await expectSoundZip(zip, files);
+		});
 	});
 
 	it('aborts the sink (never closes it) when a file fails to decrypt', async () => {
-		const dir = await mkdtemp(join(tmpdir(), 'sealdrop-zip-'));
-		try {
+		await inTempDir(async (dir) => {
 			const files = entries([
 				['a.bin', 2_000_000],
 				['b.bin', 3_000_000]
@@ -134,9 +141,7 @@ describe('ZIP of a share', () => {
 				code: 'TAMPERED'
 			});
 			expect(ended()).toBe('aborted');
-		} finally {
-			await rm(dir, { recursive: true, force: true });
-		}
+		});
 	});
 
 	it('names the ZIP after a single top folder', () => {
@@ -168,8 +173,7 @@ describe('ZIP of a share', () => {
 	it.runIf(process.env.SEALDROP_ZIP64 === '1')(
 		'writes ZIP64 for a file over 4 GiB, which unzip accepts',
 		async () => {
-			const dir = await mkdtemp(join(tmpdir(), 'sealdrop-zip64-'));
-			try {
+			await inTempDir(async (dir) => {
 				const files = entries([
 					['big.bin', 4 * 1024 ** 3 + 12345],
 					['small.txt', 100]
@@ -178,11 +182,8 @@ describe('ZIP of a share', () => {
 				const { sink, ended } = fileSink(zip);
 				await saveZip(fakeSession(null), files, sink, { lastModified: new Date() });
 				expect(ended()).toBe('closed');
-				expect((await stat(zip)).size).toBe(zipSize(files));
-				expect((await run('unzip', ['-t', zip], { maxBuffer: 1 << 20 })).stdout).toContain('No errors detected');
-			} finally {
-				await rm(dir, { recursive: true, force: true });
-			}
+				await expectSoundZip(zip, files);
+			});
 		},
 		30 * 60_000
 	);
