@@ -4,8 +4,7 @@ import { systemClock } from '../clock';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
 import { StoreStartError } from '../stores/errors';
-import { openPostgresMetaStore } from '../stores/meta/postgres';
-import { openSqliteMetaStore } from '../stores/meta/sqlite';
+import { openMetaStore } from '../stores/open';
 import type { MetaStore } from '../stores/meta/types';
 import { promptHidden, readPasswordFrom } from './password-input';
 import { userCommand, USER_USAGE } from './user';
@@ -29,8 +28,7 @@ async function main(argv: string[]): Promise<number> {
 	let meta: MetaStore;
 	try {
 		config = loadConfig(process.env);
-		const db = config.database;
-		meta = db.kind === 'sqlite' ? await openSqliteMetaStore({ file: db.file }) : await openPostgresMetaStore({ url: db.url });
+		meta = await openMetaStore(config.database);
 	} catch (error) {
 		if (error instanceof ConfigError || error instanceof StoreStartError) {
 			console.error(error.message);

@@ -8,7 +8,7 @@ export default function globalSetup() {
 				'(or point SEALDROP_CHROMIUM at another Chromium build).'
 		);
 	}
-	if (!existsSync('build/200.html')) {
-		throw new Error('No production build in build/: run `npm run build` first (`npm test` does).');
+	if (!existsSync('build/200.html') || !existsSync('dist/server.js')) {
+		throw new Error('No production build in build/ and dist/: run `npm run build` first (`npm test` does).');
 	}
 }

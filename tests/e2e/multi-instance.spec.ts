@@ -8,7 +8,8 @@ import { startS3rver, type TestS3 } from '../support/s3rver';
 import { collectDownloads, makeFile, sha256File, uploadThroughUi, withoutFilePickers } from './helpers';
 
 // Two server processes behind no load balancer at all: the sender's tab talks to A only, the
-// recipient's to B only. They share PostgreSQL and an S3 bucket (s3rver), nothing else.
+// recipient's to B only. They share PostgreSQL and an S3 bucket (s3rver), nothing else. A runs
+// from source, B from the bundle `npm start` runs, whose PostgreSQL and S3 code loads on demand.
 test.describe('several instances', () => {
 	let dir: string;
 	let s3: TestS3;
@@ -27,7 +28,7 @@ test.describe('several instances', () => {
 			SEALDROP_STATIC_DIR: resolve('build'),
 			SEALDROP_LOG_LEVEL: 'info'
 		});
-		[a, b] = await Promise.all([startInstance(env('a')), startInstance(env('b'))]);
+		[a, b] = await Promise.all([startInstance(env('a')), startInstance(env('b'), { entry: 'bundle' })]);
 	});
 
 	test.afterAll(async () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A Sealdrop server running as its own process (`node --import tsx server/main.ts`). */
+/** A Sealdrop server running as its own process, from source or from the bundle `npm start` runs. */
 export interface Instance {
 	url: string;
 	port: number;
@@ -23,8 +23,16 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 	return { ...base, SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', ...env };
 }
 
-function launch(env: Record<string, string>): { child: ChildProcess; stdout: string[]; stderr: string[] } {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/** `source`: the TypeScript through tsx. `bundle`: dist/server.js, what `npm start` runs (needs `npm run build`). */
+export type Entry = 'source' | 'bundle';
+
+const ENTRY_ARGS: Record<Entry, string[]> = {
+	source: ['--import', 'tsx', 'server/main.ts'],
+	bundle: ['--enable-source-maps', 'dist/server.js']
+};
+
+function launch(env: Record<string, string>, entry: Entry = 'source'): { child: ChildProcess; stdout: string[]; stderr: string[] } {
+	const child = spawn(process.execPath, ENTRY_ARGS[entry], {
 		cwd: ROOT,
 		env: childEnv(env),
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -50,8 +58,8 @@ function parseLines(chunks: string[]): Record<string, unknown>[] {
 }
 
 /** Starts an instance and resolves once it listens; rejects with its stderr if it exits first. */
-export async function startInstance(env: Record<string, string>, timeoutMs = 60_000): Promise<Instance> {
-	const { child, stdout, stderr } = launch(env);
+export async function startInstance(env: Record<string, string>, { entry = 'source', timeoutMs = 60_000 }: { entry?: Entry; timeoutMs?: number } = {}): Promise<Instance> {
+	const { child, stdout, stderr } = launch(env, entry);
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => {

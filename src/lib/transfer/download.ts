@@ -158,22 +158,23 @@ export class DownloadSession {
 		const { layout } = this.share;
 		const ticket = await this.claim();
 		const range = cipherRangeForPlain(layout, start, end);
-		const meter = new ProgressMeter(end - start);
+		const meter = new ProgressMeter(end - start, onProgress);
 		let record = range.firstRecord;
 		let failures = 0;
 		while (record < range.endRecord) {
 			const before = record;
 			try {
-				record = await this.copyRecords(ticket, record, range.endRecord, start, end, sink, (n) => onProgress?.(meter.add(n)), signal);
+				record = await this.copyRecords(ticket, record, range.endRecord, start, end, sink, (n) => meter.add(n), signal);
 			} catch (err) {
 				if (!(err instanceof PartialCopy)) throw err;
+				meter.report();
 				record = err.record;
 				if (record > before) failures = 0;
 				if (signal?.aborted || !isTransient(err.cause) || ++failures >= DEFAULT_RETRY.attempts) throw err.cause;
 				await sleep(Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (failures - 1)), signal);
 			}
 		}
-		if (end === start) onProgress?.(meter.snapshot());
+		if (end === start) meter.report();
 	}
 
 	/**

@@ -197,14 +197,20 @@ async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Pro
 		const start = n * recordsPerPart * layout.recordSize;
 		return Math.max(0, Math.min(layout.plainSize, start + recordsPerPart * layout.recordSize) - start);
 	};
-	const meter = new ProgressMeter(layout.plainSize);
-	deps.onProgress?.(meter.add(layout.plainSize - parts.reduce((sum, n) => sum + plainBytes(n), 0)));
+	const meter = new ProgressMeter(layout.plainSize, deps.onProgress);
+	meter.add(layout.plainSize - parts.reduce((sum, n) => sum + plainBytes(n), 0));
 
-	await runPool(parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
-		const first = n * recordsPerPart;
-		const count = Math.min(recordsPerPart, layout.records - first);
-		const part = { key, source, layout, first, count, origin: deps.api.origin, id: job.pending.id, n, ownerToken: job.pending.ownerToken };
-		await withRetry(() => deps.crypto.sendPart(part, deps.signal), deps.signal);
-		deps.onProgress?.(meter.add(plainBytes(n)));
-	});
+	try {
+		await runPool(parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
+			const first = n * recordsPerPart;
+			const count = Math.min(recordsPerPart, layout.records - first);
+			const part = { key, source, layout, first, count, origin: deps.api.origin, id: job.pending.id, n, ownerToken: job.pending.ownerToken };
+			await withRetry(() => deps.crypto.sendPart(part, deps.signal), deps.signal);
+			meter.add(plainBytes(n));
+		});
+	} catch (err) {
+		// Paused or failed: show the parts that did arrive, whatever the last report skipped.
+		meter.report();
+		throw err;
+	}
 }
