@@ -15,7 +15,7 @@ export interface OpenStores {
 
 /**
  * Opens the configured MetaStore (running migrations) and BlobStore; closes the first if the second
- * fails. PostgreSQL and S3 are imported only when configured: pg and the AWS SDK add about 27 MiB
+ * fails. PostgreSQL and S3 are imported only when configured: pg and the AWS SDK add about 18 MiB
  * to the resident memory of every server that does not use them.
  */
 export async function openStores(config: Pick<Config, 'database' | 'blobStore'>, logger: Logger): Promise<OpenStores> {

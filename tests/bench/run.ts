@@ -3,11 +3,12 @@
  *
  * Drives Debian's Chromium through the real UI against the production server (built first, then
  * run as `npm start` runs it, in a child process) and prints, per size, the medians of several
- * runs: upload and download-to-disk MiB/s, peak RSS of the browser processes and of the server,
- * and each transfer's limit measured in the same run: the lesser of the in-browser AES-256-GCM
- * rate and a bare unencrypted transfer between the same browser and a bare Node HTTP server
- * writing to / reading from disk. `--zip64` adds a share of
- * more than 4 GiB saved as one ZIP, checked with `unzip`.
+ * runs: upload and download-to-disk MiB/s (saved through the service worker, and through File
+ * System Access as Chromium saves), peak RSS of the browser processes and of the server, and each
+ * transfer's limit measured in the same run: the lesser of the in-browser AES-256-GCM rate and a
+ * bare unencrypted transfer between the same browser and a bare Node HTTP server writing to /
+ * reading from disk. `--zip64` adds a share of more than 4 GiB saved as one ZIP, checked with
+ * `unzip`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -40,6 +41,7 @@ const runs = Math.max(1, Number(args.runs));
 interface Run {
 	upload_mib_s: number;
 	download_mib_s: number;
+	fsa_download_mib_s: number;
 	upload_limit_mib_s: number;
 	download_limit_mib_s: number;
 	bare_upload_mib_s: number;
@@ -50,6 +52,7 @@ interface Run {
 	browser_rss_growth_mib: number;
 	browser_upload_growth_mib: number;
 	browser_download_growth_mib: number;
+	browser_fsa_growth_mib: number;
 	server_peak_rss_mib: number;
 }
 
@@ -100,6 +103,7 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
 	const up = await uploadPhase(context, [file]);
 	const down = await downloadPhase(context, up.link, 'Download', downloads, basename(file), statSync(file).size);
+	const fsa = await fileSystemAccessPhase(browser.defaultBrowserContext(), up.link, basename(file), statSync(file).size);
 	const serverPeak = serverRss.stop();
 	if ((await sha256File(down.saved)) !== sha256) throw new Error('Downloaded file differs from the original');
 	await rm(down.saved);
@@ -114,16 +118,18 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 	return {
 		upload_mib_s: sizeMib / up.seconds,
 		download_mib_s: sizeMib / down.seconds,
+		fsa_download_mib_s: sizeMib / fsa.seconds,
 		bare_upload_mib_s: bareUp,
 		bare_download_mib_s: bareDown,
 		passthrough_download_mib_s: passthroughDown,
 		sw_aes_download_mib_s: aesSaveDown,
 		upload_limit_mib_s: Math.min(crypto, bareUp),
 		download_limit_mib_s: Math.min(crypto, bareDown),
-		browser_peak_rss_mib: Math.max(up.peak, down.peak) / MiB,
-		browser_rss_growth_mib: Math.max(up.growth, down.growth) / MiB,
+		browser_peak_rss_mib: Math.max(up.peak, down.peak, fsa.peak) / MiB,
+		browser_rss_growth_mib: Math.max(up.growth, down.growth, fsa.growth) / MiB,
 		browser_upload_growth_mib: up.growth / MiB,
 		browser_download_growth_mib: down.growth / MiB,
+		browser_fsa_growth_mib: fsa.growth / MiB,
 		server_peak_rss_mib: serverPeak / MiB
 	};
 }
@@ -188,7 +194,7 @@ async function downloadPhase(
 		delete w.showDirectoryPicker;
 	});
 	await page.goto(link);
-	await page.waitForFunction((name) => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === name), {}, button);
+	await waitForButton(page, button);
 	let saved = '';
 	const phase = await timed(async () => {
 		await clickButton(page, button);
@@ -196,6 +202,37 @@ async function downloadPhase(
 	});
 	await page.close();
 	return { ...phase, saved };
+}
+
+/**
+ * The same share saved the way Chromium saves it for a user: File System Access. Its picker
+ * cannot be automated, so it hands over a file of the origin-private file system instead: the
+ * same FileSystemFileHandle and writable stream, kept in the profile rather than where the user
+ * chose. Done when the page says the file is saved and verified (every record authenticated).
+ * Pass the default context: an incognito one keeps that file system in memory, with a small quota.
+ */
+async function fileSystemAccessPhase(context: BrowserContext, link: string, name: string, size: number): Promise<Phase> {
+	const page = await context.newPage();
+	// Assigned, not declared: tsx names declared functions with a helper the page does not have.
+	await page.evaluateOnNewDocument(() => {
+		(window as unknown as Record<string, unknown>).showSaveFilePicker = async ({ suggestedName }: { suggestedName: string }) =>
+			(await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
+	});
+	await page.goto(link);
+	await waitForButton(page, 'Download');
+	const phase = await timed(async () => {
+		await clickButton(page, 'Download');
+		await page.waitForFunction(() => document.querySelector('.saved, [role=alert]'), { polling: 'mutation', timeout: 0 });
+	});
+	const saved = await page.evaluate(async (name) => {
+		const dir = await navigator.storage.getDirectory();
+		const bytes = (await (await dir.getFileHandle(name)).getFile()).size;
+		await dir.removeEntry(name);
+		return { bytes, status: document.querySelector('.saved')?.textContent ?? document.querySelector('[role=alert]')?.textContent };
+	}, name);
+	if (saved.bytes !== size || !saved.status?.startsWith('Saved and verified')) throw new Error(`File System Access save failed: ${JSON.stringify(saved)}`);
+	await page.close();
+	return phase;
 }
 
 /**
@@ -209,6 +246,10 @@ async function clickButton(page: Page, name: string): Promise<void> {
 		if (!button) throw new Error(`no button ${name}`);
 		button.click();
 	}, name);
+}
+
+async function waitForButton(page: Page, name: string): Promise<void> {
+	await page.waitForFunction((name) => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === name), {}, name);
 }
 
 /** The value of the text field labelled `label`, once it appears; checked on DOM changes, not polled. */
@@ -393,7 +434,9 @@ async function startServer(dataDir: string): Promise<{ url: string; process: Chi
 			SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 * MiB),
 			SEALDROP_LOG_LEVEL: 'warn',
 			SEALDROP_RATE_LIMIT_CREATE: 'off',
-			SEALDROP_RATE_LIMIT_CLAIM: 'off'
+			SEALDROP_RATE_LIMIT_CLAIM: 'off',
+			// One download through the service worker, one through File System Access.
+			SEALDROP_DOWNLOAD_DEFAULT: '2'
 		},
 		stdio: ['ignore', 'pipe', 'inherit']
 	});
@@ -441,6 +484,8 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 			browser_rss_growth_mib: m('browser_rss_growth_mib'),
 			browser_upload_growth_mib: m('browser_upload_growth_mib'),
 			browser_download_growth_mib: m('browser_download_growth_mib'),
+			browser_fsa_growth_mib: m('browser_fsa_growth_mib'),
+			fsa_download_mib_s: m('fsa_download_mib_s'),
 			server_peak_rss_mib: m('server_peak_rss_mib')
 		};
 	});
@@ -454,15 +499,17 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 		'download MiB/s': r.download_mib_s.toFixed(0),
 		'down limit': r.download_limit_mib_s.toFixed(0),
 		'down %': `${((r.download_mib_s / r.download_limit_mib_s) * 100).toFixed(0)} %`,
+		'FSA download MiB/s': r.fsa_download_mib_s.toFixed(0),
 		'SW pass / SW AES': `${r.passthrough_download_mib_s.toFixed(0)} / ${r.sw_aes_download_mib_s.toFixed(0)} (${((r.sw_aes_download_mib_s / r.download_limit_mib_s) * 100).toFixed(0)} %)`,
 		'browser peak MiB': r.browser_peak_rss_mib.toFixed(0),
-		'growth up / down MiB': `${r.browser_upload_growth_mib.toFixed(0)} / ${r.browser_download_growth_mib.toFixed(0)}`,
+		'growth up / down / FSA MiB': [r.browser_upload_growth_mib, r.browser_download_growth_mib, r.browser_fsa_growth_mib].map((g) => g.toFixed(0)).join(' / '),
 		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
 	}));
 	console.table(table);
 	console.log(
 		'SW pass / SW AES: the same bytes streamed by a service worker into downloads, untouched / through one AES-GCM pass\n' +
-			'(the fewest steps a decrypting save can take; in brackets, against the download limit). See serviceWorkerSave.'
+			'(the fewest steps a decrypting save can take; in brackets, against the download limit). See serviceWorkerSave.\n' +
+			'download: saved through the service worker (Firefox, Safari, mobile); FSA: through File System Access (Chromium).'
 	);
 	await mkdir('bench-results', { recursive: true });
 	if (zip64) {
