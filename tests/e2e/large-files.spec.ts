@@ -69,13 +69,19 @@ test.describe('large files', () => {
 		// Part 1 hangs until the test lets it through: the upload is mid-way.
 		let release = () => {};
 		const held = new Promise<void>((resolve) => (release = resolve));
+		let arrived = () => {};
+		const midway = new Promise<void>((resolve) => (arrived = resolve));
 		await page.route(PART_RE, async (route) => {
-			if (PART_RE.exec(route.request().url())![1] === '1') await held;
+			if (PART_RE.exec(route.request().url())![1] === '1') {
+				arrived();
+				await held;
+			}
 			await route.continue().catch(() => {}); // a paused request was aborted by the page
 		});
 		await page.goto(sealdrop.url);
 		await page.locator('input[type=file]').first().setInputFiles(file.path);
 		await page.getByRole('button', { name: 'Encrypt and upload' }).click();
+		await midway;
 		await page.getByRole('button', { name: 'Pause' }).click();
 		await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
 		release();
