@@ -102,8 +102,9 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 	const { context, downloads } = await newContext(browser);
 	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
 	const up = await uploadPhase(context, [file]);
-	const down = await downloadPhase(context, up.link, 'Download', downloads, basename(file), statSync(file).size);
-	const fsa = await fileSystemAccessPhase(browser.defaultBrowserContext(), up.link, basename(file), statSync(file).size);
+	const [name, bytes] = [basename(file), statSync(file).size];
+	const down = await downloadPhase(context, up.link, 'Download', downloads, name, bytes);
+	const fsa = await fileSystemAccessPhase(browser.defaultBrowserContext(), up.link, name, bytes);
 	const serverPeak = serverRss.stop();
 	if ((await sha256File(down.saved)) !== sha256) throw new Error('Downloaded file differs from the original');
 	await rm(down.saved);
