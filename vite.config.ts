@@ -16,6 +16,7 @@ export default defineConfig({
 				test: {
 					name: 'node',
 					environment: 'node',
+					globalSetup: ['tests/support/vitest-global-setup.ts'],
 					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts']
 				}
 			},

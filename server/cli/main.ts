@@ -1,7 +1,8 @@
 // `npm run user -- …`: manages the user accounts of restricted upload mode, in the database the
-// server uses (the same SEALDROP_* environment). See docs/SELF-HOSTING.md, "Restricted mode".
+// server uses (the same SEALDROP_* environment and SEALDROP_CONFIG_FILE). See docs/SELF-HOSTING.md, "Restricted mode".
 import { systemClock } from '../clock';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, type Config } from '../config';
+import { loadConfigFromEnvironment } from '../config-file';
 import { createLogger } from '../logger';
 import { StoreStartError } from '../stores/errors';
 import { openMetaStore } from '../stores/open';
@@ -27,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
 	let config: Config;
 	let meta: MetaStore;
 	try {
-		config = loadConfig(process.env);
+		// The same loader as the server (SEALDROP_CONFIG_FILE, then the environment), so both
+		// always open the same database.
+		config = loadConfigFromEnvironment(process.env);
 		meta = await openMetaStore(config.database);
 	} catch (error) {
 		if (error instanceof ConfigError || error instanceof StoreStartError) {

@@ -1,14 +1,22 @@
 import { existsSync } from 'node:fs';
 import { CHROMIUM_PATH } from '../support/chromium.ts';
+import { FIREFOX_PATH } from '../support/firefox.ts';
+import { provideTestDatabase } from '../support/throwaway-postgres.ts';
 
-export default function globalSetup() {
-	if (!existsSync(CHROMIUM_PATH)) {
-		throw new Error(
-			`Chromium not found at ${CHROMIUM_PATH}. Install it with \`sudo apt-get install chromium\` ` +
-				'(or point SEALDROP_CHROMIUM at another Chromium build).'
-		);
+/** Checks what the browser tests need, one line each for what is missing; starts their database. */
+export default function globalSetup(): Promise<() => Promise<void>> {
+	const missing = [
+		[CHROMIUM_PATH, 'chromium', 'SEALDROP_CHROMIUM'],
+		[FIREFOX_PATH, 'firefox-esr', 'SEALDROP_FIREFOX']
+	].filter(([path]) => !existsSync(path));
+	if (missing.length > 0) {
+		const names = missing.map(([, pkg]) => pkg).join(' ');
+		const paths = missing.map(([path, , env]) => `${path} (${env})`).join(', ');
+		throw new Error(`Browsers not found: ${paths}. Install them with \`sudo apt-get install ${names}\`, or point the variables at other builds.`);
 	}
 	if (!existsSync('build/200.html') || !existsSync('dist/server.js')) {
 		throw new Error('No production build in build/ and dist/: run `npm run build` first (`npm test` does).');
 	}
+	// The multi-instance test shares one PostgreSQL between two servers.
+	return provideTestDatabase();
 }

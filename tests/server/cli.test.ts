@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../server/accounts/passwords';
@@ -142,5 +142,22 @@ describe('the user command on PostgreSQL', () => {
 		} finally {
 			await meta.close();
 		}
+	}, SLOW);
+
+	it('reads the database from SEALDROP_CONFIG_FILE, as the server does', async () => {
+		const dir = await tempDir();
+		const configFile = join(dir, 'sealdrop.env');
+		await writeFile(configFile, `SEALDROP_DATABASE_URL=${schema.url}\n`);
+		// No database in the environment: a CLI that ignored the file would write to SQLite here.
+		const env = { SEALDROP_CONFIG_FILE: configFile, SEALDROP_DATA_DIR: join(dir, 'data') };
+		expect(await user(env, ['add', 'dave', '--password-stdin'], PASSWORD)).toMatchObject({ code: 0 });
+		const meta = await openPostgresMetaStore({ url: new Secret(schema.url) });
+		try {
+			expect(await meta.accounts.findUserByName('dave')).toMatchObject({ name: 'dave' });
+		} finally {
+			await meta.close();
+		}
+		await expect(access(join(dir, 'data', 'sealdrop.sqlite'))).rejects.toThrow();
+		await rm(dir, { recursive: true, force: true });
 	}, SLOW);
 });

@@ -28,7 +28,7 @@ export async function sqliteDatabase(): Promise<MetaDatabase> {
 	};
 }
 
-/** A fresh schema in the real PostgreSQL of .ci/postgres.sh. */
+/** A fresh schema in the test run's real PostgreSQL (tests/support/throwaway-postgres.ts). */
 export async function postgresDatabase(label = 'meta'): Promise<MetaDatabase> {
 	const schema = await freshSchema(label);
 	return {

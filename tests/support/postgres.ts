@@ -17,8 +17,9 @@ export interface TestSchema {
 }
 
 /**
- * A fresh, empty schema in the test database. PostgreSQL must be running: CI starts it in
- * .ci/run; a developer machine without it gets told how, and the tests fail rather than skip.
+ * A fresh, empty schema in the test database: the runners' global set-up starts a throwaway
+ * cluster (throwaway-postgres.ts) unless SEALDROP_TEST_DATABASE_URL names one. Tests fail rather
+ * than skip when it cannot be reached.
  */
 export async function freshSchema(label: string): Promise<TestSchema> {
 	const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
@@ -28,7 +29,7 @@ export async function freshSchema(label: string): Promise<TestSchema> {
 		const reason = (error as { code?: string }).code ?? (error as Error).message;
 		throw new Error(
 			`PostgreSQL is not reachable for the tests (${reason}) at ${redact(TEST_DATABASE_URL)}. ` +
-				'Start it with `sudo bash .ci/postgres.sh`, or point SEALDROP_TEST_DATABASE_URL at a database the tests may create schemas in.',
+				'Unset SEALDROP_TEST_DATABASE_URL to let the test run start its own, or point it at a database the tests may create schemas in.',
 			{ cause: error }
 		);
 	}
