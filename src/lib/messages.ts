@@ -27,6 +27,8 @@ const MESSAGES: Record<string, string> = {
 	TRAILING_DATA: 'The server sent more data than the share holds, so it was not saved.',
 	BAD_SIZE: 'The server reports a size that no encrypted share can have, so nothing was saved.',
 	BAD_HEADER: 'This share’s header is damaged, so it cannot be decrypted.',
+	KDF_TOO_COSTLY:
+		'This share asks your device for far more password work than Sealdrop allows, so it was not opened. It was not made by a Sealdrop app; ask the sender for a new link.',
 	UNSUPPORTED_VERSION: 'This share was made by a newer version of Sealdrop. Update this server or open the link on the server that made it.',
 	BAD_METADATA: 'The list of files in this share is damaged, so it cannot be shown.',
 	// Uploading

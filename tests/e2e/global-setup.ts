@@ -6,12 +6,12 @@ import { provideTestDatabase } from '../support/throwaway-postgres.ts';
 /** Checks what the browser tests need, one line each for what is missing; starts their database. */
 export default function globalSetup(): Promise<() => Promise<void>> {
 	const missing = [
-		[CHROMIUM_PATH, 'chromium', 'SEALDROP_CHROMIUM'],
-		[FIREFOX_PATH, 'firefox-esr', 'SEALDROP_FIREFOX']
-	].filter(([path]) => !existsSync(path));
+		{ path: CHROMIUM_PATH, pkg: 'chromium', env: 'SEALDROP_CHROMIUM' },
+		{ path: FIREFOX_PATH, pkg: 'firefox-esr', env: 'SEALDROP_FIREFOX' }
+	].filter(({ path }) => !existsSync(path));
 	if (missing.length > 0) {
-		const names = missing.map(([, pkg]) => pkg).join(' ');
-		const paths = missing.map(([path, , env]) => `${path} (${env})`).join(', ');
+		const names = missing.map(({ pkg }) => pkg).join(' ');
+		const paths = missing.map(({ path, env }) => `${path} (${env})`).join(', ');
 		throw new Error(`Browsers not found: ${paths}. Install them with \`sudo apt-get install ${names}\`, or point the variables at other builds.`);
 	}
 	if (!existsSync('build/200.html') || !existsSync('dist/server.js')) {

@@ -167,6 +167,16 @@ const byName = (name: string) => {
 
 const withVersion2 = hexToBytes(byName('empty').vector.expected.headerHex);
 withVersion2[4] = 2;
+/** The header of "password" with its Argon2 fields replaced (offsets 42, 46, 50 of FORMAT.md §2). */
+function withArgon2(memoryKiB: number, passes: number, parallelism: number): string {
+	const bytes = hexToBytes(byName('password').vector.expected.headerHex);
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	view.setUint32(42, memoryKiB);
+	view.setUint32(46, passes);
+	bytes[50] = parallelism;
+	return bytesToHex(bytes);
+}
+
 const flippedSecret = fixedBytes(32, 32 * inputs.findIndex((c) => c.name === 'one-byte'));
 flippedSecret[0] = (flippedSecret[0] as number) ^ 0x01;
 
@@ -201,6 +211,34 @@ const negative: NegativeVector[] = [
 		check: 'decodeHeader',
 		headerHex: bytesToHex(withVersion2),
 		expectedError: 'UNSUPPORTED_VERSION'
+	},
+	{
+		name: 'header-argon2-memory-max',
+		description: 'the header of "password" with Argon2 memory 2^32-1 KiB',
+		check: 'decodeHeader',
+		headerHex: withArgon2(0xffffffff, 3, 1),
+		expectedError: 'KDF_TOO_COSTLY'
+	},
+	{
+		name: 'header-argon2-passes-max',
+		description: 'the header of "password" with 2^32-1 Argon2 passes',
+		check: 'decodeHeader',
+		headerHex: withArgon2(65536, 0xffffffff, 1),
+		expectedError: 'KDF_TOO_COSTLY'
+	},
+	{
+		name: 'header-argon2-work',
+		description: 'the header of "password" with m = 262144 KiB and t = 8: each at its limit, their product over it',
+		check: 'decodeHeader',
+		headerHex: withArgon2(262144, 8, 1),
+		expectedError: 'KDF_TOO_COSTLY'
+	},
+	{
+		name: 'header-argon2-zero-passes',
+		description: 'the header of "password" with 0 Argon2 passes',
+		check: 'decodeHeader',
+		headerHex: withArgon2(65536, 0, 1),
+		expectedError: 'BAD_HEADER'
 	},
 	{
 		name: 'wrong-secret',

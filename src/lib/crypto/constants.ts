@@ -14,3 +14,9 @@ export const HEADER_PREFIX_BYTES = 51;
 export const FORMAT_VERSION = 1;
 /** Argon2id parameters this client writes (FORMAT.md §3). */
 export const DEFAULT_ARGON2 = { memoryKiB: 65536, passes: 3, parallelism: 1 } as const;
+/**
+ * The most Argon2id work any reader accepts (FORMAT.md §2), so a hostile header cannot make a
+ * recipient allocate gigabytes or compute for hours: 4× the memory and 4/3× the passes written by
+ * DEFAULT_ARGON2, and at most about 5× its total work (memory × passes).
+ */
+export const ARGON2_LIMITS = { maxMemoryKiB: 262144, maxPasses: 8, maxParallelism: 8, maxWorkKiB: 1048576 } as const;

@@ -2,6 +2,7 @@
 export type CryptoErrorCode =
 	| 'BAD_SECRET'
 	| 'BAD_HEADER'
+	| 'KDF_TOO_COSTLY'
 	| 'UNSUPPORTED_VERSION'
 	| 'WRONG_KEY'
 	| 'BAD_SIZE'
@@ -13,6 +14,7 @@ export type CryptoErrorCode =
 const DEFAULT_MESSAGES: Record<CryptoErrorCode, string> = {
 	BAD_SECRET: 'The link is damaged: its secret part is not valid.',
 	BAD_HEADER: 'The share header is malformed.',
+	KDF_TOO_COSTLY: 'The share asks for more password-stretching work than any reader allows.',
 	UNSUPPORTED_VERSION: 'This share was made by a newer version of Sealdrop.',
 	WRONG_KEY: 'The link or the password is wrong.',
 	BAD_SIZE: 'The encrypted data has an impossible size.',

@@ -1,5 +1,6 @@
 /** The public share header (FORMAT.md §2): 83 bytes, stored by the server as opaque bytes. */
 import {
+	ARGON2_LIMITS,
 	FORMAT_VERSION,
 	HEADER_BYTES,
 	HEADER_PREFIX_BYTES,
@@ -34,17 +35,24 @@ export function isValidRecordSize(size: number): boolean {
 	return Number.isInteger(size) && size >= MIN_RECORD_SIZE && size <= MAX_RECORD_SIZE;
 }
 
-/** Null when valid, else the reason; shared by the reader and the writer so both enforce §2. */
-function argon2Problem(p: Argon2Params): string | null {
+/**
+ * Throws unless the parameters are well formed (BAD_HEADER) and within ARGON2_LIMITS
+ * (KDF_TOO_COSTLY); shared by the reader and the writer so both enforce §2.
+ */
+function checkArgon2(p: Argon2Params): void {
 	const { memoryKiB: m, passes: t, parallelism: par } = p;
-	if (!Number.isInteger(m) || m < 0 || m > UINT32_MAX) return 'argon2 memory is not a uint32';
-	if (!Number.isInteger(t) || t < 1 || t > UINT32_MAX) return 'argon2 passes must be 1..2^32-1';
-	if (!Number.isInteger(par) || par < 1 || par > 255) return 'argon2 parallelism must be 1..255';
-	if (m < 8 * par) return 'argon2 memory must be at least 8·parallelism KiB';
-	return null;
+	const malformed = (reason: string) => new CryptoError('BAD_HEADER', reason);
+	if (!Number.isInteger(m) || m < 0 || m > UINT32_MAX) throw malformed('argon2 memory is not a uint32');
+	if (!Number.isInteger(t) || t < 1 || t > UINT32_MAX) throw malformed('argon2 passes must be 1..2^32-1');
+	if (!Number.isInteger(par) || par < 1 || par > 255) throw malformed('argon2 parallelism must be 1..255');
+	if (m < 8 * par) throw malformed('argon2 memory must be at least 8·parallelism KiB');
+	const limits = ARGON2_LIMITS;
+	if (m > limits.maxMemoryKiB || t > limits.maxPasses || par > limits.maxParallelism || m * t > limits.maxWorkKiB) {
+		throw new CryptoError('KDF_TOO_COSTLY', `m=${m} KiB, t=${t}, p=${par}`);
+	}
 }
 
-/** Throws BAD_HEADER on fields a reader would reject, so a sender never writes an unreadable share. */
+/** Throws on fields a reader would reject, so a sender never writes an unreadable share. */
 export function encodeHeader(h: Header): Bytes {
 	if (h.version !== FORMAT_VERSION) throw new CryptoError('BAD_HEADER', `cannot write version ${String(h.version)}`);
 	if (!isValidRecordSize(h.recordSize)) throw new CryptoError('BAD_HEADER', `record size ${h.recordSize}`);
@@ -52,10 +60,7 @@ export function encodeHeader(h: Header): Bytes {
 	if (h.commitment.length !== HEADER_BYTES - HEADER_PREFIX_BYTES) {
 		throw new CryptoError('BAD_HEADER', 'commitment must be 32 bytes');
 	}
-	if (h.kdf) {
-		const problem = argon2Problem(h.kdf);
-		if (problem) throw new CryptoError('BAD_HEADER', problem);
-	}
+	if (h.kdf) checkArgon2(h.kdf);
 	const out = new Uint8Array(HEADER_BYTES);
 	const view = new DataView(out.buffer);
 	out.set(MAGIC, 0);
@@ -98,8 +103,7 @@ export function decodeHeader(bytes: Uint8Array): Header {
 		}
 		kdf = null;
 	} else if (kdfByte === KDF_ARGON2ID) {
-		const problem = argon2Problem(params);
-		if (problem) throw new CryptoError('BAD_HEADER', problem);
+		checkArgon2(params);
 		kdf = params;
 	} else {
 		throw new CryptoError('BAD_HEADER', `unknown kdf ${String(kdfByte)}`);

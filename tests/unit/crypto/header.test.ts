@@ -64,6 +64,37 @@ describe('header layout', () => {
 		const kdf = { memoryKiB: 16, passes: 1, parallelism: 2 };
 		expect(decodeHeader(encodeHeader({ ...plain, kdf })).kdf).toEqual(kdf);
 	});
+
+	it.each([
+		['the largest memory', { memoryKiB: 262144, passes: 4, parallelism: 8 }],
+		['the most passes', { memoryKiB: 131072, passes: 8, parallelism: 1 }]
+	])('accepts Argon2 parameters at the cost limits: %s', (_, kdf) => {
+		expect(decodeHeader(encodeHeader({ ...plain, kdf })).kdf).toEqual(kdf);
+	});
+});
+
+describe('Argon2 cost limits (a hostile header must not hang a recipient)', () => {
+	const costly = (memoryKiB: number, passes: number, parallelism = 1) =>
+		patched(withPassword, (bytes, view) => {
+			view.setUint32(42, memoryKiB);
+			view.setUint32(46, passes);
+			bytes[50] = parallelism;
+		});
+
+	it.each([
+		['m = 2^32−1 KiB', costly(0xffffffff, 3)],
+		['m = 262145 KiB', costly(262145, 1)],
+		['t = 2^32−1', costly(65536, 0xffffffff)],
+		['t = 9', costly(65536, 9)],
+		['p = 9', costly(65536, 3, 9)],
+		['m·t over the work limit', costly(262144, 5)]
+	])('decodeHeader refuses %s with KDF_TOO_COSTLY', async (_, bytes) => {
+		await expectCryptoError(() => decodeHeader(bytes), 'KDF_TOO_COSTLY');
+	});
+
+	it('encodeHeader refuses to write what no reader would open', async () => {
+		await expectCryptoError(() => encodeHeader({ ...plain, kdf: { memoryKiB: 1048576, passes: 3, parallelism: 1 } }), 'KDF_TOO_COSTLY');
+	});
 });
 
 describe('header rejection', () => {
@@ -107,6 +138,7 @@ describe('header rejection', () => {
 		['record size 1024.5', { ...plain, recordSize: 1024.5 }],
 		['Argon2 p = 256', { ...plain, kdf: { memoryKiB: 65536, passes: 3, parallelism: 256 } }],
 		['Argon2 m = 2^32', { ...plain, kdf: { memoryKiB: 2 ** 32, passes: 3, parallelism: 1 } }],
+		['Argon2 m < 8·p', { ...plain, kdf: { memoryKiB: 8, passes: 3, parallelism: 2 } }],
 		['Argon2 t = 0', { ...plain, kdf: { memoryKiB: 65536, passes: 0, parallelism: 1 } }],
 		['version 2', { ...plain, version: 2 as 1 }]
 	])('encodeHeader refuses %s', async (_, header) => {
