@@ -15,6 +15,25 @@ export default ts.config(
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
 		}
 	},
+	// Layering (CONTRIBUTING.md): the crypto core stands alone; use cases never see HTTP.
+	{
+		files: ['src/lib/crypto/**'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{ patterns: [{ group: ['../*', '$lib/*', '$app/*', 'svelte', 'svelte/*'], message: 'The crypto core imports nothing outside src/lib/crypto.' }] }
+			]
+		}
+	},
+	{
+		files: ['server/shares/**', 'server/accounts/**', 'server/stores/**', 'server/sweeper.ts'],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{ patterns: [{ group: ['hono', 'hono/*', '@hono/*', '../http/*', '../routes/*'], message: 'Use cases and stores take plain values: HTTP stays in server/http and server/routes.' }] }
+			]
+		}
+	},
 	{
 		files: ['**/*.svelte', '**/*.svelte.ts'],
 		languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'], svelteConfig } }

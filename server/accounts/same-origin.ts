@@ -1,5 +1,5 @@
-import type { Context } from 'hono';
 import { AppError } from '../errors';
+import type { RequestOrigin } from './credentials';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -13,14 +13,14 @@ const refused = (): AppError =>
  * PATCH and DELETE; a request with neither is not from a browser page and must use a bearer
  * token instead. Behind a proxy the Origin fallback compares hosts, or SEALDROP_PUBLIC_URL.
  */
-export function assertSameOrigin(c: Context, publicUrl: string | undefined): void {
-	if (SAFE_METHODS.has(c.req.method)) return;
-	const site = c.req.header('sec-fetch-site');
+export function assertSameOrigin(request: RequestOrigin, publicUrl: string | undefined): void {
+	if (SAFE_METHODS.has(request.method)) return;
+	const site = request.secFetchSite;
 	if (site !== undefined) {
 		if (site !== 'same-origin') throw refused();
 		return;
 	}
-	const origin = c.req.header('origin');
+	const origin = request.origin;
 	if (origin === undefined || origin === 'null') throw refused();
 	let parsed: URL;
 	try {
@@ -29,7 +29,7 @@ export function assertSameOrigin(c: Context, publicUrl: string | undefined): voi
 		throw refused();
 	}
 	if (publicUrl !== undefined && parsed.origin === new URL(publicUrl).origin) return;
-	const host = c.req.header('host');
+	const host = request.host;
 	if (publicUrl === undefined && host !== undefined && parsed.host === host.toLowerCase()) return;
 	throw refused();
 }

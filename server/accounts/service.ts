@@ -1,9 +1,7 @@
-import type { Context } from 'hono';
 import type { AccountInfo, ApiTokenInfo, CreatedApiToken } from '../../src/lib/api/types';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { AppError } from '../errors';
-import { bearerToken } from '../http/auth';
 import type { Logger } from '../logger';
 import { hashToken } from '../shares/tokens';
 import type { AccountStore, UserRecord } from '../stores/meta/account-types';
@@ -11,8 +9,8 @@ import { auditAccount } from './audit';
 import { FailureLimiter } from './failure-limit';
 import { parseUserName } from './names';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from './passwords';
+import type { NewSession, RequestCredentials, RequestOrigin } from './credentials';
 import { assertSameOrigin } from './same-origin';
-import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie';
 import { newPublicId, newSecretToken } from './tokens';
 
 export interface AccountDeps {
@@ -43,10 +41,13 @@ export class Accounts {
 		this.nameFailures = new FailureLimiter(deps.clock, NAME_FAILURES.max, NAME_FAILURES.windowMs);
 	}
 
-	/** Checks a name and password and starts a session (its cookie set on `c`). */
-	async login(c: Context, input: { name: string; password: string }): Promise<{ account: AccountInfo; sessionExpiresAt: number }> {
+	/** Checks a name and password and starts a session, whose token the caller hands out as a cookie. */
+	async login(
+		input: { name: string; password: string },
+		origin: RequestOrigin
+	): Promise<{ account: AccountInfo; session: NewSession }> {
 		const { config, clock, accounts, logger } = this.deps;
-		assertSameOrigin(c, config.publicUrl);
+		assertSameOrigin(origin, config.publicUrl);
 		const name = parseUserName(input.name);
 		// Invalid names share one key: they cannot match a user anyway.
 		const key = name ?? '(invalid)';
@@ -78,21 +79,23 @@ export class Accounts {
 		// Expired sessions are cleared here, where new ones are made, so the table stays small.
 		await accounts.deleteExpiredSessions(now);
 		await accounts.createSession({ hash: session.hash, userId: user.id, createdAt: now, expiresAt });
-		setSessionCookie(c, session.token, config.sessionTtl);
 		auditAccount(logger, 'user.login', { userId: user.id, outcome: 'ok' });
-		return { account: await this.describe({ user, via: 'session' }), sessionExpiresAt: expiresAt };
+		return {
+			account: await this.describe({ user, via: 'session' }),
+			session: { token: session.token, maxAgeSeconds: config.sessionTtl, expiresAt }
+		};
 	}
 
-	async logout(c: Context): Promise<void> {
-		assertSameOrigin(c, this.deps.config.publicUrl);
-		const token = readSessionCookie(c);
+	/** Ends the session the credentials carry, if any (the caller then clears the cookie). */
+	async logout(credentials: RequestCredentials): Promise<void> {
+		assertSameOrigin(credentials.origin, this.deps.config.publicUrl);
+		const token = credentials.sessionToken;
 		const hash = token === undefined ? undefined : hashToken(token);
 		if (hash) {
 			const user = await this.deps.accounts.findSession(hash, this.deps.clock.now());
 			await this.deps.accounts.deleteSession(hash);
 			if (user) auditAccount(this.deps.logger, 'user.logout', { userId: user.id });
 		}
-		clearSessionCookie(c);
 	}
 
 	/**
@@ -100,33 +103,32 @@ export class Accounts {
 	 * neither. A bearer token that is not valid is refused outright rather than ignored, so a
 	 * script learns at once that its token was revoked.
 	 */
-	async caller(c: Context): Promise<Caller | undefined> {
+	async caller(credentials: RequestCredentials): Promise<Caller | undefined> {
 		const { accounts, clock, config } = this.deps;
-		const header = c.req.header('authorization');
-		if (header !== undefined) {
-			const hash = hashToken(bearerToken(header));
+		if (credentials.bearerToken !== undefined) {
+			const hash = hashToken(credentials.bearerToken);
 			const user = hash && (await accounts.findApiToken(hash, clock.now()));
 			if (!user) throw loginRequired('This API token is not valid: it was revoked, or its account is disabled.');
 			return { user, via: 'token' };
 		}
-		const token = readSessionCookie(c);
+		const token = credentials.sessionToken;
 		const hash = token === undefined ? undefined : hashToken(token);
 		const user = hash && (await accounts.findSession(hash, clock.now()));
 		if (!user) return undefined;
 		// Only a cookie rides along on a forged cross-site request; a bearer token never does.
-		assertSameOrigin(c, config.publicUrl);
+		assertSameOrigin(credentials.origin, config.publicUrl);
 		return { user, via: 'session' };
 	}
 
-	async requireCaller(c: Context): Promise<Caller> {
-		const caller = await this.caller(c);
+	async requireCaller(credentials: RequestCredentials): Promise<Caller> {
+		const caller = await this.caller(credentials);
 		if (!caller) throw loginRequired();
 		return caller;
 	}
 
 	/** Token management needs the login session: a leaked token must not mint more tokens. */
-	async requireSession(c: Context): Promise<UserRecord> {
-		const caller = await this.requireCaller(c);
+	async requireSession(credentials: RequestCredentials): Promise<UserRecord> {
+		const caller = await this.requireCaller(credentials);
 		if (caller.via !== 'session') throw new AppError('FORBIDDEN', 'API tokens are managed from a login session, not with a token.');
 		return caller.user;
 	}

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Accounts } from '../accounts/service';
 import { AppError } from '../errors';
+import { requestCredentials } from '../http/credentials';
 import { readJsonBody } from '../http/json-body';
 
 const createTokenBody = z.object({ name: z.string().trim().min(1).max(100) });
@@ -10,14 +11,14 @@ const TOKEN_ID = /^[A-Za-z0-9_-]{16}$/;
 /** The logged-in user's API tokens (docs/API.md, "Accounts"). */
 export function accountRoutes(accounts: Accounts): Hono {
 	return new Hono()
-		.get('/tokens', async (c) => c.json({ tokens: await accounts.listTokens(await accounts.requireSession(c)) }))
+		.get('/tokens', async (c) => c.json({ tokens: await accounts.listTokens(await accounts.requireSession(requestCredentials(c))) }))
 		.post('/tokens', async (c) => {
-			const user = await accounts.requireSession(c);
+			const user = await accounts.requireSession(requestCredentials(c));
 			const { name } = await readJsonBody(c.req.raw, createTokenBody, 4 * 1024);
 			return c.json(await accounts.createToken(user, name), 201);
 		})
 		.delete('/tokens/:id', async (c) => {
-			const user = await accounts.requireSession(c);
+			const user = await accounts.requireSession(requestCredentials(c));
 			const id = c.req.param('id');
 			if (!TOKEN_ID.test(id)) throw new AppError('NOT_FOUND', 'No such API token.');
 			await accounts.revokeToken(user, id);

@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Accounts } from '../accounts/service';
 import { MAX_PASSWORD_LENGTH } from '../accounts/passwords';
+import { requestCredentials, requestOrigin } from '../http/credentials';
 import { readJsonBody } from '../http/json-body';
+import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
 
 const loginBody = z.object({
 	name: z.string().max(256),
@@ -15,11 +17,14 @@ export function authRoutes(accounts: Accounts): Hono {
 	return new Hono()
 		.post('/login', async (c) => {
 			const input = await readJsonBody(c.req.raw, loginBody, 8 * 1024);
-			return c.json(await accounts.login(c, input));
+			const { account, session } = await accounts.login(input, requestOrigin(c));
+			setSessionCookie(c, session.token, session.maxAgeSeconds);
+			return c.json({ account, sessionExpiresAt: session.expiresAt });
 		})
 		.post('/logout', async (c) => {
-			await accounts.logout(c);
+			await accounts.logout(requestCredentials(c));
+			clearSessionCookie(c);
 			return c.body(null, 204);
 		})
-		.get('/me', async (c) => c.json(await accounts.describe(await accounts.requireCaller(c))));
+		.get('/me', async (c) => c.json(await accounts.describe(await accounts.requireCaller(requestCredentials(c)))));
 }

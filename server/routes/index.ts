@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Accounts } from '../accounts/service';
 import type { Config } from '../config';
 import type { ClientAddress } from '../http/client-address';
+import { requestCredentials } from '../http/credentials';
 import type { Shares } from '../shares';
 import { accountRoutes } from './account';
 import { authRoutes } from './auth';
@@ -15,7 +16,7 @@ export function apiRoutes(shares: Shares, config: Config, clientAddress?: Client
 	const api = new Hono();
 	api.route('/', configRoutes(config));
 	// Restricted upload mode: creating a share needs a session or an API token.
-	const uploader = accounts && (async (c: Context) => (await accounts.requireCaller(c)).user);
+	const uploader = accounts && (async (c: Context) => (await accounts.requireCaller(requestCredentials(c))).user);
 	api.route('/', shareRoutes(shares, config, uploader));
 	if (accounts) {
 		api.route('/', authRoutes(accounts));
