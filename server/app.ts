@@ -10,13 +10,13 @@ import { createMetrics, metricsHandler, metricsMiddleware } from './http/metrics
 import { rateLimit, RateLimiter, type RateRule } from './http/rate-limit';
 import { hsts } from './http/tls';
 import { securityHeaders } from './http/security-headers';
-import { bodyIdleTimeout } from './http/timeouts';
+import { bodyIdleTimeout, minBodyRate } from './http/timeouts';
 import { uploadLimit, UploadSlots } from './http/upload-slots';
 import { loadStaticSite } from './http/static';
 import type { Logger } from './logger';
 import { apiRoutes } from './routes';
 import { createShares } from './shares';
-import { AttemptLimiter } from './shares/attempts';
+import { AttemptLimiter, type AttemptLimiterOptions } from './shares/attempts';
 import type { BlobStore } from './stores/blob/types';
 import type { MetaStore } from './stores/meta/types';
 
@@ -28,8 +28,11 @@ export interface AppDeps {
 	logger: Logger;
 	/** Backend names for /readyz (e.g. postgres, s3). */
 	backends?: { meta: string; blobs: string };
-	/** The wrong-read-token limit; by default one kept in `meta` (shared by all instances). */
-	attempts?: AttemptLimiter;
+	/**
+	 * The wrong-read-token limits (by default DEFAULT_ATTEMPT_LIMITS). The limiter itself is always
+	 * built here, on `meta` and `clock`, so every instance sharing the database shares its counts.
+	 */
+	attemptLimits?: AttemptLimiterOptions;
 	/**
 	 * Who a request comes from, for that limit and the rate limits; by default the TCP peer
 	 * address, or X-Forwarded-For with SEALDROP_TRUST_PROXY.
@@ -47,7 +50,7 @@ export function createApp(deps: AppDeps): Hono {
 	app.onError(createErrorHandler(deps.logger));
 	app.use('*', securityHeaders(site.csp));
 	if (deps.config.tls) app.use('*', hsts());
-	const uploads = new UploadSlots(deps.config.maxConcurrentUploads);
+	const uploads = new UploadSlots(deps.config.maxConcurrentUploads, deps.config.maxUploadsPerClient);
 	const metrics = createMetrics({ meta: deps.meta, clock: deps.clock, logger: deps.logger, uploadsInFlight: () => uploads.inFlight });
 	app.use('*', metricsMiddleware(metrics));
 	app.use('*', async (c, next) => {
@@ -66,9 +69,11 @@ export function createApp(deps: AppDeps): Hono {
 	});
 	// A stalled request body is cut; a slow one that keeps sending is not (http/timeouts.ts).
 	app.use('/api/*', bodyIdleTimeout(deps.config.timeouts.idle * 1000, deps.logger));
-	app.put('/api/v1/shares/:id/parts/:n', uploadLimit(uploads));
-	const attempts = deps.attempts ?? new AttemptLimiter(deps.meta, deps.clock);
+	// So is a trickle that never goes quite silent, once its grace period is over.
+	app.use('/api/*', minBodyRate(deps.config.minUploadRate, deps.logger));
 	const clientAddress = deps.clientAddress ?? (deps.config.trustProxy > 0 ? forwardedAddress(deps.config.trustProxy) : socketAddress);
+	app.put('/api/v1/shares/:id/parts/:n', uploadLimit(uploads, clientAddress));
+	const attempts = new AttemptLimiter(deps.meta, deps.clock, deps.attemptLimits);
 	const limit = (path: string, rule: RateRule | undefined, action: string) => {
 		if (rule) app.post(path, rateLimit(new RateLimiter(deps.clock, rule), clientAddress, action));
 	};

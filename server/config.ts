@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseByteSize } from './byte-size';
 import type { RateRule } from './http/rate-limit';
 import { selectStores, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores/config';
 
@@ -54,6 +55,14 @@ export interface Config {
 	timeouts: { idle: number; headers: number; keepAlive: number };
 	/** Part uploads this process handles at once; more are refused with 503 SERVER_BUSY. */
 	maxConcurrentUploads: number;
+	/** Part uploads one client (as the rate limits see it) may have in flight at once. */
+	maxUploadsPerClient: number;
+	/** A request body slower than this on average after the grace period is cut; undefined: off. */
+	minUploadRate: { bytesPerSecond: number; graceSeconds: number } | undefined;
+	/** Open connections in all; more are closed as they arrive. */
+	maxConnections: number;
+	/** Open connections from one address (IPv6: /64) when SEALDROP_TRUST_PROXY is 0; 0: no cap. */
+	maxConnectionsPerAddress: number;
 	/** Built-in HTTPS: absolute paths of the PEM certificate chain and key; undefined: plain HTTP. */
 	tls: { certFile: string; keyFile: string } | undefined;
 	/** The MetaStore backend (SEALDROP_DATABASE_URL). */
@@ -67,8 +76,6 @@ export interface Config {
 	/** Login attempts one client address may make; undefined when switched off. */
 	loginRateLimit: RateRule | undefined;
 }
-
-const UNITS: Record<string, number> = { '': 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
 
 /** A whole number in [min, max], written in decimal. */
 function wholeNumber(min: number, max: number) {
@@ -86,10 +93,7 @@ function byteSize(min: number, max: number) {
 		.string()
 		.trim()
 		.regex(/^\d+\s*(kib|mib|gib|tib)?$/i, 'must be bytes, optionally with KiB, MiB, GiB or TiB')
-		.transform((text) => {
-			const match = /^(\d+)\s*([a-z]*)$/i.exec(text);
-			return Number(match?.[1]) * (UNITS[(match?.[2] ?? '').toLowerCase()] ?? Number.NaN);
-		})
+		.transform((text) => parseByteSize(text) ?? Number.NaN)
 		.pipe(z.number().int().min(min, `must be at least ${min} bytes`).max(max, `must be at most ${max} bytes`));
 }
 
@@ -117,6 +121,16 @@ function rateRule() {
 		.refine((rule) => rule === false || (rule.max >= 1 && rule.windowSeconds >= 1 && rule.windowSeconds <= 86400), {
 			message: 'N must be at least 1 and SECONDS 1 … 86400'
 		});
+}
+
+/** Bytes per second, optionally with a binary unit (`1KiB`), or `off` (false). */
+function byteRateOrOff(min: number, max: number) {
+	return z
+		.string()
+		.trim()
+		.regex(/^(off|\d+\s*(kib|mib)?)$/i, 'must be bytes per second, optionally with KiB or MiB (e.g. 1KiB), or off')
+		.transform((text): number | false => parseByteSize(text) ?? false)
+		.refine((rate) => rate === false || (rate >= min && rate <= max), { message: `must be ${min} … ${max} bytes per second, or off` });
 }
 
 /** `false`, `true` (one proxy) or the number of proxies in front of the server. */
@@ -199,7 +213,7 @@ export const envSchema = z.object({
 		.default(60)
 		.describe('Seconds a request body (a part upload) may send nothing before its connection is cut; a slow upload that keeps sending is never cut.'),
 	SEALDROP_HEADERS_TIMEOUT: wholeNumber(1, 600)
-		.default(30)
+		.default(10)
 		.describe('Seconds a client has to send its request headers.'),
 	SEALDROP_KEEP_ALIVE_TIMEOUT: wholeNumber(1, 3600)
 		.default(5)
@@ -207,6 +221,27 @@ export const envSchema = z.object({
 	SEALDROP_MAX_CONCURRENT_UPLOADS: wholeNumber(1, 100_000)
 		.default(64)
 		.describe('Part uploads one process receives at once; more are refused with 503 SERVER_BUSY and Retry-After.'),
+	SEALDROP_MAX_UPLOADS_PER_CLIENT: wholeNumber(1, 100_000)
+		.optional()
+		.describe(
+			'Part uploads one client address (or real client behind SEALDROP_TRUST_PROXY) may have in flight; more get 503 SERVER_BUSY and Retry-After. Default: an eighth of SEALDROP_MAX_CONCURRENT_UPLOADS, at least 4.'
+		),
+	SEALDROP_MIN_UPLOAD_RATE: byteRateOrOff(1, 1024 ** 3)
+		.default(1024)
+		.describe(
+			'Bytes per second (KiB/MiB suffixes allowed) a request body must average, counted from its start once the grace period is over; a slower one is cut. off: no floor.'
+		),
+	SEALDROP_MIN_UPLOAD_RATE_GRACE: wholeNumber(1, 3600)
+		.default(20)
+		.describe('Seconds a request body is read before SEALDROP_MIN_UPLOAD_RATE applies.'),
+	SEALDROP_MAX_CONNECTIONS: wholeNumber(1, 1_000_000)
+		.default(4096)
+		.describe('Open connections one process keeps; more are closed as they arrive. Keep it under the file descriptor limit.'),
+	SEALDROP_MAX_CONNECTIONS_PER_ADDRESS: wholeNumber(0, 1_000_000)
+		.default(64)
+		.describe(
+			'Open connections from one client address (IPv6: one /64); more are closed as they arrive. 0: no cap. Only without SEALDROP_TRUST_PROXY: behind a proxy, limit connections per client there.'
+		),
 	SEALDROP_CONFIG_FILE: z
 		.string()
 		.min(1)
@@ -303,6 +338,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 		metricsToken: e.SEALDROP_METRICS_TOKEN,
 		timeouts: { idle: e.SEALDROP_IDLE_TIMEOUT, headers: e.SEALDROP_HEADERS_TIMEOUT, keepAlive: e.SEALDROP_KEEP_ALIVE_TIMEOUT },
 		maxConcurrentUploads: e.SEALDROP_MAX_CONCURRENT_UPLOADS,
+		maxUploadsPerClient: Math.min(
+			e.SEALDROP_MAX_CONCURRENT_UPLOADS,
+			e.SEALDROP_MAX_UPLOADS_PER_CLIENT ?? Math.max(4, Math.floor(e.SEALDROP_MAX_CONCURRENT_UPLOADS / 8))
+		),
+		minUploadRate:
+			e.SEALDROP_MIN_UPLOAD_RATE === false
+				? undefined
+				: { bytesPerSecond: e.SEALDROP_MIN_UPLOAD_RATE, graceSeconds: e.SEALDROP_MIN_UPLOAD_RATE_GRACE },
+		maxConnections: e.SEALDROP_MAX_CONNECTIONS,
+		maxConnectionsPerAddress: e.SEALDROP_MAX_CONNECTIONS_PER_ADDRESS,
 		tls:
 			e.SEALDROP_TLS_CERT && e.SEALDROP_TLS_KEY
 				? { certFile: resolve(e.SEALDROP_TLS_CERT), keyFile: resolve(e.SEALDROP_TLS_KEY) }

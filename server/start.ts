@@ -7,10 +7,12 @@ import { checkAccountsAtStart } from './accounts/startup';
 import { createApp } from './app';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { answerClientErrors } from './http/client-error';
+import { connectionLimits, guardConnections } from './http/connections';
 import { httpServerOptions } from './http/timeouts';
 import { readTlsFiles, type TlsFiles } from './http/tls';
 import { createLogger, type Logger } from './logger';
-import type { ShareDeps } from './shares/deps';
+import type { StoreDeps } from './shares/deps';
 import type { BlobStore } from './stores/blob/types';
 import type { MetaStore } from './stores/meta/types';
 import { openStores } from './stores/open';
@@ -26,6 +28,8 @@ export interface RunningSealdrop {
 	url: string;
 	/** The port actually bound (config.port may be 0). */
 	port: number;
+	/** The Node server itself, for its events ('request', 'connection'): tests wait on them. */
+	httpServer: Server;
 	config: Config;
 	app: Hono;
 	meta: MetaStore;
@@ -59,12 +63,13 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 		// Refuses restricted mode while an account's password hash is weak (accounts/startup.ts).
 		if (config.uploadAccess === 'restricted') await checkAccountsAtStart(meta.accounts, logger);
 		app = createApp({ config, clock, meta, blobs, logger, backends });
-		server = await listen(app, config, tls);
+		server = await listen(app, config, tls, logger);
+		answerClientErrors(server, { tls: Boolean(tls), logger });
 	} catch (error) {
 		await stores.close();
 		throw error;
 	}
-	const deps: ShareDeps = { config, clock, meta, blobs, logger };
+	const deps: StoreDeps = { config, clock, meta, blobs, logger };
 	const port = (server.address() as AddressInfo).port;
 
 	// Sweeps are chained with setTimeout, so a slow one never overlaps the next.
@@ -110,19 +115,22 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 
 	logger.info({ host: config.host, port, dataDir: config.dataDir, stores: backends, tls: Boolean(tls) }, 'listening');
 	const scheme = tls ? 'https' : 'http';
-	return { url: `${scheme}://${connectHost(config.host)}:${port}`, port, config, app, meta, blobs, reloadTls, sweep: sweepOnce, close };
+	return { url: `${scheme}://${connectHost(config.host)}:${port}`, port, httpServer: server, config, app, meta, blobs, reloadTls, sweep: sweepOnce, close };
 }
 
-function listen(app: Hono, config: Config, tls: TlsFiles | undefined): Promise<Server> {
+function listen(app: Hono, config: Config, tls: TlsFiles | undefined, logger: Logger): Promise<Server> {
 	return new Promise((resolve, reject) => {
 		const timeouts = httpServerOptions(config.timeouts);
+		// A TLS handshake gets as long as request headers (Node's default is 120 s).
+		const handshakeTimeout = config.timeouts.headers * 1000;
 		const options = tls
-			? { createServer: createHttpsServer, serverOptions: { ...timeouts, cert: tls.cert, key: tls.key } }
+			? { createServer: createHttpsServer, serverOptions: { ...timeouts, handshakeTimeout, cert: tls.cert, key: tls.key } }
 			: { serverOptions: timeouts };
 		const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, ...options }, () => {
 			server.off('error', reject);
 			resolve(server as Server);
 		});
+		guardConnections(server as Server, connectionLimits(config), logger);
 		server.once('error', reject);
 	});
 }

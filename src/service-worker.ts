@@ -6,8 +6,9 @@
 // disk itself (Firefox, Safari, mobile): the page registers a download and feeds it through a
 // MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Its scope is
 // /_download/ alone, so it controls no page and no other request passes through it.
+import { portStream } from './lib/transfer/sw-flow';
 import { previewMessage, previewResponse } from './lib/transfer/sw-preview';
-import { DOWNLOAD_PATH, ownChunk, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
+import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -29,7 +30,7 @@ sw.addEventListener('message', (event) => {
 	if (data?.type !== 'register' || !event.ports[0]) return; // keep-alive pings need no answer
 	const port = event.ports[0];
 	pending.set(data.id, { port, name: data.name, size: data.size });
-	post(port, { type: 'registered' });
+	port.postMessage({ type: 'registered' } satisfies WorkerToPage);
 });
 
 sw.addEventListener('fetch', (event) => {
@@ -44,26 +45,7 @@ sw.addEventListener('fetch', (event) => {
 });
 
 function stream({ port, name, size }: Pending): Response {
-	const body = new ReadableStream<Uint8Array>(
-		{
-			start(controller) {
-				port.onmessage = (event: MessageEvent<PageToWorker>) => {
-					const message = event.data;
-					if (message.type === 'chunk') controller.enqueue(ownChunk(message.chunk));
-					else if (message.type === 'end') controller.close();
-					// An error makes the browser mark the download failed: nothing partial looks complete.
-					else if (message.type === 'abort') controller.error(new Error(message.reason));
-				};
-			},
-			pull() {
-				post(port, { type: 'pull' });
-			},
-			cancel() {
-				post(port, { type: 'cancel' });
-			}
-		},
-		new ByteLengthQueuingStrategy({ highWaterMark: BUFFERED_BYTES })
-	);
+	const body = portStream(port, new ByteLengthQueuingStrategy({ highWaterMark: BUFFERED_BYTES }));
 	return new Response(body, {
 		headers: {
 			'Content-Type': 'application/octet-stream',
@@ -73,8 +55,4 @@ function stream({ port, name, size }: Pending): Response {
 			'Content-Security-Policy': "default-src 'none'"
 		}
 	});
-}
-
-function post(port: MessagePort, message: WorkerToPage) {
-	port.postMessage(message);
 }

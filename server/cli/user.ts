@@ -3,6 +3,7 @@ import { parseUserName, USER_NAME_RULE } from '../accounts/names';
 import { weakPasswordReason } from '../accounts/password-policy';
 import { hashPassword } from '../accounts/passwords';
 import { newPublicId } from '../accounts/tokens';
+import { parseByteSize } from '../byte-size';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { AccountStore, UserLimits } from '../stores/meta/account-types';
@@ -33,15 +34,12 @@ command line, where other users and the shell history could see it.`;
 
 class UsageError extends Error {}
 
-const SIZE = /^(\d+)\s*(kib|mib|gib|tib)?$/i;
-const UNITS: Record<string, number> = { kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
-
+/** A whole number, or for --quota-bytes a size with a binary unit (10GiB); `none` for no limit. */
 function parseLimit(flag: string, text: string | undefined): number | null {
 	if (text === undefined) throw new UsageError(`${flag} needs a value`);
 	if (text.toLowerCase() === 'none') return null;
-	const match = SIZE.exec(text.trim());
-	if (!match || (match[2] && flag !== '--quota-bytes')) throw new UsageError(`${flag}: not a whole number: ${text}`);
-	const value = Number(match[1]) * (match[2] ? UNITS[match[2].toLowerCase()]! : 1);
+	const value = flag === '--quota-bytes' || /^\s*\d+\s*$/.test(text) ? parseByteSize(text) : null;
+	if (value === null) throw new UsageError(`${flag}: not a whole number: ${text}`);
 	if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${flag}: must be at least 1`);
 	return value;
 }

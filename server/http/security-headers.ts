@@ -13,9 +13,9 @@ const PERMISSIONS_POLICY = [
 	'usb=()'
 ].join(', ');
 
-/** The same hardening headers on every response, API errors included. */
-export function securityHeaders(csp: string): MiddlewareHandler {
-	const headers: [string, string][] = [
+/** The hardening headers of every response, with this Content-Security-Policy. */
+export function securityHeaderList(csp: string): [string, string][] {
+	return [
 		['Content-Security-Policy', csp],
 		['Referrer-Policy', 'no-referrer'],
 		['X-Content-Type-Options', 'nosniff'],
@@ -25,6 +25,11 @@ export function securityHeaders(csp: string): MiddlewareHandler {
 		['Permissions-Policy', PERMISSIONS_POLICY],
 		['Origin-Agent-Cluster', '?1']
 	];
+}
+
+/** The same hardening headers on every response, API errors included. */
+export function securityHeaders(csp: string): MiddlewareHandler {
+	const headers = securityHeaderList(csp);
 	return async (c, next) => {
 		await next();
 		for (const [name, value] of headers) c.res.headers.set(name, value);

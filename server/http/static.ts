@@ -111,10 +111,23 @@ function findFile(root: string, pathname: string): { path: string; stats: Stats 
 	if (rel.startsWith('..') || resolve(root, rel) !== base) return undefined;
 	const candidates = decoded.endsWith('/') ? [join(base, 'index.html')] : [base, `${base}.html`, join(base, 'index.html')];
 	for (const path of candidates) {
-		const stats = statSync(path, { throwIfNoEntry: false });
+		const stats = statOrNothing(path);
 		if (stats?.isFile()) return { path, stats };
 	}
 	return undefined;
+}
+
+/**
+ * A path that cannot name a file here (a segment over the file system's 255 bytes:
+ * ENAMETOOLONG; a file used as a directory: ENOTDIR) is simply not a file of the build: the
+ * request gets the SPA or a 404, not a 500 with the URL in the error log.
+ */
+function statOrNothing(path: string): Stats | undefined {
+	try {
+		return statSync(path, { throwIfNoEntry: false });
+	} catch {
+		return undefined;
+	}
 }
 
 /** Opens the file only when the first chunk is wanted: a HEAD or an aborted request opens nothing. */

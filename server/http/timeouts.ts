@@ -54,6 +54,81 @@ export function bodyIdleTimeout(ms: number, logger: Logger): MiddlewareHandler {
 	};
 }
 
+/** SEALDROP_MIN_UPLOAD_RATE and its grace period. */
+export interface MinRate {
+	bytesPerSecond: number;
+	graceSeconds: number;
+}
+
+/** Checks closer together than this would only cost timers: the cut may come this much late. */
+const MIN_CHECK_MS = 100;
+
+/**
+ * Cuts the connection of a request body (a part upload) that arrives slower than
+ * `rule.bytesPerSecond` on average since it began, once `rule.graceSeconds` of reading have
+ * passed, so that a trickle of a few bytes a second cannot hold an upload slot, a connection and
+ * a file for hours while never going silent long enough for `bodyIdleTimeout`. As there, the
+ * clock runs only while the server reads the body and does not hold it back (a slow disk or
+ * object store pauses it), so only the client's pace counts. Holding a part open for T seconds
+ * thus costs at least T × the floor in bytes, and a part ends when its bytes are all sent.
+ * The handler then sees a broken body: the part is not stored and the client's retry sends it again.
+ */
+export function minBodyRate(rule: MinRate | undefined, logger: Logger): MiddlewareHandler {
+	return async (c, next) => {
+		const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming as IncomingMessage | undefined;
+		if (!rule || !incoming?.socket || !hasBody(incoming) || incoming.complete) return next();
+		const socket = incoming.socket;
+		const graceMs = rule.graceSeconds * 1000;
+		const perMs = rule.bytesPerSecond / 1000;
+		// The socket's own counter, as adding a 'data' listener would change how the body flows.
+		// Bytes read before this point (the request head, perhaps a first piece of the body) do
+		// not count, which errs by at most one read against the client.
+		const startBytes = socket.bytesRead;
+		let activeMs = 0;
+		let since: number | undefined;
+		let timer: NodeJS.Timeout | undefined;
+		const elapsed = () => activeMs + (since === undefined ? 0 : performance.now() - since);
+		const schedule = () => {
+			// The earliest moment the average could fall below the floor if nothing more arrives.
+			const dueMs = Math.max(graceMs, (socket.bytesRead - startBytes) / perMs);
+			timer = setTimeout(check, Math.max(MIN_CHECK_MS, dueMs - elapsed()));
+			timer.unref();
+		};
+		const check = () => {
+			const ms = elapsed();
+			const bytes = socket.bytesRead - startBytes;
+			if (ms < graceMs || bytes >= ms * perMs) return schedule();
+			logger.info(
+				{ method: c.req.method, route: c.req.routePath, bytes, seconds: Math.round(ms / 100) / 10, minRate: rule.bytesPerSecond },
+				'request body too slow; connection closed'
+			);
+			socket.destroy();
+		};
+		const resume = () => {
+			if (since !== undefined) return;
+			since = performance.now();
+			schedule();
+		};
+		const pause = () => {
+			if (since === undefined) return;
+			activeMs += performance.now() - since;
+			since = undefined;
+			clearTimeout(timer);
+		};
+		incoming.on('resume', resume);
+		incoming.on('pause', pause);
+		incoming.on('end', pause);
+		try {
+			await next();
+		} finally {
+			pause();
+			incoming.off('resume', resume);
+			incoming.off('pause', pause);
+			incoming.off('end', pause);
+		}
+	};
+}
+
 function hasBody(incoming: IncomingMessage): boolean {
 	const length = incoming.headers['content-length'];
 	return incoming.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');

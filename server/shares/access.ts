@@ -22,10 +22,19 @@ export async function loadOwnedShare(deps: ShareDeps, id: string, ownerToken: st
 	return share;
 }
 
+/**
+ * A complete is sealing the share: it takes no part and no other complete until that one ends.
+ * Not ALREADY_COMPLETE, which tells a client its share is complete: this one may still end in
+ * MISSING_PARTS. Retrying shortly gets the outcome.
+ */
+export const beingCompleted = (): AppError =>
+	new AppError('UNAVAILABLE', 'This share is being completed; retry in a moment.', { completing: true, retryAfter: 1 }, { 'Retry-After': '1' });
+
 /** Why a conditional update on an upload did not happen: it was completed or removed meanwhile. */
 export async function closedUploadError(deps: ShareDeps, id: string): Promise<AppError> {
 	const share = await deps.meta.getShare(id);
 	if (!share) return notFound();
 	if (share.state === 'ready') return new AppError('ALREADY_COMPLETE', 'This share is already complete.');
+	if (share.state === 'uploading' && share.completingSince !== null) return beingCompleted();
 	return tombstoneError(share) ?? new AppError('UNAVAILABLE', 'The share changed meanwhile; retry.');
 }

@@ -24,7 +24,7 @@ const invalid = (field: string, message: string): AppError =>
 
 /** Checks the request against the configured limits, prepares storage and records the share. */
 export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<CreateShareResponse> {
-	const { config, clock, meta, blobs } = deps;
+	const { config, clock, meta } = deps;
 	if (input.size > config.maxShareBytes) {
 		throw new AppError('TOO_LARGE', `size: the largest share is ${config.maxShareBytes} bytes.`, {
 			field: 'size',
@@ -54,19 +54,16 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 
 	const id = newShareId();
 	const now = clock.now();
-	const upload = await blobs.begin(id);
-	try {
-		const record = { id, ...share, parts, createdAt: now, blobUpload: upload };
-		if (owner) {
-			const refusal = await meta.accounts.insertOwnedShare(owner.id, record, now);
-			if (refusal) throw quotaError(refusal, input.size);
-		} else {
-			await meta.insertShare(record);
-		}
-	} catch (error) {
-		await blobs.delete({ id, upload }).catch(() => {});
-		throw error;
+	// The row first, storage second: a crash in between leaves a row (swept as abandoned), never
+	// storage that no row knows of.
+	const record = { id, ...share, parts, createdAt: now, blobUpload: null };
+	if (owner) {
+		const refusal = await meta.accounts.insertOwnedShare(owner.id, record, now);
+		if (refusal) throw quotaError(refusal, input.size);
+	} else {
+		await meta.insertShare(record);
 	}
+	await beginStorage(deps, id);
 	audit(deps.logger, 'share.create', {
 		shareId: id,
 		size: input.size,
@@ -76,6 +73,21 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 		...(owner ? { userId: owner.id } : {})
 	});
 	return { id, parts, uploadExpiresAt: now + config.abandonAfter * 1000 };
+}
+
+/** Prepares the blob upload of a share just recorded, and records its handle. */
+async function beginStorage(deps: ShareDeps, id: string): Promise<void> {
+	const { meta, blobs, clock } = deps;
+	let upload: string | null = null;
+	try {
+		upload = await blobs.begin(id);
+		if (upload !== null && !(await meta.setBlobUpload(id, upload))) throw new Error(`share ${id} went away while it was being created`);
+	} catch (error) {
+		// The share never existed for its client: make it a tombstone whose blob the sweeper deletes.
+		await meta.markDeleted(id, clock.now()).catch(() => {});
+		await blobs.delete({ id, upload }).catch(() => {});
+		throw error;
+	}
 }
 
 /** A user's longest allowed expiry (restricted mode), for creating and for extending a share. */

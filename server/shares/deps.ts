@@ -5,13 +5,17 @@ import type { BlobStore } from '../stores/blob/types';
 import type { MetaStore } from '../stores/meta/types';
 import type { AttemptLimiter } from './attempts';
 
-/** Everything the use cases and the sweeper work with; passed in, never imported. */
-export interface ShareDeps {
+/** Everything the sweeper works with; passed in, never imported. */
+export interface StoreDeps {
 	config: Config;
 	clock: Clock;
 	meta: MetaStore;
 	blobs: BlobStore;
 	logger: Logger;
-	/** Limits wrong read tokens (metadata, claim); none in the sweeper. */
-	attempts?: AttemptLimiter;
+}
+
+/** Everything the use cases work with. */
+export interface ShareDeps extends StoreDeps {
+	/** Limits wrong read tokens (metadata, claim). Not optional: no caller can forget it. */
+	attempts: AttemptLimiter;
 }

@@ -2,6 +2,7 @@ import type { ClaimResponse, MetadataResponse, PublicShareInfo } from '../../src
 import { encodeBase64Url } from '../encoding';
 import { AppError } from '../errors';
 import { audit } from '../logger';
+import { chunksOf, toWebStream } from '../streams';
 import type { ShareRecord } from '../stores/meta/types';
 import { loadShare } from './access';
 import type { ShareDeps } from './deps';
@@ -17,13 +18,13 @@ async function loadServable(deps: ShareDeps, id: string): Promise<ShareRecord> {
 }
 
 /**
- * A client (or share) that sent too many wrong tokens lately is refused before its token is
- * looked at (429); a wrong token is counted against both.
+ * A client that sent too many wrong tokens lately, or a password share that must still wait, is
+ * refused before the token is looked at (429); a wrong token is counted (attempts.ts).
  */
 async function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: string, client: string | undefined): Promise<void> {
-	await deps.attempts?.check(share.id, client);
+	await deps.attempts.check(share, client);
 	if (!tokenMatches(readToken, share.readTokenHash)) {
-		await deps.attempts?.fail(share.id, client);
+		await deps.attempts.fail(share, client);
 		throw new AppError('FORBIDDEN', 'Wrong read token.');
 	}
 }
@@ -108,5 +109,24 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 		throw new AppError('TICKET_INVALID', 'The ticket is unknown, expired, or for another share.');
 	}
 	const layout = { id, size: share.size, partSize: share.partSize };
-	return { size: share.size, read: (start, endExclusive) => deps.blobs.read(layout, start, endExclusive) };
+	return {
+		size: share.size,
+		read: async (start, endExclusive) => {
+			const stream = await deps.blobs.read(layout, start, endExclusive);
+			// A failure after the answer has begun reaches no error handler: log it here.
+			return toWebStream(
+				onFailure(stream, (error) => deps.logger.error({ err: error, shareId: id, start, end: endExclusive }, 'blob read failed mid-transfer'))
+			);
+		}
+	};
+}
+
+/** The chunks of `source`; a failure is reported to `report` and then passed on. */
+async function* onFailure(source: ReadableStream<Uint8Array>, report: (error: unknown) => void): AsyncGenerator<Uint8Array> {
+	try {
+		yield* chunksOf(source);
+	} catch (error) {
+		report(error);
+		throw error;
+	}
 }

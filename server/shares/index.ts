@@ -33,7 +33,8 @@ export interface Shares {
 	claim(id: string, readToken: string, client?: string): Promise<ClaimResponse>;
 	openBlob(id: string, ticket: string): Promise<BlobAccess>;
 	delete(id: string, ownerToken: string): Promise<void>;
-	update(id: string, ownerToken: string, input: UpdateShareInput): Promise<UpdateShareResponse>;
+	/** `readInput` (the request body) is called only after the owner token is checked. */
+	update(id: string, ownerToken: string, readInput: () => Promise<UpdateShareInput>): Promise<UpdateShareResponse>;
 }
 
 export function createShares(deps: ShareDeps): Shares {
@@ -47,6 +48,6 @@ export function createShares(deps: ShareDeps): Shares {
 		claim: (id, token, client) => claim(deps, id, token, client),
 		openBlob: (id, ticket) => openBlob(deps, id, ticket),
 		delete: (id, token) => deleteShare(deps, id, token),
-		update: (id, token, input) => updateShare(deps, id, token, input)
+		update: (id, token, readInput) => updateShare(deps, id, token, readInput)
 	};
 }

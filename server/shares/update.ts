@@ -21,15 +21,19 @@ const invalid = (field: string, message: string): AppError =>
  * within the options this server offers. Only a ready, unexpired share changes; a limit below
  * the downloads already used is refused. The change is one conditional UPDATE, so a claim racing
  * with it cannot slip past the new limit.
+ *
+ * `readInput` is called only once the owner token is checked: an unauthorised caller gets its
+ * 404/410/403 without the server reading (or holding) its request body.
  */
 export async function updateShare(
 	deps: ShareDeps,
 	id: string,
 	ownerToken: string,
-	input: UpdateShareInput
+	readInput: () => Promise<UpdateShareInput>
 ): Promise<UpdateShareResponse> {
 	const { config, clock, meta } = deps;
 	const share = await loadOwnedShare(deps, id, ownerToken);
+	const input = await readInput();
 	if (share.state === 'uploading') throw new AppError('NOT_READY', 'This share is still being uploaded.');
 	if (input.expiresIn !== undefined && !config.expiryOptions.includes(input.expiresIn)) {
 		throw invalid('expiresIn', `must be one of ${config.expiryOptions.join(', ')}.`);

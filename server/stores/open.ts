@@ -42,6 +42,6 @@ export async function openStores(config: Pick<Config, 'database' | 'blobStore'>,
 /** The configured MetaStore, its migrations run (the server and the `user` CLI share it). */
 export async function openMetaStore(db: Config['database'], logger?: Logger): Promise<MetaStore> {
 	return db.kind === 'sqlite'
-		? openSqliteMetaStore({ file: db.file })
+		? openSqliteMetaStore({ file: db.file, logger })
 		: (await import('./meta/postgres')).openPostgresMetaStore({ url: db.url, logger });
 }

@@ -7,6 +7,7 @@ import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
 import type { MetaStore, NewShare } from '../../server/stores/meta/types';
 import { META_BACKENDS, type MetaDatabase } from '../support/meta-databases';
 import { freshSchema } from '../support/postgres';
+import { condition } from '../support/wait';
 
 const T0 = Date.UTC(2030, 0, 1);
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43);
@@ -176,7 +177,16 @@ describe('AccountStore on PostgreSQL: the quota check waits for another instance
 			await schema.query('update users set updated_at = updated_at where id = $1', [user.id]);
 			let settled = false;
 			const mine = meta.accounts.insertOwnedShare(user.id, newShare(10), T0).finally(() => (settled = true));
-			await new Promise((resolve) => setTimeout(resolve, 300));
+			// Nothing announces a lock wait: ask PostgreSQL until a session is blocked by ours.
+			await condition(
+				async () => {
+					const { rows } = await schema.query<{ blocked: boolean }>(
+						'select exists (select 1 from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))) as blocked'
+					);
+					return rows[0]?.blocked === true;
+				},
+				{ what: "the store's insertOwnedShare to wait for the user's row lock" }
+			);
 			expect(settled).toBe(false);
 			await schema.query(
 				`insert into shares (id, state, size, part_size, parts, expires_in, max_downloads, downloads, created_at, last_part_at, blob_gone, owner_user_id)
@@ -189,5 +199,5 @@ describe('AccountStore on PostgreSQL: the quota check waits for another instance
 			await meta.close();
 			await schema.drop();
 		}
-	});
+	}, 20_000);
 });

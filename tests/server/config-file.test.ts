@@ -57,7 +57,7 @@ describe('SEALDROP_CONFIG_FILE', () => {
 			downloadOptions: [1, 3],
 			downloadDefault: 3,
 			host: '10.0.0.5',
-			timeouts: { idle: 45, headers: 30, keepAlive: 5 }
+			timeouts: { idle: 45, headers: 10, keepAlive: 5 }
 		});
 	});
 
@@ -103,7 +103,7 @@ describe('SEALDROP_CONFIG_FILE', () => {
 
 describe('timeout and upload-cap settings', () => {
 	it('have defaults that let slow uploads through', () => {
-		expect(loadConfig({})).toMatchObject({ timeouts: { idle: 60, headers: 30, keepAlive: 5 }, maxConcurrentUploads: 64 });
+		expect(loadConfig({})).toMatchObject({ timeouts: { idle: 60, headers: 10, keepAlive: 5 }, maxConcurrentUploads: 64 });
 	});
 
 	it('refuse values out of range, naming the variable', () => {
@@ -111,6 +111,30 @@ describe('timeout and upload-cap settings', () => {
 			'SEALDROP_IDLE_TIMEOUT: must be at least 1 (got "0")',
 			'SEALDROP_HEADERS_TIMEOUT: must be a whole number (got "1h")',
 			'SEALDROP_MAX_CONCURRENT_UPLOADS: must be at least 1 (got "0")'
+		]);
+	});
+
+	it('share uploads and connections between clients by default, and read the per-client and rate settings', () => {
+		expect(loadConfig({})).toMatchObject({
+			maxUploadsPerClient: 8,
+			// A 16 KiB/s phone sending 3 parts at once gives each about 5 KiB/s.
+			minUploadRate: { bytesPerSecond: 1024, graceSeconds: 20 },
+			maxConnections: 4096,
+			maxConnectionsPerAddress: 64
+		});
+		// An eighth of the total, at least 4, never more than the total.
+		expect(loadConfig({ SEALDROP_MAX_CONCURRENT_UPLOADS: '200' }).maxUploadsPerClient).toBe(25);
+		expect(loadConfig({ SEALDROP_MAX_CONCURRENT_UPLOADS: '2' }).maxUploadsPerClient).toBe(2);
+		expect(loadConfig({ SEALDROP_MAX_UPLOADS_PER_CLIENT: '3' }).maxUploadsPerClient).toBe(3);
+		expect(loadConfig({ SEALDROP_MIN_UPLOAD_RATE: '4 KiB', SEALDROP_MIN_UPLOAD_RATE_GRACE: '5' }).minUploadRate).toEqual({
+			bytesPerSecond: 4096,
+			graceSeconds: 5
+		});
+		expect(loadConfig({ SEALDROP_MIN_UPLOAD_RATE: 'off' }).minUploadRate).toBeUndefined();
+		expect(loadConfig({ SEALDROP_MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress).toBe(0);
+		expect(configProblems({ SEALDROP_MIN_UPLOAD_RATE: 'slow', SEALDROP_MAX_CONNECTIONS: '0' })).toEqual([
+			'SEALDROP_MIN_UPLOAD_RATE: must be bytes per second, optionally with KiB or MiB (e.g. 1KiB), or off (got "slow")',
+			'SEALDROP_MAX_CONNECTIONS: must be at least 1 (got "0")'
 		]);
 	});
 });

@@ -32,11 +32,13 @@ describe('FsBlobStore', () => {
 		const partSize = 1000;
 		const bytes = randomBytes(3500);
 		await store.begin(ID);
+		const parts: { n: number; size: number; etag: string }[] = [];
 		for (let n = 3; n >= 0; n--) {
 			const part = bytes.subarray(n * partSize, (n + 1) * partSize);
-			expect(await store.putPart(blob, n, chunked(part, 7), part.length)).toEqual({ size: part.length });
+			const stored = await store.putPart(blob, n, chunked(part, 7), part.length);
+			expect(stored).toEqual({ size: part.length, etag: expect.stringMatching(/^[\w-]{12}$/) });
+			parts[n] = { n, size: stored.size, etag: stored.etag };
 		}
-		const parts = [0, 1, 2, 3].map((n) => ({ n, size: n === 3 ? 500 : 1000 }));
 		await store.complete(blob, parts);
 		await store.complete(blob, parts); // idempotent
 		expect(await listFiles(dir)).toEqual([`${ID}/0`, `${ID}/1`, `${ID}/2`, `${ID}/3`]);
@@ -79,8 +81,8 @@ describe('FsBlobStore', () => {
 
 	it('refuses parts once the upload is completed or deleted', async () => {
 		await store.begin(ID);
-		await store.putPart(blob, 0, chunked(randomBytes(10), 10), 10);
-		await store.complete(blob, [{ n: 0, size: 10 }]);
+		const { etag } = await store.putPart(blob, 0, chunked(randomBytes(10), 10), 10);
+		await store.complete(blob, [{ n: 0, size: 10, etag }]);
 		await expect(store.putPart(blob, 0, chunked(randomBytes(10), 10), 10)).rejects.toBeInstanceOf(UploadClosedError);
 		await store.delete(blob);
 		await store.delete(blob); // idempotent

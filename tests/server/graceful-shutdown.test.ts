@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { startSealdrop } from '../../server/start';
 import type { CreateShareResponse, PartsStatus } from '../../src/lib/api/types';
+import { nextEvent } from '../support/wait';
 import { b64, createBody, tempDir } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -58,17 +59,19 @@ describe('graceful shutdown', () => {
 		const ownerToken = b64(tokens.owner);
 
 		const part = randomBytes(5 * MiB);
+		// The server is told to stop only once it is handling the part (its 'request' event fires
+		// after Hono's own listener has taken the request).
+		const handling = nextEvent(server.httpServer, 'request', { what: "the server's 'request' event for the part" });
 		const put = slowPut(`${server.url}/api/v1/shares/${share.id}/parts/0`, ownerToken, part.length);
 		await new Promise<void>((resolve) => put.req.write(part.subarray(0, MiB), () => resolve()));
-		// Give the server time to start handling the part before it is told to stop.
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		await handling;
 
 		const closed = server.close();
 		let closedYet = false;
 		void closed.then(() => (closedYet = true));
-		await new Promise((resolve) => setTimeout(resolve, 100));
-		// No new connection is accepted once closing started.
+		// No new connection is accepted once closing started (close stops listening at once).
 		await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+		// Nor has close finished: the part is still in flight.
 		expect(closedYet).toBe(false);
 
 		put.req.end(part.subarray(MiB));

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { BlobStore } from '../../server/stores/blob/types';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore } from '../../server/stores/meta/types';
 import type { ClaimResponse, CreateShareResponse } from '../../src/lib/api/types';
+import { until } from '../support/wait';
 
 export const API = '/api/v1';
 
@@ -36,17 +38,30 @@ export interface LogCapture {
 	logger: Logger;
 	lines: Record<string, unknown>[];
 	text(): string;
+	/** The first line written from now on that matches `predicate`: call it before causing the line. */
+	nextLine(predicate: (line: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
 }
 
 export function captureLogs(level: 'info' | 'debug' = 'info'): LogCapture {
 	const raw: string[] = [];
-	const logger = createLogger(level, { write: (line: string) => raw.push(line) });
+	const written = new EventEmitter();
+	const logger = createLogger(level, {
+		write: (line: string) => {
+			raw.push(line);
+			written.emit('line');
+		}
+	});
+	const parse = (line: string) => JSON.parse(line) as Record<string, unknown>;
 	return {
 		logger,
 		get lines() {
-			return raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+			return raw.map(parse);
 		},
-		text: () => raw.join('')
+		text: () => raw.join(''),
+		nextLine(predicate, what) {
+			const from = raw.length;
+			return until(() => raw.slice(from).map(parse).find(predicate), [written], 'line', { what: `${what} in the log` });
+		}
 	};
 }
 
@@ -95,7 +110,7 @@ export interface HarnessOptions {
 	/** Other backends than SQLite + fs (PostgreSQL, S3); the harness closes them. */
 	openStores?: (config: Config) => Promise<{ meta: MetaStore; blobs: BlobStore; close(): Promise<void> }>;
 	/** Extra app dependencies, e.g. a wrong-token limiter or a client-address function. */
-	app?: Pick<AppDeps, 'attempts' | 'clientAddress'>;
+	app?: Pick<AppDeps, 'attemptLimits' | 'clientAddress'>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -161,6 +176,8 @@ export interface ShareOptions {
 	expiresIn?: number;
 	maxDownloads?: number;
 	metadata?: Buffer;
+	/** The public header; by default 83 bytes the server cannot parse (so it assumes a password). */
+	header?: Uint8Array;
 }
 
 export function createBody(options: ShareOptions & { size: number; partSize: number }, tokens: { owner: Buffer; read: Buffer }) {
@@ -169,7 +186,7 @@ export function createBody(options: ShareOptions & { size: number; partSize: num
 		partSize: options.partSize,
 		expiresIn: options.expiresIn ?? 86400,
 		maxDownloads: options.maxDownloads ?? 1,
-		header: b64(Buffer.alloc(83, 7)),
+		header: b64(options.header ?? Buffer.alloc(83, 7)),
 		metadata: b64(options.metadata ?? randomBytes(256)),
 		readTokenHash: b64(sha256(tokens.read)),
 		ownerTokenHash: b64(sha256(tokens.owner))

@@ -126,6 +126,17 @@ describe('the web app and headers', () => {
 		expect((await h.app.request('/%00')).status).toBe(200);
 		expect((await h.app.request('/%E0%A4%A')).status).toBe(200);
 	});
+
+	it('answers a path segment too long for the file system with the SPA or 404, logging nothing', async () => {
+		const long = 'a'.repeat(300);
+		for (const path of [`/${long}`, `/s/${long}/x`, `/favicon.svg/${long}`]) {
+			const page = await h.app.request(path);
+			expect(page.status, path).toBe(200);
+			expect(await page.text()).toBe(PAGE);
+		}
+		expect((await h.app.request(`/_app/${long}.js`)).status).toBe(404);
+		expect(h.logs.lines).toEqual([]);
+	});
 });
 
 describe('without a build', () => {

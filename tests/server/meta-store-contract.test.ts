@@ -26,6 +26,7 @@ function newShare(overrides: Partial<NewShare> = {}): NewShare {
 	};
 }
 
+const DAY_MS = 86_400_000;
 const ticket = (expiresAt: number) => ({ hash: randomBytes(32), expiresAt });
 
 describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
@@ -96,7 +97,8 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 			lastClaimAt: null,
 			endedAt: null,
 			blobUpload: share.blobUpload,
-			blobGone: false
+			blobGone: false,
+			completingSince: null
 		});
 		for (const key of ['header', 'metadata', 'readTokenHash', 'ownerTokenHash'] as const) {
 			expect(Buffer.from(got?.[key] as Uint8Array).equals(share[key]), key).toBe(true);
@@ -124,6 +126,48 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 		expect(await b.recordPart(share.id, { n: 1, size: 1024, etag: null }, T0 + 7)).toBe(false);
 		expect(await a.getShare(share.id)).toMatchObject({ state: 'ready', completedAt: T0 + 5, expiresAt: T0 + 5 + 3600_000 });
 		expect(await a.recordPart(newShareId(), { n: 0, size: 1, etag: null }, T0)).toBe(false);
+	});
+
+	it('completing: one complete takes the share, no part is recorded meanwhile, and only it ends the sealing', async () => {
+		const share = newShare();
+		await a.insertShare(share);
+		const on = { blobUpload: share.blobUpload };
+		expect(await a.recordPart(share.id, { n: 0, size: 1024, etag: '"a"' }, T0 + 1, on)).toBe(true);
+		expect(await b.recordPart(share.id, { n: 1, size: 1024, etag: '"b"' }, T0 + 1, { blobUpload: 'another-upload' })).toBe(false);
+		// Two instances at once: exactly one takes it.
+		const taken = await Promise.all([a.beginCompleting(share.id, T0 + 2, T0 - 60_000), b.beginCompleting(share.id, T0 + 2, T0 - 60_000)]);
+		expect(taken.filter(Boolean)).toHaveLength(1);
+		expect(await a.getShare(share.id)).toMatchObject({ state: 'uploading', completingSince: T0 + 2, lastPartAt: T0 + 2 });
+		expect(await b.recordPart(share.id, { n: 1, size: 1024, etag: '"b"' }, T0 + 3, on)).toBe(false);
+		expect(await b.recordPart(share.id, { n: 1, size: 1024, etag: '"b"' }, T0 + 3)).toBe(false);
+		expect(await a.markReady(share.id, T0 + 3, T0 + 3600_000, T0 + 1)).toBe(false); // not that complete's
+		// A stale hold is taken over; the old holder can then neither reopen nor finish.
+		expect(await b.beginCompleting(share.id, T0 + 10, T0 + 1)).toBe(false);
+		expect(await b.beginCompleting(share.id, T0 + 10, T0 + 2)).toBe(true);
+		expect(await a.reopenUpload(share.id, T0 + 2, T0 + 11, { dropParts: 'all' })).toBe(false);
+		expect(await a.reopenUpload(share.id, T0 + 10, T0 + 11, { dropParts: [0], blobUpload: 'new-upload' })).toBe(true);
+		expect(await a.getShare(share.id)).toMatchObject({ completingSince: null, blobUpload: 'new-upload', lastPartAt: T0 + 11 });
+		expect(await a.listParts(share.id)).toEqual([]);
+		expect(await a.recordPart(share.id, { n: 0, size: 1024, etag: '"c"' }, T0 + 12, on)).toBe(false); // the old upload
+		expect(await a.recordPart(share.id, { n: 0, size: 1024, etag: '"c"' }, T0 + 12, { blobUpload: 'new-upload' })).toBe(true);
+		expect(await a.beginCompleting(share.id, T0 + 13, T0)).toBe(true);
+		expect(await b.markReady(share.id, T0 + 14, T0 + 3600_000, T0 + 13)).toBe(true);
+		expect(await a.getShare(share.id)).toMatchObject({ state: 'ready', completingSince: null });
+		expect(await a.beginCompleting(share.id, T0 + 15, T0 + 15)).toBe(false);
+	});
+
+	it('records an upload handle made after the row, and tells which blobs a row still holds', async () => {
+		const share = newShare({ blobUpload: null });
+		await a.insertShare(share);
+		expect(await a.setBlobUpload(share.id, 'u1')).toBe(true);
+		expect(await b.setBlobUpload(share.id, 'u2')).toBe(false);
+		const gone = await ready();
+		// Ended far ahead, so the purge counts of other tests here never see it.
+		await a.markDeleted(gone.id, T0 + 1000 * DAY_MS);
+		await a.markBlobGone(gone.id);
+		const unknown = newShareId();
+		expect(await b.liveBlobs([share.id, gone.id, unknown])).toEqual(new Map([[share.id, 'u1']]));
+		expect(await b.liveBlobs([])).toEqual(new Map());
 	});
 
 	it('counts claims exactly: 40 at once across two instances on a limit-7 share give 7', async () => {

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { BlobStore } from '../../server/stores/blob/types';
@@ -15,6 +18,7 @@ import {
 	outcome,
 	putPart,
 	readyShare,
+	tempDir,
 	type ClientShare,
 	type Harness
 } from './helpers';
@@ -63,9 +67,7 @@ describe('sweeper', () => {
 		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe(
 			'410 EXPIRED'
 		);
-		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe(
-			'410 EXPIRED'
-		);
+		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe('410 EXPIRED');
 
 		// A second pass has nothing left to do.
 		expect(await sweep(deps(h))).toMatchObject({ expired: 0, blobsDeleted: 0, purged: 0 });
@@ -152,6 +154,48 @@ describe('sweeper', () => {
 			for (const share of shares) expect(await files(share)).toEqual([]);
 		} finally {
 			await otherMeta.close();
+		}
+	});
+});
+
+describe('the SQLite file', () => {
+	const KiB = 1024;
+	const dbSize = async (h: Harness) => (await stat(join(h.config.dataDir, 'sealdrop.sqlite'))).size;
+
+	it('shrinks once the sweeper has removed many large rows', async () => {
+		const h = await createHarness({ env: { SEALDROP_MAX_METADATA_BYTES: String(64 * KiB) } });
+		try {
+			const shares = [];
+			for (let i = 0; i < 100; i++) shares.push(await createShare(h, { metadata: randomBytes(60 * KiB) }));
+			await sweep(deps(h));
+			const full = await dbSize(h);
+			expect(full).toBeGreaterThan(6000 * KiB);
+			// Deleted: metadata and secrets are wiped at once, the rows purged after the tombstone days.
+			for (const share of shares)
+				expect((await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) })).status).toBe(204);
+			h.clock.advance(h.config.tombstoneDays * DAY + 1);
+			expect(await sweep(deps(h))).toMatchObject({ purged: 100 });
+			expect(await dbSize(h)).toBeLessThan(full / 10);
+		} finally {
+			await h.close();
+		}
+	});
+
+	it('switches an existing database to incremental auto-vacuum', async () => {
+		const dir = await tempDir();
+		const file = join(dir, 'old.sqlite');
+		try {
+			const old = new SQLite(file);
+			old.exec('CREATE TABLE t (x)');
+			expect(old.pragma('auto_vacuum', { simple: true })).toBe(0);
+			old.close();
+			const meta = await openSqliteMetaStore({ file });
+			await meta.close();
+			const reopened = new SQLite(file, { readonly: true });
+			expect(reopened.pragma('auto_vacuum', { simple: true })).toBe(2);
+			reopened.close();
+		} finally {
+			await rm(dir, { recursive: true, force: true });
 		}
 	});
 });

@@ -129,6 +129,7 @@ describe('HTTP server timeouts over a real socket', () => {
 		socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
 		await new Promise<void>((resolve) => socket.once('close', () => resolve()));
 		expect(answer).toMatch(/^HTTP\/1\.1 408/);
+		expect(answer).toContain('{"error":{"code":"REQUEST_TIMEOUT"');
 		expect(Date.now() - opened).toBeLessThan(4000);
 	});
 
@@ -161,4 +162,80 @@ describe('httpServerOptions', () => {
 		expect(options.keepAliveTimeout).toBe(5_000);
 		expect(options.connectionsCheckingInterval).toBeLessThanOrEqual(15_000);
 	});
+});
+
+describe('minimum upload rate over a real socket', () => {
+	let dir: string;
+	let server: RunningSealdrop;
+	const logs = captureLogs();
+
+	beforeAll(async () => {
+		dir = await tempDir();
+		// Small figures so the test runs in seconds; the idle timeout is far away.
+		const config = listeningConfig(dir, { SEALDROP_MIN_UPLOAD_RATE: '16KiB', SEALDROP_MIN_UPLOAD_RATE_GRACE: '1' });
+		server = await startSealdrop(config, { logger: logs.logger });
+	});
+	afterAll(async () => {
+		await server?.close();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	async function newShare(size: number) {
+		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
+		const response = await fetch(`${server.url}/api/v1/shares`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(createBody({ size, partSize: size }, tokens))
+		});
+		expect(response.status).toBe(201);
+		const share = (await response.json()) as CreateShareResponse;
+		return { ...share, owner: b64(tokens.owner), bytes: randomBytes(size), partUrl: `${server.url}/api/v1/shares/${share.id}/parts/0` };
+	}
+
+	const received = async (share: { id: string; owner: string }) => {
+		const response = await fetch(`${server.url}/api/v1/shares/${share.id}/parts`, { headers: bearer(share.owner) });
+		return ((await response.json()) as PartsStatus).received;
+	};
+
+	/** Sends `piece` bytes every `everyMs` (pacing, not synchronisation) until the upload ends or is cut. */
+	async function pace(upload: Upload, bytes: Uint8Array, piece: number, everyMs: number, maxPieces: number) {
+		let settled = false;
+		void upload.result.then(() => (settled = true));
+		let sent = 0;
+		for (let i = 0; i < maxPieces && !settled && sent < bytes.length; i++) {
+			const next = bytes.subarray(sent, sent + piece);
+			sent += next.length;
+			if (sent >= bytes.length) upload.end(next);
+			else await upload.write(next).catch(() => {});
+			await sleep(everyMs);
+		}
+		return sent;
+	}
+
+	it('cuts a trickle below the floor after the grace period while a slow but steady upload completes', async () => {
+		const [trickled, steady] = await Promise.all([newShare(256 * KiB), newShare(96 * KiB)]);
+		const trickle = openUpload(trickled.partUrl, trickled.owner, trickled.bytes.length);
+		const slow = openUpload(steady.partUrl, steady.owner, steady.bytes.length);
+		const started = Date.now();
+		let cutAfter = 0;
+		void trickle.result.then(() => (cutAfter = Date.now() - started));
+		await Promise.all([
+			// 1 KiB every 200 ms (5 KiB/s, under the 16 KiB/s floor), for at most 6 s.
+			pace(trickle, trickled.bytes, KiB, 200, 30),
+			// 8 KiB every 250 ms (32 KiB/s, twice the floor): 96 KiB in about 3 s.
+			pace(slow, steady.bytes, 8 * KiB, 250, 12)
+		]);
+
+		expect(await trickle.result).toHaveProperty('cut');
+		// Not before the 1 s grace, and well before the 6 s the trickle would have gone on.
+		expect(cutAfter).toBeGreaterThanOrEqual(1000);
+		expect(cutAfter).toBeLessThan(4000);
+		expect(await slow.result).toEqual({ status: 200, body: JSON.stringify({ n: 0, size: 96 * KiB }) });
+
+		const line = logs.lines.find((entry) => entry.msg === 'request body too slow; connection closed');
+		expect(line).toMatchObject({ route: '/api/v1/shares/:id/parts/:n', minRate: 16 * KiB });
+		expect(JSON.stringify(line)).not.toContain(trickled.owner);
+		expect(await received(trickled)).toEqual([]);
+		expect(await received(steady)).toEqual([0]);
+	}, 20_000);
 });

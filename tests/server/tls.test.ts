@@ -13,7 +13,6 @@ import { startInstance } from '../support/instances';
 import { tempDir } from './helpers';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl CLI. */
 async function makeCertificate(dir: string, name: string): Promise<{ cert: string; key: string }> {
@@ -116,17 +115,16 @@ describe('built-in TLS', () => {
 			SEALDROP_TLS_CERT: files.cert,
 			SEALDROP_TLS_KEY: files.key
 		});
-		const logged = async (msg: string) => {
-			for (let i = 0; i < 100 && !instance.lines().some((line) => line.msg === msg); i++) await sleep(50);
-			expect(instance.lines().map((line) => line.msg)).toContain(msg);
-		};
+		// The line the process writes once it has handled the signal (only lines after `from`).
+		const logged = (msg: string, from: number) => instance.waitForLine((line) => line.msg === msg, `'${msg}'`, { from });
 		try {
 			const url = `https://127.0.0.1:${instance.port}/healthz`;
 			expect((await get(url, await readFile(first.cert))).fingerprint).toBe(await fingerprintOf(first.cert));
 
 			await Promise.all([copyFile(second.cert, files.cert), copyFile(second.key, files.key)]);
+			let from = instance.lines().length;
 			process.kill(instance.pid, 'SIGHUP');
-			await logged('TLS certificate reloaded');
+			await logged('TLS certificate reloaded', from);
 			const answer = await get(url, await readFile(second.cert));
 			expect(answer.status).toBe(200);
 			expect(answer.fingerprint).toBe(await fingerprintOf(second.cert));
@@ -134,8 +132,9 @@ describe('built-in TLS', () => {
 
 			// A renewal that cannot be read is logged; the process keeps serving the last good one.
 			await rm(files.key);
+			from = instance.lines().length;
 			process.kill(instance.pid, 'SIGHUP');
-			await logged('TLS reload failed');
+			await logged('TLS reload failed', from);
 			expect((await get(url, await readFile(second.cert))).fingerprint).toBe(await fingerprintOf(second.cert));
 			expect(instance.stderr()).toBe('');
 		} finally {

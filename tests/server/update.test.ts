@@ -83,6 +83,17 @@ describe('PATCH /shares/:id (owner changes expiry and limit)', () => {
 		expect(await outcome(await patch({ maxDownloads: 5 }, share.ownerToken, 'bad'))).toBe('400 INVALID_ID');
 	});
 
+	it('checks the id and the owner token before the body, whose limit fits a PATCH', async () => {
+		const send = (body: string, type: string, token = share.ownerToken, id = share.id) =>
+			h.api(`/shares/${id}`, { method: 'PATCH', body, headers: { ...bearer(token), 'content-type': type } });
+		expect(await outcome(await send('{', 'text/plain', share.ownerToken, 'AAAAAAAAAAAAAAAAAAAAAA'))).toBe('404 NOT_FOUND');
+		expect(await outcome(await send('{', 'text/plain', b64(randomBytes(32))))).toBe('403 FORBIDDEN');
+		const oversize = await send(`{"maxDownloads":5${' '.repeat(2000)}}`, 'application/json');
+		expect(await outcome(oversize.clone())).toBe('413 TOO_LARGE');
+		expect(((await oversize.json()) as { error: { details: unknown } }).error.details).toEqual({ limit: 1024 });
+		expect((await info()).maxDownloads).toBe(1);
+	});
+
 	it('cannot revive an expired or deleted share, nor change one still uploading', async () => {
 		h.clock.advance(HOUR);
 		expect(await outcome(await patch({ expiresIn: 604800 }))).toBe('410 EXPIRED');

@@ -2,12 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UploadSlots } from '../../server/http/upload-slots';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { ApiClient, ApiError } from '../../src/lib/api/client';
 import type { CreateShareResponse } from '../../src/lib/api/types';
 import { isTransient, retryAfterMs } from '../../src/lib/transfer/retry';
-import { b64, bearer, createBody, listeningConfig, outcome, tempDir } from './helpers';
+import {
+	API,
+	b64,
+	bearer,
+	createBody,
+	createHarness,
+	createShare,
+	listeningConfig,
+	outcome,
+	partBytes,
+	tempDir,
+	type ClientShare,
+	type Harness
+} from './helpers';
 
 const SIZE = 256 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -111,5 +125,172 @@ describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 		expect(await Promise.all([a.finish(), b.finish()])).toEqual([200, 200]);
 		expect((await put(four)).status).toBe(200);
 		expect(await inFlight()).toBe(0);
+	});
+});
+
+describe('one client cannot take every upload slot', () => {
+	let dir: string;
+	let server: RunningSealdrop;
+
+	beforeAll(async () => {
+		dir = await tempDir();
+		const config = listeningConfig(dir, {
+			SEALDROP_MAX_CONCURRENT_UPLOADS: '6',
+			SEALDROP_MAX_UPLOADS_PER_CLIENT: '2',
+			SEALDROP_RATE_LIMIT_CREATE: 'off'
+		});
+		server = await startSealdrop(config, { logger: createLogger('silent') });
+	});
+	afterAll(async () => {
+		await server?.close();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	async function newShare() {
+		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
+		const response = await fetch(`${server.url}/api/v1/shares`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(createBody({ size: SIZE, partSize: SIZE }, tokens))
+		});
+		expect(response.status).toBe(201);
+		const share = (await response.json()) as CreateShareResponse;
+		return { ...share, owner: b64(tokens.owner), bytes: randomBytes(SIZE), partUrl: `${server.url}/api/v1/shares/${share.id}/parts/0` };
+	}
+	type Share = Awaited<ReturnType<typeof newShare>>;
+
+	/**
+	 * A part upload from `localAddress` (127.0.0.0/8 is all loopback on Linux) that sends 16 KiB
+	 * and then trickles nothing more until the test finishes or drops it.
+	 */
+	function trickle(share: Share, localAddress: string) {
+		const req = request(share.partUrl, {
+			method: 'PUT',
+			agent: false,
+			localAddress,
+			headers: { ...bearer(share.owner), 'content-length': String(SIZE), 'content-type': 'application/octet-stream' }
+		});
+		let answered: { status: number; retryAfter: string | undefined; body: string } | undefined;
+		const status = new Promise<number>((resolve, reject) => {
+			req.on('response', (res) => {
+				let body = '';
+				res.setEncoding('utf8');
+				res.on('data', (chunk: string) => (body += chunk));
+				res.on('end', () => {
+					answered = { status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body };
+					resolve(answered.status);
+				});
+			});
+			req.on('error', reject);
+		});
+		status.catch(() => {});
+		req.write(share.bytes.subarray(0, 16 * 1024));
+		return { req, status, answered: () => answered, finish: () => (req.end(share.bytes.subarray(16 * 1024)), status) };
+	}
+
+	const inFlight = async () => {
+		const text = await (await fetch(`${server.url}/metrics`)).text();
+		return Number(/^sealdrop_uploads_in_flight (\d+)$/m.exec(text)?.[1]);
+	};
+
+	it('refuses a client over its share of slots while another client still uploads', async () => {
+		const shares = await Promise.all(Array.from({ length: 8 }, () => newShare()));
+		// One client opens six part uploads, as many as the whole server takes.
+		const hog = shares.slice(0, 6).map((share) => trickle(share, '127.0.0.1'));
+		// Until every one of them holds a slot or was answered.
+		const settled = async () => (await inFlight()) + hog.filter((upload) => upload.answered()).length;
+		for (let i = 0; i < 200 && (await settled()) < 6; i++) await sleep(25);
+		expect(await settled()).toBe(6);
+
+		// It holds its share (2); the rest were refused before their body was read, as retryable.
+		expect(await inFlight()).toBe(2);
+		const refused = hog.flatMap((upload) => upload.answered() ?? []);
+		expect(refused).toHaveLength(4);
+		for (const answer of refused) {
+			expect(answer.status).toBe(503);
+			expect(answer.retryAfter).toBe('5');
+			expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'SERVER_BUSY', details: { retryAfter: 5 } } });
+		}
+
+		// Another client's part upload goes through, whole, while the first client still holds its slots.
+		const other = trickle(shares[6]!, '127.0.0.2');
+		expect(await other.finish()).toBe(200);
+		expect(await inFlight()).toBe(2);
+
+		// A slot the client frees can be taken by it again.
+		const held = hog.filter((upload) => !upload.answered());
+		expect(await held[0]!.finish()).toBe(200);
+		const again = trickle(shares[7]!, '127.0.0.1');
+		expect(await again.finish()).toBe(200);
+		held[1]!.req.destroy();
+		for (let i = 0; i < 200 && (await inFlight()) > 0; i++) await sleep(25);
+		expect(await inFlight()).toBe(0);
+	}, 20_000);
+});
+
+describe('per-client upload share behind a trusted proxy', () => {
+	let h: Harness;
+	afterAll(() => h?.close());
+
+	/** What @hono/node-server hands the app for a request the proxy at 10.0.0.1 forwarded. */
+	const viaProxy = { incoming: { socket: { remoteAddress: '10.0.0.1' }, headers: {}, complete: true } };
+
+	/** A part upload forwarded for `client` whose body the test releases later. */
+	function held(share: ClientShare, n: number, client: string) {
+		let release!: () => void;
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		const bytes = partBytes(share, n);
+		const body = new ReadableStream<Uint8Array>({
+			async pull(controller) {
+				await gate;
+				controller.enqueue(bytes);
+				controller.close();
+			}
+		});
+		const init = { method: 'PUT', body, duplex: 'half', headers: { ...bearer(share.ownerToken), 'x-forwarded-for': client } };
+		const response = Promise.resolve(h.app.request(`${API}/shares/${share.id}/parts/${n}`, init as RequestInit, viaProxy));
+		return { release, response };
+	}
+
+	it('counts slots per real client (X-Forwarded-For), not per proxy address', async () => {
+		h = await createHarness({ env: { SEALDROP_TRUST_PROXY: '1', SEALDROP_MAX_CONCURRENT_UPLOADS: '8', SEALDROP_MAX_UPLOADS_PER_CLIENT: '2' } });
+		const share = await createShare(h, { size: 8 * 1024, partSize: 1024 });
+		const first = held(share, 0, '203.0.113.1');
+		const second = held(share, 1, '203.0.113.1');
+		const third = held(share, 2, '203.0.113.1');
+		// The third of the same client is over its share and answered at once, its body unread.
+		expect(await outcome(await third.response)).toBe('503 SERVER_BUSY');
+		// Another client behind the same proxy is not.
+		const other = held(share, 3, '203.0.113.2');
+		other.release();
+		expect((await other.response).status).toBe(200);
+		first.release();
+		second.release();
+		expect((await first.response).status).toBe(200);
+		expect((await second.response).status).toBe(200);
+		// Its slots are free again.
+		const again = held(share, 2, '203.0.113.1');
+		again.release();
+		expect((await again.response).status).toBe(200);
+	});
+});
+
+describe('UploadSlots', () => {
+	it('caps each client at its share and the process at the total', () => {
+		const slots = new UploadSlots(3, 2);
+		expect(slots.tryAcquire('a')).toBe(true);
+		expect(slots.tryAcquire('a')).toBe(true);
+		expect(slots.tryAcquire('a')).toBe(false);
+		expect(slots.tryAcquire('b')).toBe(true);
+		expect(slots.tryAcquire('c')).toBe(false);
+		expect(slots.inFlight).toBe(3);
+		slots.release('a');
+		expect(slots.tryAcquire('c')).toBe(true);
+		slots.release('a');
+		slots.release('b');
+		slots.release('c');
+		expect(slots.inFlight).toBe(0);
+		// An unknown client (no address) is held only to the total.
+		expect([1, 2, 3, 4].map(() => slots.tryAcquire(undefined))).toEqual([true, true, true, false]);
 	});
 });

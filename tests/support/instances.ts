@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { until } from './wait';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,6 +13,13 @@ export interface Instance {
 	pid: number;
 	/** Its JSON log lines so far (stdout). */
 	lines(): Record<string, unknown>[];
+	/** Its stdout: 'data' after each chunk of log lines has been added to lines(). */
+	output: Readable;
+	/**
+	 * Its first log line matching `predicate`, among lines() from index `from` on (all by
+	 * default): checked now and on each new chunk of output; fails after timeoutMs (10 s).
+	 */
+	waitForLine(predicate: (line: Record<string, unknown>) => boolean, what: string, options?: { from?: number; timeoutMs?: number }): Promise<Record<string, unknown>>;
 	/** Everything it wrote to stderr so far. */
 	stderr(): string;
 	/** SIGTERM, then waits for it to exit (SIGKILL after 15 s). */
@@ -85,6 +94,9 @@ export async function startInstance(env: Record<string, string>, { entry = 'sour
 		port,
 		pid: child.pid ?? 0,
 		lines: () => parseLines(stdout),
+		output: child.stdout!,
+		waitForLine: (predicate, what, { from = 0, timeoutMs } = {}) =>
+			until(() => parseLines(stdout).slice(from).find(predicate), [child.stdout!], 'data', { what: `${what} in the instance's log`, timeoutMs }),
 		stderr: () => stderr.join(''),
 		async stop() {
 			if (child.exitCode !== null || child.signalCode !== null) return;

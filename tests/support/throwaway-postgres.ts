@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,9 @@ export interface ThrowawayPostgres {
 	url: string;
 	stop(): Promise<void>;
 }
+
+/** The test role's password: a throwaway cluster on loopback, holding only test data. */
+const PASSWORD = 'sealdrop';
 
 const INSTALL_HINT =
 	'PostgreSQL server binaries not found: install them with `sudo apt-get install postgresql`, ' +
@@ -78,11 +81,15 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
 	const port = await freePort();
 	const pgCtl = join(bin, 'pg_ctl');
 	try {
-		// Trust on a private loopback port: the cluster lives for one run and holds only test data.
-		await run(join(bin, 'initdb'), ['-D', data, '-U', 'sealdrop', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], user);
+		// Passwords are checked as on a real server: the tests of a wrong database password need it.
+		const pwfile = join(dir, 'password');
+		await writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+		if (user) chownSync(pwfile, user.uid, user.gid);
+		const auth = ['-U', 'sealdrop', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=scram-sha-256'];
+		await run(join(bin, 'initdb'), ['-D', data, ...auth, '-E', 'UTF8', '--locale=C', '--no-sync'], user);
 		const options = `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=300`;
 		await run(pgCtl, ['start', '-D', data, '-w', '-t', '60', '-l', join(dir, 'server.log'), '-o', options], user);
-		const admin = new pg.Client({ host: '127.0.0.1', port, user: 'sealdrop', database: 'postgres' });
+		const admin = new pg.Client({ host: '127.0.0.1', port, user: 'sealdrop', password: PASSWORD, database: 'postgres' });
 		await admin.connect();
 		try {
 			await admin.query('create database sealdrop_test');
@@ -95,7 +102,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
 		throw error;
 	}
 	return {
-		url: `postgres://sealdrop:sealdrop@127.0.0.1:${port}/sealdrop_test`,
+		url: `postgres://sealdrop:${PASSWORD}@127.0.0.1:${port}/sealdrop_test`,
 		async stop() {
 			await run(pgCtl, ['stop', '-D', data, '-m', 'immediate'], user).catch(() => {});
 			await rm(dir, { recursive: true, force: true });

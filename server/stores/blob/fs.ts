@@ -6,27 +6,35 @@ import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
 import {
 	PartLengthError,
+	PartsMismatchError,
 	UploadClosedError,
 	type BlobLayout,
 	type BlobStore,
-	type BlobUpload
+	type BlobUpload,
+	type LiveBlobs
 } from './types';
 
 /** Writes are batched to this size: fewer syscalls, bounded memory per upload. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 const READ_CHUNK_BYTES = 256 * 1024;
+const UPLOAD_SUFFIX = '.upload';
+/** A part of a completed blob. */
+const SEALED_NAME = /^\d+$/;
+/** Ids asked about at once when looking for orphans. */
+const ORPHAN_BATCH = 500;
 
 /**
  * Blobs on a local filesystem:
  *
- *     <root>/.tmp/<id>.<n>.<random>   a part being received
- *     <root>/<id>.upload/<n>          the parts of an upload in progress
+ *     <root>/.tmp/<id>.<n>.<etag>     a part being received
+ *     <root>/<id>.upload/<n>.<etag>   the parts of an upload in progress, one file per upload of a part
  *     <root>/<id>/<n>                 the parts of a completed blob
  *
- * A part is written to its own temp file, fsync'd and renamed into place, so parallel and
- * repeated uploads of one part are safe (the last rename wins, readers never see half a part).
- * Completing renames the directory: no copy, however big the share, and a part still in flight
- * after that finds its directory gone instead of changing a sealed blob.
+ * A part is written to its own temp file, fsync'd and renamed into place under a random etag, so
+ * parallel and repeated uploads of one part are safe, and complete seals exactly the copy whose
+ * etag was recorded, never one that a racing upload put there after the parts were listed.
+ * Completing renames the directory (no copy, however big the share; a part still in flight then
+ * finds its directory gone), then names each recorded copy `<n>` and deletes the others.
  */
 export class FsBlobStore implements BlobStore {
 	private readonly tmpDir: string;
@@ -42,7 +50,7 @@ export class FsBlobStore implements BlobStore {
 	}
 
 	private uploadDir(id: string): string {
-		return join(this.root, `${checkId(id)}.upload`);
+		return join(this.root, checkId(id) + UPLOAD_SUFFIX);
 	}
 
 	private blobDir(id: string): string {
@@ -61,9 +69,11 @@ export class FsBlobStore implements BlobStore {
 		body: ByteSource,
 		expectedLength: number,
 		signal?: AbortSignal
-	): Promise<{ size: number }> {
+	): Promise<{ size: number; etag: string }> {
 		const dir = this.uploadDir(blob.id);
-		const tmp = join(this.tmpDir, `${blob.id}.${n}.${randomBytes(8).toString('hex')}`);
+		const etag = randomBytes(9).toString('base64url');
+		const tmp = join(this.tmpDir, `${blob.id}.${n}.${etag}`);
+		const startedAt = Date.now();
 		const handle = await open(tmp, 'wx', 0o600);
 		let handleOpen = true;
 		try {
@@ -89,13 +99,16 @@ export class FsBlobStore implements BlobStore {
 			handleOpen = false;
 			await handle.close();
 			try {
-				await rename(tmp, join(dir, String(n)));
+				await rename(tmp, join(dir, `${n}.${etag}`));
+				await fsyncDir(dir);
 			} catch (error) {
+				// The directory was completed (renamed) or deleted meanwhile, before or just after our
+				// rename: either way this copy is not recorded, so complete does not seal it.
 				if (isMissing(error)) throw new UploadClosedError(blob.id);
 				throw error;
 			}
-			await fsyncDir(dir);
-			return { size: received };
+			await dropOlderCopies(dir, n, etag, startedAt);
+			return { size: received, etag };
 		} catch (error) {
 			if (handleOpen) await handle.close().catch(() => {});
 			await rm(tmp, { force: true });
@@ -103,17 +116,44 @@ export class FsBlobStore implements BlobStore {
 		}
 	}
 
-	async complete(blob: BlobUpload, parts: { n: number; size: number }[]): Promise<void> {
+	async complete(blob: BlobUpload, parts: { n: number; size: number; etag?: string | null }[]): Promise<void> {
 		const from = this.uploadDir(blob.id);
 		const to = this.blobDir(blob.id);
+		// Rename first, check after: once renamed, no part can land in the directory any more, so
+		// what is checked is what is sealed.
 		try {
-			await checkParts(from, parts);
 			await rename(from, to);
 		} catch (error) {
 			// Completed already (a retry after a crash, or a concurrent complete): check the result.
 			if (!isMissing(error)) throw error;
-			await checkParts(to, parts);
+			if (!(await exists(to))) throw new PartsMismatchError(blob.id, parts.map((part) => part.n), true);
 		}
+		const names = new Set(await readdir(to));
+		// A sealed `<n>` means an earlier complete of this same list began naming the parts (the
+		// list cannot change while a complete holds the share): it counts for its part.
+		const resumed = [...names].some((name) => SEALED_NAME.test(name));
+		const chosen = new Map<number, string>();
+		const wrong: number[] = [];
+		for (const part of parts) {
+			const copy = part.etag ? `${part.n}.${part.etag}` : String(part.n);
+			const name = names.has(copy) ? copy : resumed && names.has(String(part.n)) ? String(part.n) : undefined;
+			const info = name === undefined ? undefined : await stat(join(to, name));
+			if (name === undefined || info?.size !== part.size) wrong.push(part.n);
+			else chosen.set(part.n, name);
+		}
+		if (wrong.length > 0) {
+			// Half-named parts cannot go back to taking uploads: the upload must begin again.
+			if (resumed) throw new PartsMismatchError(blob.id, wrong, true);
+			// Give the upload back so the missing or replaced parts can be sent again.
+			await rename(to, from);
+			await fsyncDir(this.root);
+			throw new PartsMismatchError(blob.id, wrong);
+		}
+		for (const [n, name] of chosen) if (name !== String(n)) await rename(join(to, name), join(to, String(n)));
+		// Copies that were not recorded (replaced, or racing the seal) are not part of the blob.
+		const sealed = new Set([...chosen.keys()].map(String));
+		for (const name of await readdir(to)) if (!sealed.has(name)) await rm(join(to, name), { force: true });
+		await fsyncDir(to);
 		await fsyncDir(this.root);
 	}
 
@@ -153,13 +193,38 @@ export class FsBlobStore implements BlobStore {
 			throw error;
 		}
 		let total = 0;
-		for (const name of names) if (/^\d+$/.test(name)) total += (await stat(join(this.blobDir(id), name))).size;
+		for (const name of names) if (SEALED_NAME.test(name)) total += (await stat(join(this.blobDir(id), name))).size;
 		return total;
 	}
 
 	async ping(): Promise<void> {
 		// Readable and writable, as every upload needs.
 		await access(this.tmpDir, constants.R_OK | constants.W_OK);
+	}
+
+	async collectOrphans(before: number, live: LiveBlobs): Promise<number> {
+		// `<id>` and `<id>.upload` directories older than `before`, by id.
+		const old = new Map<string, string[]>();
+		for (const entry of await readdir(this.root, { withFileTypes: true })) {
+			if (!entry.isDirectory()) continue;
+			const id = entry.name.endsWith(UPLOAD_SUFFIX) ? entry.name.slice(0, -UPLOAD_SUFFIX.length) : entry.name;
+			if (!SHARE_ID_PATTERN.test(id)) continue;
+			const info = await stat(join(this.root, entry.name)).catch(() => undefined);
+			if (!info || info.mtimeMs >= before) continue;
+			old.set(id, [...(old.get(id) ?? []), entry.name]);
+		}
+		let removed = 0;
+		const ids = [...old.keys()];
+		for (let i = 0; i < ids.length; i += ORPHAN_BATCH) {
+			const batch = ids.slice(i, i + ORPHAN_BATCH);
+			const known = await live(batch);
+			for (const id of batch) {
+				if (known.has(id)) continue;
+				for (const name of old.get(id) ?? []) await rm(join(this.root, name), { recursive: true, force: true });
+				removed++;
+			}
+		}
+		return removed;
 	}
 
 	async collectGarbage(before: number): Promise<void> {
@@ -181,11 +246,31 @@ function isMissing(error: unknown): boolean {
 	return (error as { code?: unknown } | null)?.code === 'ENOENT';
 }
 
-async function checkParts(dir: string, parts: { n: number; size: number }[]): Promise<void> {
-	for (const part of parts) {
-		const info = await stat(join(dir, String(part.n)));
-		if (info.size !== part.size) throw new Error(`stored part ${part.n} has ${info.size} bytes, expected ${part.size}`);
+/**
+ * After storing copy `etag` of part n, deletes the copies of n that were finished before this one
+ * began (so re-sending a part does not pile up copies). One whose record lands after ours is then
+ * missing at complete, which answers MISSING_PARTS for it: wasted work, never wrong bytes.
+ */
+async function dropOlderCopies(dir: string, n: number, etag: string, startedAt: number): Promise<void> {
+	try {
+		for (const name of await readdir(dir)) {
+			if (!name.startsWith(`${n}.`) || name === `${n}.${etag}`) continue;
+			const info = await stat(join(dir, name)).catch(() => undefined);
+			if (info && info.mtimeMs < startedAt) await rm(join(dir, name), { force: true });
+		}
+	} catch {
+		// Tidying only: the directory may have been completed or deleted meanwhile.
 	}
+}
+
+async function exists(path: string): Promise<boolean> {
+	return stat(path).then(
+		() => true,
+		(error: unknown) => {
+			if (isMissing(error)) return false;
+			throw error;
+		}
+	);
 }
 
 async function writeFully(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {

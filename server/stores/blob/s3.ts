@@ -7,6 +7,8 @@ import {
 	GetObjectCommand,
 	HeadBucketCommand,
 	HeadObjectCommand,
+	ListMultipartUploadsCommand,
+	ListObjectsV2Command,
 	S3Client,
 	UploadPartCommand,
 	type S3ClientConfig
@@ -16,7 +18,15 @@ import type { Logger } from '../../logger';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
 import type { S3Config } from '../config';
 import { errorName, httpStatus, s3StartError } from './s3-errors';
-import { PartLengthError, UploadClosedError, type BlobLayout, type BlobStore, type BlobUpload } from './types';
+import {
+	PartLengthError,
+	PartsMismatchError,
+	UploadClosedError,
+	type BlobLayout,
+	type BlobStore,
+	type BlobUpload,
+	type LiveBlobs
+} from './types';
 
 /** Every object lives under this prefix, so lifecycle rules and policies can target Sealdrop's keys. */
 export const S3_KEY_PREFIX = 'shares/';
@@ -149,6 +159,11 @@ export class S3BlobStore implements BlobStore {
 			// UploadId, but the object is there, whole.
 			const total = sorted.reduce((sum, part) => sum + part.size, 0);
 			if ((await this.size(blob.id)) === total) return;
+			// A listed ETag is not the stored part's (replaced after the list was read): S3 sealed
+			// nothing and the upload still takes parts. Which part, S3 does not say.
+			if (['InvalidPart', 'InvalidPartOrder'].includes(errorName(error) ?? '')) throw new PartsMismatchError(blob.id, []);
+			// The upload is gone and no whole object stands for it: it must begin again.
+			if (errorName(error) === 'NoSuchUpload') throw new PartsMismatchError(blob.id, sorted.map((part) => part.n), true);
 			throw error;
 		}
 	}
@@ -204,6 +219,63 @@ export class S3BlobStore implements BlobStore {
 		} catch (error) {
 			if (httpStatus(error) === 404) return undefined;
 			throw error;
+		}
+	}
+
+	async collectOrphans(before: number, live: LiveBlobs): Promise<number> {
+		const { client, bucket } = this;
+		let removed = 0;
+		// Completed objects, a page (at most 1000) at a time.
+		let token: string | undefined;
+		do {
+			const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: S3_KEY_PREFIX, ContinuationToken: token }));
+			const old = (page.Contents ?? [])
+				.filter((object) => object.LastModified !== undefined && object.LastModified.getTime() < before)
+				.map((object) => (object.Key ?? '').slice(S3_KEY_PREFIX.length))
+				.filter((id) => SHARE_ID_PATTERN.test(id));
+			if (old.length > 0) {
+				const known = await live(old);
+				for (const id of old.filter((id) => !known.has(id))) {
+					await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: this.key(id) }));
+					removed++;
+				}
+			}
+			token = page.IsTruncated ? page.NextContinuationToken : undefined;
+		} while (token);
+
+		// Unfinished multipart uploads whose UploadId no row holds. Not every store lists them (s3rver
+		// answers 501): there the bucket's AbortIncompleteMultipartUpload rule is what collects them.
+		let keyMarker: string | undefined;
+		let uploadIdMarker: string | undefined;
+		for (;;) {
+			let page;
+			try {
+				page = await client.send(
+					new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: S3_KEY_PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })
+				);
+			} catch (error) {
+				if ([400, 404, 405, 501].includes(httpStatus(error) ?? 0)) return removed;
+				throw error;
+			}
+			const old = (page.Uploads ?? [])
+				.filter((upload) => upload.Initiated !== undefined && upload.Initiated.getTime() < before && upload.UploadId)
+				.map((upload) => ({ id: (upload.Key ?? '').slice(S3_KEY_PREFIX.length), upload: upload.UploadId as string }))
+				.filter(({ id }) => SHARE_ID_PATTERN.test(id));
+			if (old.length > 0) {
+				const known = await live([...new Set(old.map(({ id }) => id))]);
+				for (const { id, upload } of old) {
+					if (known.get(id) === upload) continue;
+					try {
+						await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: this.key(id), UploadId: upload }));
+						removed++;
+					} catch (error) {
+						if (![404, 405, 501].includes(httpStatus(error) ?? 0)) throw error;
+					}
+				}
+			}
+			if (!page.IsTruncated) return removed;
+			keyMarker = page.NextKeyMarker;
+			uploadIdMarker = page.NextUploadIdMarker;
 		}
 	}
 

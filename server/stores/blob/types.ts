@@ -24,7 +24,12 @@ export interface BlobStore {
 		signal?: AbortSignal
 	): Promise<{ size: number; etag?: string }>;
 
-	/** Seals the parts (sorted by n) into the blob. Idempotent. */
+	/**
+	 * Seals exactly the listed parts (sorted by n) into the blob. Idempotent. Rejects with
+	 * PartsMismatchError, sealing nothing, if the stored parts are not the listed ones (missing,
+	 * another size, or replaced since: their etag differs). The caller checks the sealed blob's
+	 * size before serving it.
+	 */
 	complete(blob: BlobUpload, parts: { n: number; size: number; etag?: string | null }[]): Promise<void>;
 
 	/**
@@ -36,11 +41,18 @@ export interface BlobStore {
 	/** Deletes the blob or the unfinished upload. Idempotent. */
 	delete(blob: BlobUpload): Promise<void>;
 
-	/** Total bytes of a completed blob, undefined if there is none (for checks and tests). */
-	size?(id: string): Promise<number | undefined>;
+	/** Total bytes of a completed blob, undefined if there is none: complete checks it before ready. */
+	size(id: string): Promise<number | undefined>;
 
 	/** Removes leftovers of crashed writes last modified before `before` (ms). */
 	collectGarbage?(before: number): Promise<void>;
+
+	/**
+	 * Removes blobs and unfinished uploads last modified before `before` (ms) that no share row
+	 * claims (`live` answers, for a batch of ids, the upload handle of each id that has a row with
+	 * its blob not yet deleted). Returns how many it removed.
+	 */
+	collectOrphans?(before: number, live: LiveBlobs): Promise<number>;
 
 	/** Resolves if the store answers (for /readyz); rejects with the reason otherwise. */
 	ping?(): Promise<void>;
@@ -48,6 +60,9 @@ export interface BlobStore {
 	/** Releases connections; the store is not used afterwards. */
 	close?(): void | Promise<void>;
 }
+
+/** For some ids, the `upload` handle of each that a share row still holds a blob for. */
+export type LiveBlobs = (ids: string[]) => Promise<Map<string, string | null>>;
 
 export interface BlobUpload {
 	id: string;
@@ -79,5 +94,21 @@ export class UploadClosedError extends Error {
 	constructor(id: string) {
 		super(`upload ${id} is closed`);
 		this.name = 'UploadClosedError';
+	}
+}
+
+/**
+ * complete found stored parts that are not the listed ones; nothing was sealed. `parts`: those
+ * known to differ (empty when the store cannot tell which). `lost`: the upload itself is gone
+ * (completed with other bytes, or aborted) and must begin again; otherwise it still takes parts.
+ */
+export class PartsMismatchError extends Error {
+	constructor(
+		id: string,
+		readonly parts: number[],
+		readonly lost = false
+	) {
+		super(`the stored parts of upload ${id} are not the recorded ones${parts.length > 0 ? ` (parts ${parts.join(', ')})` : ''}`);
+		this.name = 'PartsMismatchError';
 	}
 }

@@ -111,6 +111,12 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
 				await db.schema.alterTable('shares').addColumn('owner_user_id', 'text').execute();
 				await db.schema.createIndex('shares_owner_user_id_state').on('shares').columns(['owner_user_id', 'state']).execute();
 			}
+		},
+		'0004_completing': {
+			async up(db: Kysely<unknown>) {
+				// Set while a complete seals the parts (server/shares/upload.ts): no part is recorded then.
+				await db.schema.alterTable('shares').addColumn('completing_since', 'bigint').execute();
+			}
 		}
 	};
 	return { getMigrations: async () => migrations };

@@ -47,7 +47,8 @@ function toShare(row: Selectable<SharesTable>): ShareRecord {
 		lastClaimAt: numOrNull(row.last_claim_at),
 		endedAt: numOrNull(row.ended_at),
 		blobUpload: row.blob_upload,
-		blobGone: num(row.blob_gone) !== 0
+		blobGone: num(row.blob_gone) !== 0,
+		completingSince: numOrNull(row.completing_since)
 	};
 }
 
@@ -72,13 +73,19 @@ export class KyselyMetaStore implements MetaStore {
 		return row && toShare(row);
 	}
 
-	async recordPart(id: string, part: PartRecord, now: number): Promise<boolean> {
+	async recordPart(id: string, part: PartRecord, now: number, on?: { blobUpload: string | null }): Promise<boolean> {
 		return this.db.transaction().execute(async (trx) => {
+			// The row lock this takes orders us against beginCompleting: a part is either recorded
+			// before the parts are listed for sealing, or refused.
 			const touched = await trx
 				.updateTable('shares')
 				.set({ last_part_at: now })
 				.where('id', '=', id)
 				.where('state', '=', 'uploading')
+				.where('completing_since', 'is', null)
+				.$if(on !== undefined, (qb) =>
+					on?.blobUpload == null ? qb.where('blob_upload', 'is', null) : qb.where('blob_upload', '=', on.blobUpload)
+				)
 				.executeTakeFirst();
 			if (touched.numUpdatedRows === 0n) return false;
 			await trx
@@ -100,12 +107,61 @@ export class KyselyMetaStore implements MetaStore {
 		return rows.map((row) => ({ n: num(row.n), size: num(row.size), etag: row.etag }));
 	}
 
-	async markReady(id: string, now: number, expiresAt: number): Promise<boolean> {
+	async beginCompleting(id: string, now: number, staleBefore: number): Promise<boolean> {
 		const result = await this.db
 			.updateTable('shares')
-			.set({ state: 'ready', completed_at: now, expires_at: expiresAt })
+			.set({ completing_since: now, last_part_at: now })
 			.where('id', '=', id)
 			.where('state', '=', 'uploading')
+			.where((eb) => eb.or([eb('completing_since', 'is', null), eb('completing_since', '<=', staleBefore)]))
+			.executeTakeFirst();
+		return result.numUpdatedRows > 0n;
+	}
+
+	async reopenUpload(
+		id: string,
+		completingSince: number,
+		now: number,
+		change: { dropParts: number[] | 'all'; blobUpload?: string | null }
+	): Promise<boolean> {
+		return this.db.transaction().execute(async (trx) => {
+			const result = await trx
+				.updateTable('shares')
+				.set({
+					completing_since: null,
+					last_part_at: now,
+					...(change.blobUpload === undefined ? {} : { blob_upload: change.blobUpload })
+				})
+				.where('id', '=', id)
+				.where('state', '=', 'uploading')
+				.where('completing_since', '=', completingSince)
+				.executeTakeFirst();
+			if (result.numUpdatedRows === 0n) return false;
+			const { dropParts } = change;
+			if (dropParts === 'all') await trx.deleteFrom('parts').where('share_id', '=', id).execute();
+			else if (dropParts.length > 0) await trx.deleteFrom('parts').where('share_id', '=', id).where('n', 'in', dropParts).execute();
+			return true;
+		});
+	}
+
+	async setBlobUpload(id: string, blobUpload: string): Promise<boolean> {
+		const result = await this.db
+			.updateTable('shares')
+			.set({ blob_upload: blobUpload })
+			.where('id', '=', id)
+			.where('state', '=', 'uploading')
+			.where('blob_upload', 'is', null)
+			.executeTakeFirst();
+		return result.numUpdatedRows > 0n;
+	}
+
+	async markReady(id: string, now: number, expiresAt: number, completingSince?: number): Promise<boolean> {
+		const result = await this.db
+			.updateTable('shares')
+			.set({ state: 'ready', completed_at: now, expires_at: expiresAt, completing_since: null })
+			.where('id', '=', id)
+			.where('state', '=', 'uploading')
+			.$if(completingSince !== undefined, (qb) => qb.where('completing_since', '=', completingSince!))
 			.executeTakeFirst();
 		return result.numUpdatedRows > 0n;
 	}
@@ -238,6 +294,17 @@ export class KyselyMetaStore implements MetaStore {
 		});
 	}
 
+	async liveBlobs(ids: string[]): Promise<Map<string, string | null>> {
+		if (ids.length === 0) return new Map();
+		const rows = await this.db
+			.selectFrom('shares')
+			.select(['id', 'blob_upload'])
+			.where('id', 'in', ids)
+			.where('blob_gone', '=', 0)
+			.execute();
+		return new Map(rows.map((row) => [row.id, row.blob_upload]));
+	}
+
 	async deleteExpiredTickets(now: number): Promise<number> {
 		const result = await this.db.deleteFrom('tickets').where('expires_at', '<=', now).executeTakeFirst();
 		return Number(result.numDeletedRows);
@@ -286,18 +353,22 @@ export class KyselyMetaStore implements MetaStore {
 		return rows.map((row) => ({ key: row.key, count: num(row.count), resetAt: num(row.reset_at) }));
 	}
 
-	async addAttempt(key: string, now: number, windowMs: number): Promise<void> {
+	async addAttempt(key: string, now: number, windowMs: number, sliding = false): Promise<void> {
 		// One statement, so concurrent failures on any number of instances are all counted: the
 		// database applies the update to the locked row, and an ended window starts afresh.
+		const end = now + windowMs;
 		await this.db
 			.insertInto('attempts')
-			.values({ key, count: 1, reset_at: now + windowMs })
+			.values({ key, count: 1, reset_at: end })
 			.onConflict((oc) =>
 				oc.column('key').doUpdateSet((eb) => {
 					const ended = eb('attempts.reset_at', '<=', now);
 					return {
 						count: eb.case().when(ended).then(1).else(eb('attempts.count', '+', 1)).end(),
-						reset_at: eb.case().when(ended).then(now + windowMs).else(eb.ref('attempts.reset_at')).end()
+						// A sliding window only moves forward, whatever order instances write in.
+						reset_at: sliding
+							? eb.case().when(eb('attempts.reset_at', '>', end)).then(eb.ref('attempts.reset_at')).else(end).end()
+							: eb.case().when(ended).then(end).else(eb.ref('attempts.reset_at')).end()
 					};
 				})
 			)

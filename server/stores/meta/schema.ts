@@ -37,6 +37,8 @@ export interface SharesTable {
 	blob_gone: number;
 	/** The user account that created the share (restricted mode); null otherwise. */
 	owner_user_id: string | null;
+	/** When a complete began sealing this upload's parts; null when none is under way. */
+	completing_since: number | null;
 }
 
 export interface PartsTable {

@@ -24,6 +24,7 @@ export function newShareRow(share: NewShare): Insertable<SharesTable> {
 		last_claim_at: null,
 		ended_at: null,
 		blob_upload: share.blobUpload,
-		blob_gone: 0
+		blob_gone: 0,
+		completing_since: null
 	};
 }

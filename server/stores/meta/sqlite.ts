@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations';
 import { KyselyMetaStore } from './queries';
+import type { Logger } from '../../logger';
 import type { Database } from './schema';
 import type { MetaStore } from './types';
 
@@ -12,6 +13,7 @@ export interface SqliteOptions {
 	file: string;
 	/** How long a statement waits for another connection's write lock, in ms. */
 	busyTimeoutMs?: number;
+	logger?: Logger;
 }
 
 /** Opens (creating if needed) the SQLite database and brings its schema up to date. */
@@ -19,11 +21,13 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 	await mkdir(dirname(options.file), { recursive: true, mode: 0o700 });
 	const connection = new SQLite(options.file);
 	try {
+		connection.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+		// Before WAL, which writes the first page of a new file: then the mode needs no VACUUM.
+		useIncrementalVacuum(connection, options.logger);
 		// WAL: readers never block the writer; several processes can share the file.
 		connection.pragma('journal_mode = WAL');
 		// A download count must survive a power cut once the client has its ticket.
 		connection.pragma('synchronous = FULL');
-		connection.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
 		// Parts and tickets cascade away with their share.
 		connection.pragma('foreign_keys = ON');
 	} catch (error) {
@@ -37,7 +41,38 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 		await db.destroy();
 		throw error;
 	}
-	return new KyselyMetaStore(db);
+	const store = new KyselyMetaStore(db);
+	return Object.assign(store, {
+		async compact(): Promise<void> {
+			// Holding Kysely's connection, so no transaction of it is open meanwhile. exec, not a
+			// prepared statement: incremental_vacuum frees one page per step. Then a checkpoint,
+			// so the file itself is truncated now rather than at some later checkpoint.
+			await db.connection().execute(async () => {
+				connection.exec('PRAGMA incremental_vacuum');
+				connection.pragma('wal_checkpoint(PASSIVE)');
+			});
+		}
+	});
+}
+
+/**
+ * Without auto-vacuum a SQLite file never shrinks: the space of deleted shares is only reused.
+ * INCREMENTAL lets `compact()` return it. A new file takes the mode before its first table; an
+ * existing one needs a VACUUM (once: it rewrites the file) for the mode to take effect.
+ */
+function useIncrementalVacuum(connection: SQLite.Database, logger?: Logger): void {
+	const INCREMENTAL = 2;
+	if (connection.pragma('auto_vacuum', { simple: true }) === INCREMENTAL) return;
+	connection.pragma('auto_vacuum = INCREMENTAL');
+	if (connection.pragma('auto_vacuum', { simple: true }) === INCREMENTAL) return;
+	try {
+		logger?.info('rewriting the SQLite file once (VACUUM) so that it can shrink');
+		connection.exec('VACUUM');
+	} catch (error) {
+		// Busy (another instance) or no room for the copy: the store works, it just does not
+		// shrink; the next start tries again.
+		logger?.warn({ err: error }, 'could not VACUUM the SQLite file; it will not shrink until a later start');
+	}
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

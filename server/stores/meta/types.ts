@@ -37,6 +37,8 @@ export interface ShareRecord {
 	/** The blob store's handle for an upload in progress (an S3 UploadId), if it needs one. */
 	blobUpload: string | null;
 	blobGone: boolean;
+	/** While uploading: when a complete began sealing the parts (no part is recorded then), else null. */
+	completingSince: number | null;
 }
 
 export interface NewShare {
@@ -97,11 +99,36 @@ export interface MetaStore {
 	insertShare(share: NewShare): Promise<void>;
 	getShare(id: string): Promise<ShareRecord | undefined>;
 
-	/** Stores (or replaces) a part's record if the share is still uploading; false otherwise. */
-	recordPart(id: string, part: PartRecord, now: number): Promise<boolean>;
+	/**
+	 * Stores (or replaces) a part's record if the share is uploading and no complete is sealing it
+	 * (and, when `on` is given, its upload handle is still `on.blobUpload`); false otherwise.
+	 */
+	recordPart(id: string, part: PartRecord, now: number, on?: { blobUpload: string | null }): Promise<boolean>;
 	listParts(id: string): Promise<PartRecord[]>;
-	/** uploading → ready; false if the share was not uploading. */
-	markReady(id: string, now: number, expiresAt: number): Promise<boolean>;
+	/**
+	 * Starts sealing an uploading share: sets completingSince = now (and lastPartAt, so the abandon
+	 * rule counts from here) if no complete holds it, or the one that did began at or before
+	 * `staleBefore` (it crashed). From then on no part is recorded. False if not taken.
+	 */
+	beginCompleting(id: string, now: number, staleBefore: number): Promise<boolean>;
+	/**
+	 * Ends a complete that began at `completingSince` without making the share ready: the share
+	 * takes parts again, without the records of `dropParts`, and on upload handle `blobUpload` if
+	 * given. False if that complete no longer holds the share.
+	 */
+	reopenUpload(
+		id: string,
+		completingSince: number,
+		now: number,
+		change: { dropParts: number[] | 'all'; blobUpload?: string | null }
+	): Promise<boolean>;
+	/** Records the upload handle of a share created without one yet; false if it has one or is gone. */
+	setBlobUpload(id: string, blobUpload: string): Promise<boolean>;
+	/**
+	 * uploading → ready; false if the share was not uploading (or, when `completingSince` is given,
+	 * if that complete no longer holds it).
+	 */
+	markReady(id: string, now: number, expiresAt: number, completingSince?: number): Promise<boolean>;
 
 	/**
 	 * Counts one download and stores the ticket, in one transaction whose UPDATE is conditional
@@ -134,6 +161,8 @@ export interface MetaStore {
 	listBlobsToDelete(limit: number): Promise<BlobToDelete[]>;
 	/** Records that the blob is gone and drops the share's part records. */
 	markBlobGone(id: string): Promise<void>;
+	/** Among `ids`, those whose blob is not yet gone, each with its upload handle (orphan sweeping). */
+	liveBlobs(ids: string[]): Promise<Map<string, string | null>>;
 	deleteExpiredTickets(now: number): Promise<number>;
 	/** Deletes tombstones (whose blob is gone) that ended at or before endedBefore. */
 	purgeTombstones(endedBefore: number): Promise<number>;
@@ -147,12 +176,20 @@ export interface MetaStore {
 	// Wrong-token counters (server/shares/attempts.ts), shared by every instance.
 	/** The counters among `keys` whose window has not ended at `now`. */
 	attemptCounts(keys: string[], now: number): Promise<AttemptCounter[]>;
-	/** Adds one to `key` in one atomic upsert, starting a new `windowMs` window if none is running. */
-	addAttempt(key: string, now: number, windowMs: number): Promise<void>;
+	/**
+	 * Adds one to `key` in one atomic upsert, starting a new `windowMs` window if none is running.
+	 * A `sliding` window ends `windowMs` after the latest attempt instead of the first.
+	 */
+	addAttempt(key: string, now: number, windowMs: number, sliding?: boolean): Promise<void>;
 	/** Deletes counters whose window ended at or before `now` (the sweeper). */
 	deleteEndedAttempts(now: number): Promise<number>;
 
 	/** Resolves if the database answers (for /readyz); rejects with the reason otherwise. */
 	ping(): Promise<void>;
+	/**
+	 * Gives the space of deleted rows back to the file system (SQLite; PostgreSQL's autovacuum
+	 * needs nothing). Run by the sweeper after it removed rows.
+	 */
+	compact?(): Promise<void>;
 	close(): Promise<void>;
 }

@@ -26,7 +26,9 @@ export class ApiError extends Error {
 		readonly code: ApiErrorCode | ClientErrorCode,
 		message: string,
 		readonly status = 0,
-		readonly details?: Record<string, unknown>
+		readonly details?: Record<string, unknown>,
+		/** The response's `Retry-After` header, as sent (seconds or an HTTP-date); see transfer/retry.ts. */
+		readonly retryAfter?: string
 	) {
 		super(message);
 		this.name = 'ApiError';
@@ -186,14 +188,15 @@ function toClientError(err: unknown, signal: AbortSignal | undefined, message: s
 }
 
 async function errorFromResponse(res: Response): Promise<ApiError> {
+	const retryAfter = res.headers.get('retry-after') ?? undefined;
 	try {
 		const body = (await res.json()) as Partial<ApiErrorBody>;
-		if (body.error?.code) return new ApiError(body.error.code, body.error.message, res.status, body.error.details);
+		if (body.error?.code) return new ApiError(body.error.code, body.error.message, res.status, body.error.details, retryAfter);
 	} catch {
 		// Not our JSON: a proxy or load balancer answered.
 	}
 	if (res.status === 502 || res.status === 503 || res.status === 504) {
-		return new ApiError('UNAVAILABLE', 'The server is temporarily unavailable. Try again in a moment.', res.status);
+		return new ApiError('UNAVAILABLE', 'The server is temporarily unavailable. Try again in a moment.', res.status, undefined, retryAfter);
 	}
-	return new ApiError('BAD_RESPONSE', `The server answered ${res.status} unexpectedly.`, res.status);
+	return new ApiError('BAD_RESPONSE', `The server answered ${res.status} unexpectedly.`, res.status, undefined, retryAfter);
 }

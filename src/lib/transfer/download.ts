@@ -19,7 +19,7 @@ import {
 } from '../crypto';
 import type { CryptoBackend } from './crypto-backend';
 import { ProgressMeter, type ProgressListener } from './progress';
-import { DEFAULT_RETRY, isTransient, sleep } from './retry';
+import { DEFAULT_RETRY, isTransient, realRetryEnv, waitToRetry, type RetryEnv } from './retry';
 import type { SaveSink } from './sinks';
 
 /** A share whose keys check out and whose metadata is decrypted; nothing spent yet. */
@@ -104,6 +104,8 @@ export interface DownloadDeps {
 	api: ApiClient;
 	crypto: CryptoBackend;
 	signal?: AbortSignal;
+	/** The retry policy's clock, sleep and jitter; tests replace them. */
+	retryEnv?: RetryEnv;
 }
 
 /**
@@ -170,8 +172,8 @@ export class DownloadSession {
 				meter.report();
 				record = err.record;
 				if (record > before) failures = 0;
-				if (signal?.aborted || !isTransient(err.cause) || ++failures >= DEFAULT_RETRY.attempts) throw err.cause;
-				await sleep(Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (failures - 1)), signal);
+				// The uploads' policy: backoff with jitter, or the server's Retry-After if it asks for longer.
+				if (!(await waitToRetry(err.cause, ++failures, signal, DEFAULT_RETRY, this.deps.retryEnv ?? realRetryEnv))) throw err.cause;
 			}
 		}
 		if (end === start) meter.report();

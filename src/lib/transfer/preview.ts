@@ -1,7 +1,8 @@
 import { toBase64Url, type FileEntry } from '../crypto';
 import type { DownloadSession } from './download';
 import type { SaveSink } from './sinks';
-import { PREVIEW_PATH, type PageToWorker, type PreviewPageToWorker, type PreviewWorkerToPage, type WorkerToPage } from './sw-protocol';
+import { keepWorkerAlive, portSink } from './sw-flow';
+import { PREVIEW_PATH, type PreviewPageToWorker, type PreviewWorkerToPage } from './sw-protocol';
 
 /**
  * Previews of a share's files in the page, before or instead of saving them. Every preview reads
@@ -137,9 +138,6 @@ export interface MediaPreview {
 	close(): void;
 }
 
-/** Browsers stop an idle service worker after about 30 s; a message every 10 s keeps it alive. */
-const KEEPALIVE_MS = 10_000;
-
 /**
  * Registers a media preview with the service worker and serves the ranges its media element
  * asks for, each through the session (Range requests to the server for just those records).
@@ -164,11 +162,11 @@ export async function mediaPreview(
 	const register: PreviewPageToWorker = { type: 'preview-register', id, kind, mime, size: file.size, title: file.name };
 	worker.postMessage(register, [channel.port2]);
 	await registered;
-	const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' } satisfies PageToWorker), KEEPALIVE_MS);
+	const stopKeepalive = keepWorkerAlive(worker);
 	return {
 		url: `${PREVIEW_PATH}${id}/`,
 		close() {
-			clearInterval(keepalive);
+			stopKeepalive();
 			worker.postMessage({ type: 'preview-close', id } satisfies PreviewPageToWorker);
 			port.close();
 		}
@@ -177,33 +175,7 @@ export async function mediaPreview(
 
 /** Decrypts plaintext bytes [start, end) of `file` into `port`, as fast as the worker reads them. */
 function serveRange(session: DownloadSession, file: FileEntry, start: number, end: number, port: MessagePort): void {
-	let credits = 0;
-	let cancelled = false;
-	let wake: (() => void) | null = null;
-	port.onmessage = (event: MessageEvent<WorkerToPage>) => {
-		if (event.data.type === 'pull') credits++;
-		else if (event.data.type === 'cancel') cancelled = true;
-		wake?.();
-		wake = null;
-	};
-	const send = (message: PageToWorker, transfer: Transferable[] = []) => port.postMessage(message, transfer);
-	const sink: SaveSink = {
-		async write(chunk) {
-			while (credits === 0 && !cancelled) await new Promise<void>((resolve) => (wake = resolve));
-			if (cancelled) throw new DOMException('The preview stopped reading.', 'AbortError');
-			credits--;
-			const own = chunk.slice();
-			send({ type: 'chunk', chunk: own }, [own.buffer]);
-		},
-		async close() {
-			send({ type: 'end' });
-			port.close();
-		},
-		async abort(reason) {
-			if (!cancelled) send({ type: 'abort', reason: reason instanceof Error ? reason.message : 'Preview failed' });
-			port.close();
-		}
-	};
+	const { sink } = portSink(port, { cancelled: 'The preview stopped reading.', failed: 'Preview failed' });
 	session.save(file.offset + start, file.offset + end, sink).catch(() => {
 		// A seek cancels the range it replaces; a real failure shows as a media error in the frame.
 	});

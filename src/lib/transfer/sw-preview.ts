@@ -2,14 +2,9 @@
 // Service-worker side of media previews: serves a small frame document and, for its media
 // element, every byte range it asks for, streamed from the page that decrypts it. Imported by
 // src/service-worker.ts; runs only there.
-import {
-	ownChunk,
-	PREVIEW_PATH,
-	type PageToWorker,
-	type PreviewPageToWorker,
-	type PreviewWorkerToPage,
-	type WorkerToPage
-} from './sw-protocol';
+import { parseByteRange } from '../byte-range';
+import { portStream } from './sw-flow';
+import { PREVIEW_PATH, type PreviewPageToWorker, type PreviewWorkerToPage } from './sw-protocol';
 
 interface Preview {
 	port: MessagePort;
@@ -75,44 +70,27 @@ async function frameDocument(preview: Preview): Promise<Response> {
 	});
 }
 
-/** 206 for one satisfiable range (or 200 without Range), streamed from the page. */
+/** The bytes [start, end) to serve for a media element's Range, or null if unsatisfiable (416). */
+export function mediaRange(header: string | null, size: number): { start: number; end: number; partial: boolean } | null {
+	const range = parseByteRange(header, size);
+	if (range.kind === 'unsatisfiable') return null;
+	if (range.kind === 'partial') return { start: range.start, end: range.end, partial: true };
+	// No Range, or one to ignore: malformed, or several (media elements ask for one; HTTP lets a
+	// server answer several with the whole resource).
+	return { start: 0, end: size, partial: false };
+}
+
+/** 206 for one satisfiable range (200 for the whole file), streamed from the page. */
 function mediaResponse(preview: Preview, rangeHeader: string | null): Response {
 	const { size } = preview;
-	const range = parseRange(rangeHeader, size);
+	const range = mediaRange(rangeHeader, size);
 	if (!range) {
 		return new Response(null, { status: 416, headers: { 'Content-Range': `bytes */${size}` } });
 	}
 	const { start, end } = range; // end exclusive
 	const channel = new MessageChannel();
-	const port = channel.port1;
-	const post = (message: WorkerToPage) => port.postMessage(message);
-	const body = new ReadableStream<Uint8Array>(
-		{
-			start(controller) {
-				port.onmessage = (event: MessageEvent<PageToWorker>) => {
-					const message = event.data;
-					if (message.type === 'chunk') controller.enqueue(ownChunk(message.chunk));
-					else if (message.type === 'end') {
-						controller.close();
-						port.close();
-					} else if (message.type === 'abort') {
-						controller.error(new Error(message.reason));
-						port.close();
-					}
-				};
-				preview.port.postMessage({ type: 'range', start, end } satisfies PreviewWorkerToPage, [channel.port2]);
-			},
-			pull() {
-				post({ type: 'pull' });
-			},
-			cancel() {
-				// The media element stopped reading (a seek, or the preview closed): stop decrypting.
-				post({ type: 'cancel' });
-				port.close();
-			}
-		},
-		new CountQueuingStrategy({ highWaterMark: BUFFERED_CHUNKS })
-	);
+	const body = portStream(channel.port1, new CountQueuingStrategy({ highWaterMark: BUFFERED_CHUNKS }));
+	preview.port.postMessage({ type: 'range', start, end } satisfies PreviewWorkerToPage, [channel.port2]);
 	const headers: Record<string, string> = {
 		'Content-Type': preview.mime,
 		'Content-Length': String(end - start),
@@ -121,22 +99,8 @@ function mediaResponse(preview: Preview, rangeHeader: string | null): Response {
 		'Content-Security-Policy': "default-src 'none'",
 		'Cache-Control': 'no-store'
 	};
-	if (rangeHeader === null) return new Response(body, { status: 200, headers });
+	if (!range.partial) return new Response(body, { status: 200, headers });
 	return new Response(body, { status: 206, headers: { ...headers, 'Content-Range': `bytes ${start}-${end - 1}/${size}` } });
-}
-
-/** One range of `bytes=a-b`, `bytes=a-` or `bytes=-k`; the whole file without a header; null if unsatisfiable. */
-export function parseRange(header: string | null, size: number): { start: number; end: number } | null {
-	if (header === null) return { start: 0, end: size };
-	const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-	if (!match || (match[1] === '' && match[2] === '')) return { start: 0, end: size }; // malformed: ignored, as HTTP says
-	if (match[1] === '') {
-		const suffix = Number(match[2]);
-		return suffix > 0 && size > 0 ? { start: Math.max(0, size - suffix), end: size } : null;
-	}
-	const start = Number(match[1]);
-	const end = match[2] === '' ? size : Math.min(size, Number(match[2]) + 1);
-	return start < size && end > start ? { start, end } : null;
 }
 
 function escapeHtml(text: string): string {

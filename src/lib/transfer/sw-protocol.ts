@@ -23,14 +23,3 @@ export type PreviewPageToWorker =
 
 /** Worker → page on a preview's port; `port` (transferred) carries that range's bytes as PageToWorker chunk/end/abort. */
 export type PreviewWorkerToPage = { type: 'registered' } | { type: 'range'; start: number; end: number };
-
-/**
- * What the service worker hands its response stream for a chunk from the page: a copy made in
- * the worker. Chromium's collector in the worker let the received buffers pile up (+265 MiB
- * during a 2 GiB download, rising with size, all freed by a forced collection); buffers the
- * worker allocates itself make it collect promptly, taking the received ones along (+79 MiB).
- * One memcpy per byte, which `npm run bench` does not see in the download rate.
- */
-export function ownChunk(chunk: Uint8Array): Uint8Array {
-	return chunk.slice();
-}

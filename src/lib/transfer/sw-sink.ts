@@ -1,10 +1,8 @@
 import { dev } from '$app/environment';
 import { toBase64Url } from '../crypto';
 import type { SaveSink } from './sinks';
-import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './sw-protocol';
-
-/** Browsers stop an idle service worker after about 30 s; a message every 10 s keeps it alive. */
-const KEEPALIVE_MS = 10_000;
+import { keepWorkerAlive, portSink } from './sw-flow';
+import { DOWNLOAD_PATH, type PageToWorker } from './sw-protocol';
 
 let registration: Promise<ServiceWorker | null> | null = null;
 
@@ -40,51 +38,25 @@ function activeWorker(reg: ServiceWorkerRegistration): Promise<ServiceWorker> {
 export async function serviceWorkerSink(worker: ServiceWorker, name: string, size: number): Promise<SaveSink> {
 	const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 	const channel = new MessageChannel();
-	const port = channel.port1;
-	let credits = 0;
-	let cancelled = false;
-	let wake: (() => void) | null = null;
-	const registered = new Promise<void>((resolve) => {
-		port.onmessage = (event: MessageEvent<WorkerToPage>) => {
-			const message = event.data;
-			if (message.type === 'registered') resolve();
-			else if (message.type === 'pull') credits++;
-			else if (message.type === 'cancel') cancelled = true;
-			wake?.();
-		};
+	const frame = document.createElement('iframe');
+	let stopKeepalive = () => {};
+	const { sink, registered } = portSink(channel.port1, {
+		cancelled: 'The download was cancelled in the browser.',
+		failed: 'Download failed',
+		done() {
+			stopKeepalive();
+			// The download manager owns the stream by now; the frame only has to outlive the last chunk.
+			setTimeout(() => frame.remove(), 60_000);
+		}
 	});
-	const send = (message: PageToWorker, transfer: Transferable[] = []) => port.postMessage(message, transfer);
 	worker.postMessage({ type: 'register', id, name, size } satisfies PageToWorker, [channel.port2]);
 	await registered;
 
-	const frame = document.createElement('iframe');
 	frame.hidden = true;
 	frame.title = 'download';
 	// Only a random id in the URL: were the worker ever bypassed, the server would see no name.
 	frame.src = `${DOWNLOAD_PATH}${id}`;
 	document.body.append(frame);
-	const keepalive = setInterval(() => worker.postMessage({ type: 'keepalive' } satisfies PageToWorker), KEEPALIVE_MS);
-	const finish = () => {
-		clearInterval(keepalive);
-		// The download manager owns the stream by now; the frame only has to outlive the last chunk.
-		setTimeout(() => frame.remove(), 60_000);
-	};
-
-	return {
-		async write(chunk) {
-			while (credits === 0 && !cancelled) await new Promise<void>((resolve) => (wake = resolve));
-			if (cancelled) throw new DOMException('The download was cancelled in the browser.', 'AbortError');
-			credits--;
-			const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
-			send({ type: 'chunk', chunk: own }, [own.buffer as ArrayBuffer]);
-		},
-		async close() {
-			send({ type: 'end' });
-			finish();
-		},
-		async abort(reason) {
-			send({ type: 'abort', reason: reason instanceof Error ? reason.message : 'Download failed' });
-			finish();
-		}
-	};
+	stopKeepalive = keepWorkerAlive(worker);
+	return sink;
 }

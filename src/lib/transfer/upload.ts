@@ -159,9 +159,7 @@ export async function runUpload(job: UploadJob, deps: UploadDeps): Promise<Uploa
 		const missing = Array.from({ length: status.parts }, (_, n) => n).filter((n) => !received.has(n));
 		await sendParts(job, missing, deps);
 	}
-	const done = status.complete
-		? { expiresAt: 0, maxDownloads: job.pending.maxDownloads }
-		: await withRetry(() => api.complete(id, ownerToken, { signal }), signal);
+	const done = status.complete ? await completedShare(api, id, signal) : await complete(api, id, ownerToken, signal);
 	await deps.pending.remove(id);
 	return {
 		id,
@@ -171,6 +169,26 @@ export async function runUpload(job: UploadJob, deps: UploadDeps): Promise<Uploa
 		maxDownloads: done.maxDownloads,
 		size: job.source.size
 	};
+}
+
+/**
+ * Completes the share. A retry whose first answer was lost meets 409 ALREADY_COMPLETE: the
+ * server checks the owner token before the state, so that answer proves the share was completed
+ * with this owner token, and the expiry and limit are read back from the share itself.
+ */
+async function complete(api: ApiClient, id: string, ownerToken: string, signal?: AbortSignal): Promise<{ expiresAt: number; maxDownloads: number }> {
+	try {
+		return await withRetry(() => api.complete(id, ownerToken, { signal }), signal);
+	} catch (err) {
+		if (err instanceof ApiError && err.code === 'ALREADY_COMPLETE') return completedShare(api, id, signal);
+		throw err;
+	}
+}
+
+/** The expiry and limit of a share that is already complete, as the server holds them (public info). */
+async function completedShare(api: ApiClient, id: string, signal?: AbortSignal): Promise<{ expiresAt: number; maxDownloads: number }> {
+	const info = await withRetry(() => api.info(id, { signal }), signal);
+	return { expiresAt: info.expiresAt, maxDownloads: info.maxDownloads };
 }
 
 /** Removes the partial share from the server and forgets it here. */

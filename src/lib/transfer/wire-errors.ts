@@ -4,7 +4,14 @@ import { CryptoError, type CryptoErrorCode } from '../crypto';
 
 /** An error as it crosses from a worker to the page (classes do not survive postMessage). */
 export type WireError =
-	| { kind: 'api'; code: ApiErrorCode | ClientErrorCode; message: string; status: number; details?: Record<string, unknown> }
+	| {
+			kind: 'api';
+			code: ApiErrorCode | ClientErrorCode;
+			message: string;
+			status: number;
+			details?: Record<string, unknown>;
+			retryAfter?: string;
+	  }
 	| { kind: 'crypto'; code: CryptoErrorCode; message: string }
 	| { kind: 'other'; code: string; message: string };
 
@@ -17,14 +24,17 @@ export class FileReadError extends Error {
 }
 
 export function toWire(err: unknown): WireError {
-	if (err instanceof ApiError) return { kind: 'api', code: err.code, message: err.message, status: err.status, details: err.details };
+	if (err instanceof ApiError) {
+		return { kind: 'api', code: err.code, message: err.message, status: err.status, details: err.details, retryAfter: err.retryAfter };
+	}
 	if (err instanceof CryptoError) return { kind: 'crypto', code: err.code, message: err.message };
-	if (err instanceof DOMException && err.name === 'NotReadableError') return { kind: 'other', code: 'FILE_UNREADABLE', message: new FileReadError().message };
+	if (err instanceof DOMException && err.name === 'NotReadableError')
+		return { kind: 'other', code: 'FILE_UNREADABLE', message: new FileReadError().message };
 	return { kind: 'other', code: 'UNKNOWN', message: err instanceof Error ? err.message : String(err) };
 }
 
 export function fromWire(wire: WireError): Error {
-	if (wire.kind === 'api') return new ApiError(wire.code, wire.message, wire.status, wire.details);
+	if (wire.kind === 'api') return new ApiError(wire.code, wire.message, wire.status, wire.details, wire.retryAfter);
 	if (wire.kind === 'crypto') return Object.assign(new CryptoError(wire.code), { message: wire.message });
 	return wire.code === 'FILE_UNREADABLE' ? new FileReadError() : Object.assign(new Error(wire.message), { code: wire.code });
 }

@@ -18,10 +18,64 @@ export function zipNames(files: FileEntry[]): string[] {
 	return uniqueNames(files.map((f) => f.name));
 }
 
+/** ZIP's 16-bit entry count and 32-bit sizes and offsets; past them, ZIP64 records say it. */
+const MAX_ENTRIES = 0xffff;
+const MAX_32 = 0xffffffff;
+const ZIP64_END_BYTES = 56 + 20; // ZIP64 end of central directory record + its locator
+const END_BYTES = 22; // end of central directory record
+
+/**
+ * What client-zip writes for `files` (`raw` bytes), and whether saveZip must add the ZIP64 end
+ * records to it: client-zip 2.5.1 writes them when an entry or the central directory's offset
+ * reaches 4 GiB, but not for more than 65 535 entries, where the 16-bit count cannot say how
+ * many there are (unzip then reports a broken ZIP).
+ */
+function zipLayout(files: FileEntry[]): { raw: number; addZip64: boolean } {
+	const names = zipNames(files);
+	const raw = Number(predictLength(files.map((f, i) => ({ name: names[i]!, size: f.size }))));
+	if (files.length <= MAX_ENTRIES) return { raw, addZip64: false };
+	// client-zip's own rule: per entry a 30-byte local header, the name, the data and a 16-byte
+	// data descriptor; ZIP64 once one entry or the sum reaches MAX_32.
+	const encoder = new TextEncoder();
+	let offset = 0;
+	for (const [i, f] of files.entries()) {
+		if (f.size >= MAX_32) return { raw, addZip64: false };
+		offset += 30 + encoder.encode(names[i]).length + f.size + 16;
+	}
+	return { raw, addZip64: offset < MAX_32 };
+}
+
 /** The exact size of the ZIP saveZip writes. */
 export function zipSize(files: FileEntry[]): number {
-	const names = zipNames(files);
-	return Number(predictLength(files.map((f, i) => ({ name: names[i]!, size: f.size }))));
+	const { raw, addZip64 } = zipLayout(files);
+	return raw + (addZip64 ? ZIP64_END_BYTES : 0);
+}
+
+/**
+ * The ZIP64 end of central directory record and its locator (APPNOTE 4.3.14-15), to go just
+ * before `end`, client-zip's end of central directory record, whose 32-bit fields still hold.
+ */
+function zip64End(entries: number, end: Uint8Array): Uint8Array {
+	const eocd = new DataView(end.buffer, end.byteOffset, end.byteLength);
+	if (end.byteLength !== END_BYTES || eocd.getUint32(0, true) !== 0x06054b50) {
+		throw new Error('The ZIP did not end with its end of central directory record.');
+	}
+	const directorySize = eocd.getUint32(12, true);
+	const directoryOffset = eocd.getUint32(16, true);
+	const out = new DataView(new ArrayBuffer(ZIP64_END_BYTES));
+	out.setUint32(0, 0x06064b50, true);
+	out.setBigUint64(4, 44n, true); // the size of the rest of the record
+	out.setUint16(12, 0x032d, true); // made by: Unix, ZIP 4.5 (as client-zip)
+	out.setUint16(14, 45, true); // needed: ZIP 4.5
+	// Disk numbers (16, 20) stay 0: one disk.
+	out.setBigUint64(24, BigInt(entries), true);
+	out.setBigUint64(32, BigInt(entries), true);
+	out.setBigUint64(40, BigInt(directorySize), true);
+	out.setBigUint64(48, BigInt(directoryOffset), true);
+	out.setUint32(56, 0x07064b50, true); // the locator: where the record above starts
+	out.setBigUint64(64, BigInt(directoryOffset + directorySize), true);
+	out.setUint32(72, 1, true); // disks in all
+	return new Uint8Array(out.buffer);
 }
 
 /** A name for the ZIP file itself. */
@@ -90,6 +144,7 @@ export interface ZipOptions {
 export async function saveZip(session: DownloadSession, files: FileEntry[], sink: SaveSink, options: ZipOptions): Promise<void> {
 	const names = zipNames(files);
 	const expected = zipSize(files);
+	const layout = zipLayout(files);
 	const total = files.reduce((sum, f) => sum + f.size, 0);
 	let before = 0;
 	const copies: Promise<void>[] = [];
@@ -122,6 +177,12 @@ export async function saveZip(session: DownloadSession, files: FileEntry[], sink
 		for (;;) {
 			const { done, value } = await reader.read();
 			if (done) break;
+			// client-zip's last chunk is its end record, at a known place: the ZIP64 one goes first.
+			if (layout.addZip64 && written === layout.raw - END_BYTES && !ours.has(value)) {
+				const zip64 = zip64End(files.length, value);
+				written += zip64.byteLength;
+				await sink.write(zip64);
+			}
 			written += value.byteLength;
 			await sink.write(ours.has(value) ? value : value.slice());
 		}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateBits, passwordStrength } from '../../../src/lib/password-strength';
 import { IMAGE_LIMIT, noPreviewReason, PDF_LIMIT, previewKind } from '../../../src/lib/transfer/preview';
-import { parseRange } from '../../../src/lib/transfer/sw-preview';
 import { linkOf, titleOf } from '../../../src/lib/uploads/my-uploads';
 
 const file = (name: string, type = '', size = 1000) => ({ name, type, size, offset: 0 });
@@ -31,20 +30,6 @@ describe('previewKind', () => {
 		);
 		// Streamed media has no size limit.
 		expect(noPreviewReason(file('long.webm', 'video/webm', 2 ** 40))).toBeNull();
-	});
-});
-
-describe('the preview worker’s Range parsing', () => {
-	it('serves one range, clipped; refuses what is outside', () => {
-		expect(parseRange(null, 100)).toEqual({ start: 0, end: 100 });
-		expect(parseRange('bytes=0-', 100)).toEqual({ start: 0, end: 100 });
-		expect(parseRange('bytes=10-19', 100)).toEqual({ start: 10, end: 20 });
-		expect(parseRange('bytes=90-500', 100)).toEqual({ start: 90, end: 100 });
-		expect(parseRange('bytes=-30', 100)).toEqual({ start: 70, end: 100 });
-		expect(parseRange('bytes=100-', 100)).toBeNull();
-		expect(parseRange('bytes=-0', 100)).toBeNull();
-		expect(parseRange('bytes=5-4', 100)).toBeNull();
-		expect(parseRange('items=0-1', 100)).toEqual({ start: 0, end: 100 }); // not bytes: ignored
 	});
 });
 

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { newShareId } from '../../server/shares/tokens';
+import type { MetaStore } from '../../server/stores/meta/types';
+import { openStores } from '../../server/stores/open';
+import { sweep } from '../../server/sweeper';
+import { freshSchema, type TestSchema } from '../support/postgres';
+import { startS3rver, type TestS3 } from '../support/s3rver';
+import { createHarness, createShare, HOUR, readyShare, type Harness, type HarnessOptions } from './helpers';
+
+/** Storage that no share row claims: never made any more (the row comes first), swept if found. */
+let s3: TestS3;
+const schemas: TestSchema[] = [];
+beforeAll(async () => {
+	s3 = await startS3rver();
+});
+afterAll(async () => {
+	await s3?.close();
+	for (const schema of schemas) await schema.drop();
+});
+
+async function postgresAndS3(config: Config) {
+	const schema = await freshSchema('orphans');
+	schemas.push(schema);
+	const selected = loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url, ...s3.env });
+	return openStores(selected, createLogger('silent'));
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+	yield bytes;
+}
+
+describe.each<{ name: string; fs: boolean; options: HarnessOptions }>([
+	{ name: 'sqlite + fs', fs: true, options: {} },
+	{ name: 'postgres + s3', fs: false, options: { openStores: postgresAndS3 } }
+])('orphaned storage on $name', ({ fs, options }) => {
+	let h: Harness;
+	afterEach(async () => {
+		await h?.close();
+	});
+	const deps = () => ({ config: h.config, clock: h.clock, meta: h.meta, blobs: h.blobs, logger: h.logs.logger });
+
+	it('is removed by the sweeper once older than abandonAfter; storage with a row is kept', async () => {
+		h = await createHarness({ ...options, env: { SEALDROP_ABANDON_AFTER: '3600' } });
+		// Files and objects carry real times: start the fake clock at the real one.
+		h.clock.t = Date.now();
+		const kept = await readyShare(h, { expiresIn: 86400 });
+		const uploading = await createShare(h);
+
+		// A completed blob and (on the filesystem, where it can be listed) a begun upload, no row.
+		const orphan = newShareId();
+		const upload = await h.blobs.begin(orphan);
+		const stored = await h.blobs.putPart({ id: orphan, upload }, 0, once(randomBytes(100)), 100);
+		await h.blobs.complete({ id: orphan, upload }, [{ n: 0, size: 100, etag: stored.etag ?? null }]);
+		const begun = newShareId();
+		if (fs) await h.blobs.begin(begun);
+
+		expect(await sweep(deps())).toMatchObject({ abandoned: 0 });
+		expect(await h.blobs.size(orphan)).toBe(100); // not old enough yet
+
+		h.clock.advance(2 * HOUR);
+		await sweep(deps());
+		expect(await h.blobs.size(orphan)).toBeUndefined();
+		expect(await h.blobs.size(kept.id)).toBe(kept.bytes.length);
+		expect(h.logs.lines.filter((line) => line.msg === 'removed blobs that no share recorded')).toMatchObject([{ orphans: fs ? 2 : 1 }]);
+		if (fs) {
+			const left = await readdir(h.blobDir);
+			expect(left.filter((name) => name.startsWith(orphan) || name.startsWith(begun))).toEqual([]);
+			expect(left).toContain(kept.id);
+		}
+		// The abandoned upload went the normal way (its row says so), not as an orphan.
+		expect(await h.meta.getShare(uploading.id)).toMatchObject({ state: 'abandoned', blobGone: true });
+	});
+
+	it('a share is recorded before its storage is made, so a crash in between leaves no orphan', async () => {
+		const atInsert: { dirs?: string[]; blobUpload?: string | null } = {};
+		const watching = (meta: MetaStore): MetaStore =>
+			Object.assign(Object.create(meta) as MetaStore, {
+				async insertShare(...args: Parameters<MetaStore['insertShare']>) {
+					// What a kill at this moment would leave behind without a row: on S3 an UploadId
+					// already made (it would be in the record), on the filesystem a directory.
+					atInsert.blobUpload = args[0].blobUpload;
+					if (fs) atInsert.dirs = (await readdir(h.blobDir)).filter((name) => name !== '.tmp');
+					return meta.insertShare(...args);
+				}
+			});
+		h = await createHarness({ ...options, wrapMeta: watching });
+		const share = await createShare(h);
+		expect(atInsert).toEqual(fs ? { blobUpload: null, dirs: [] } : { blobUpload: null });
+		expect(await h.meta.getShare(share.id)).toMatchObject({ state: 'uploading', blobUpload: fs ? null : expect.any(String) });
+	});
+});
