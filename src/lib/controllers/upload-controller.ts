@@ -118,8 +118,10 @@ export class UploadController extends Observable<UploadState> {
 	async init(): Promise<void> {
 		try {
 			const config = await this.deps.loadConfig();
-			this.update({ config, maxDownloads: config.downloads.default, restricted: config.uploadAccess === 'restricted' });
-			const account = this.state.restricted ? await currentAccount(this.deps.api) : null;
+			const restricted = config.uploadAccess === 'restricted';
+			// The server's choices show even if asking who is signed in fails below.
+			this.update({ config, restricted, maxDownloads: config.downloads.default, expiries: allowedExpiries(config.expiry.options, null) });
+			const account = restricted ? await currentAccount(this.deps.api) : null;
 			const expiries = allowedExpiries(config.expiry.options, account);
 			const expiresIn = expiries.includes(config.expiry.default) ? config.expiry.default : expiries.at(-1)!;
 			this.update({ account, expiries, expiresIn });
