@@ -1,4 +1,5 @@
 import { ApiError } from './api/client';
+import type { Failure } from './controllers/failure';
 import { CryptoError } from './crypto';
 
 /** What the page tells a person when something fails: one sentence, then what to do. */
@@ -36,6 +37,7 @@ const MESSAGES: Record<string, string> = {
 	TOO_LARGE: 'These files are larger than this server accepts.',
 	INVALID_REQUEST: 'The server refused the request as invalid.',
 	MISSING_PARTS: 'Some parts of the upload did not arrive. Try again.',
+	NOT_SAME_FILES: 'These are not the files this upload started with. Choose the same files (same names, sizes and dates).',
 	// Restricted upload mode
 	LOGIN_REQUIRED: 'This server accepts uploads only from signed-in users. Log in, then try again.',
 	LOGIN_FAILED: 'Wrong user name or password.',
@@ -80,6 +82,11 @@ export function describeError(err: unknown): Problem {
 	}
 	if (err instanceof DOMException && err.name === 'AbortError') return { code: 'ABORTED', message: MESSAGES.ABORTED! };
 	return { code: 'UNKNOWN', message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+/** A controller's failure in words: the error's own, or the catalogue's for a bare code. */
+export function describeFailure(failure: Failure): Problem {
+	return failure.cause === undefined ? problem(failure.code) : describeError(failure.cause);
 }
 
 function hasCode(err: unknown): err is Error & { code: string } {

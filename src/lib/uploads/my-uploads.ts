@@ -1,4 +1,5 @@
 import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
+import { shareLink } from '../link';
 
 /**
  * A finished upload as its sender's browser remembers it ("My uploads"). It holds the link's key
@@ -32,7 +33,7 @@ export interface MyUploadsStore {
 
 /** The share link of a remembered upload, on this origin. */
 export function linkOf(upload: Pick<RememberedUpload, 'id' | 'secret'>, origin = globalThis.location?.origin ?? ''): string {
-	return `${origin}/s/${upload.id}#${upload.secret}`;
+	return shareLink(origin, upload.id, upload.secret);
 }
 
 /** A short description: the first names and how many more. */

@@ -1,0 +1,265 @@
+import type { ApiClient } from '../api/client';
+import { SHARE_ID_PATTERN } from '../api/types';
+import type { FileEntry, PasswordKdf } from '../crypto';
+import type { PdfDocument } from '../preview/pdf';
+import type { CryptoBackend } from '../transfer/crypto-backend';
+import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
+import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPreview, type MediaPreview } from '../transfer/preview';
+import type { Progress } from '../transfer/progress';
+import type { SinkFactory } from '../transfer/save-target';
+import { saveZip, zipFileName, zipSize } from '../transfer/zip';
+import { failure, failureOf, type Failure } from './failure';
+import { Observable } from './observable';
+
+/**
+ * loading → (need-key: the link came without its key, or with a wrong one) → (need-password ⇄
+ * unlocking) → ready ⇄ downloading → done; `failed` when the share cannot be opened at all (not
+ * found, expired, deleted, used up, damaged, the server unreachable). Nothing before
+ * `downloading` (or the first preview) spends a download.
+ */
+export type ReceivePhase = 'loading' | 'need-key' | 'need-password' | 'unlocking' | 'ready' | 'downloading' | 'done' | 'failed';
+
+/** A file shown in the page. */
+export type Preview =
+	| { file: FileEntry; kind: 'image'; url: string }
+	| { file: FileEntry; kind: 'text'; text: string; truncated: boolean }
+	| { file: FileEntry; kind: 'pdf'; doc: PdfDocument }
+	/** `frame`: streamed by the service worker into a sandboxed frame; otherwise a blob: URL. */
+	| { file: FileEntry; kind: 'audio' | 'video'; url: string; frame: boolean };
+
+export interface ReceiveState {
+	phase: ReceivePhase;
+	/** The opened share (its file list, note and public info); null until then. */
+	share: OpenedShare | null;
+	files: FileEntry[];
+	downloadsLeft: number;
+	failure: Failure | null;
+	progress: Progress | null;
+	/** The file being saved, and the ZIP it goes into if any. */
+	current: { name: string; zip?: string } | null;
+	preview: Preview | null;
+	/** A preview is being fetched and decrypted. */
+	previewing: boolean;
+}
+
+export interface ReceiveControllerDeps {
+	api: ApiClient;
+	/** Where records are fetched and decrypted (the page's workers in a browser). */
+	crypto: () => CryptoBackend;
+	passwordKdf?: PasswordKdf;
+	/** Asks where to save: called straight from the click, as save dialogs need; null if dismissed. */
+	chooseSaveTarget: (files: FileEntry[]) => Promise<SinkFactory | null>;
+	/** The service worker that streams media previews; null where there is none. */
+	mediaWorker: () => Promise<ServiceWorker | null>;
+	/** Loads the PDF reader (only when a PDF is previewed) and gives its opener. */
+	loadPdf: () => Promise<(bytes: Uint8Array<ArrayBuffer>) => Promise<PdfDocument>>;
+}
+
+const startProgress = (total: number): Progress => ({ done: 0, total, bytesPerSecond: 0, secondsLeft: null });
+const totalSize = (files: FileEntry[]) => files.reduce((sum, f) => sum + f.size, 0);
+
+/** The recipient's side of a share's page: open it, unlock it, preview and save its files. */
+export class ReceiveController extends Observable<ReceiveState> {
+	private session: DownloadSession | null = null;
+	/** The link being read; a newer load (a corrected key) makes an older one's answers moot. */
+	private link: { id: string; key: string; locked: ShareHeader | null } | null = null;
+	private loads = 0;
+	private transfer: AbortController | null = null;
+	private media: MediaPreview | null = null;
+
+	constructor(private readonly deps: ReceiveControllerDeps) {
+		super({
+			phase: 'loading',
+			share: null,
+			files: [],
+			downloadsLeft: 0,
+			failure: null,
+			progress: null,
+			current: null,
+			preview: null,
+			previewing: false
+		});
+	}
+
+	/** Reads the share's public info, and opens it unless it needs a key or a password first. */
+	async load(id: string, key: string): Promise<void> {
+		const load = ++this.loads;
+		const current = () => load === this.loads;
+		this.closePreview();
+		this.session = null;
+		this.link = { id, key, locked: null };
+		this.update({ phase: 'loading', share: null, files: [], failure: null, progress: null, current: null });
+		if (!SHARE_ID_PATTERN.test(id)) return this.update({ phase: 'failed', failure: failure('INVALID_ID') });
+		// A link sent in two halves: ask for the key rather than call the link damaged.
+		if (key === '') return this.update({ phase: 'need-key' });
+		try {
+			const read = await readShareHeader(this.deps.api, id, key);
+			if (!current()) return;
+			if (read.header.kdf) {
+				this.link.locked = read;
+				return this.update({ phase: 'need-password' });
+			}
+			const opened = await openShare(this.deps.api, id, key, { info: read.info });
+			if (current()) this.open(opened);
+		} catch (err) {
+			if (!current()) return;
+			const why = failureOf(err);
+			// A damaged or wrong key: the recipient can paste the right one.
+			this.update({ failure: why, phase: why.code === 'BAD_SECRET' || why.code === 'WRONG_KEY' ? 'need-key' : 'failed' });
+		}
+	}
+
+	/** Checked in this tab only: a wrong password never reaches the server and spends nothing. */
+	async unlock(password: string): Promise<void> {
+		const link = this.link;
+		if (this.state.phase !== 'need-password' || !link?.locked || password === '') return;
+		const load = this.loads;
+		this.update({ phase: 'unlocking', failure: null });
+		try {
+			const opened = await openShare(this.deps.api, link.id, link.key, {
+				info: link.locked.info,
+				password,
+				passwordKdf: this.deps.passwordKdf
+			});
+			if (load === this.loads) this.open(opened);
+		} catch (err) {
+			if (load !== this.loads) return;
+			this.update({ failure: failureOf(err), phase: err instanceof PasswordError ? 'need-password' : 'failed' });
+		}
+	}
+
+	/** Shows a file in the page, or hides it if it is the one shown. */
+	async togglePreview(file: FileEntry): Promise<void> {
+		if (this.state.preview?.file === file) this.closePreview();
+		else await this.showPreview(file);
+	}
+
+	/** The first preview (or save) spends this page's one download; later ones reuse it. */
+	async showPreview(file: FileEntry): Promise<void> {
+		const how = previewKind(file);
+		const session = this.session;
+		if (!session || !how || this.state.previewing || this.state.phase === 'downloading') return;
+		this.closePreview();
+		this.update({ failure: null, previewing: true });
+		let preview: Preview | null = null;
+		let media: MediaPreview | null = null;
+		let why: Failure | null = null;
+		try {
+			if (how.kind === 'image') {
+				preview = { file, kind: 'image', url: await imagePreview(session, file, how.mime) };
+			} else if (how.kind === 'text') {
+				preview = { file, kind: 'text', ...(await textPreview(session, file)) };
+			} else if (how.kind === 'pdf') {
+				const [openPdf, bytes] = await Promise.all([this.deps.loadPdf(), fileBytes(session, file)]);
+				preview = { file, kind: 'pdf', doc: await openPdf(bytes) };
+			} else {
+				const worker = await this.deps.mediaWorker();
+				if (worker) {
+					media = await mediaPreview(worker, session, file, how.kind, how.mime);
+					preview = { file, kind: how.kind, url: media.url, frame: true };
+				} else if (file.size <= IMAGE_LIMIT) {
+					// No service worker (private mode in some browsers): small media from memory.
+					preview = { file, kind: how.kind, url: await imagePreview(session, file, how.mime), frame: false };
+				} else {
+					why = failure('PREVIEW_UNSUPPORTED');
+				}
+			}
+		} catch (err) {
+			why = failureOf(err);
+		}
+		if (session !== this.session) {
+			// The page moved on to another link meanwhile: this preview is nobody's.
+			release(preview);
+			media?.close();
+			return;
+		}
+		this.media = media;
+		this.update({ preview, failure: why, previewing: false, downloadsLeft: session.downloadsLeft });
+	}
+
+	closePreview(): void {
+		release(this.state.preview);
+		this.media?.close();
+		this.media = null;
+		if (this.state.preview) this.update({ preview: null });
+	}
+
+	/** Each selected file saved on its own; progress adds up over all of them. */
+	download(selection: FileEntry[]): Promise<void> {
+		const session = this.session;
+		if (!session || selection.length === 0) return Promise.resolve();
+		const bytes = totalSize(selection);
+		return this.save(selection, bytes, async (target, signal) => {
+			let before = 0;
+			for (const file of selection) {
+				this.update({ current: { name: file.name } });
+				const base = before;
+				const onProgress = (p: Progress) => this.update({ progress: { ...p, done: base + p.done, total: bytes } });
+				await session.save(file.offset, file.offset + file.size, await target(file), onProgress, signal);
+				before += file.size;
+			}
+		});
+	}
+
+	/** All files as one ZIP, streamed into one save target. */
+	downloadZip(): Promise<void> {
+		const session = this.session;
+		const { files } = this.state;
+		if (!session || files.length < 2) return Promise.resolve();
+		const zip = zipFileName(files);
+		const entry: FileEntry = { name: zip, size: zipSize(files), type: 'application/zip', offset: 0 };
+		return this.save([entry], totalSize(files), async (target, signal) =>
+			saveZip(session, files, await target(entry), {
+				lastModified: new Date(session.share.metadata.created),
+				onProgress: (progress) => this.update({ progress }),
+				onFile: (file) => this.update({ current: { name: file.name, zip } }),
+				signal
+			})
+		);
+	}
+
+	/** Stops the download in progress; the page is ready to start it again. */
+	cancel(): void {
+		this.transfer?.abort();
+	}
+
+	private open(opened: OpenedShare): void {
+		this.session = new DownloadSession(opened, { api: this.deps.api, crypto: this.deps.crypto() });
+		this.update({ phase: 'ready', share: opened, files: opened.metadata.files, downloadsLeft: opened.info.downloadsLeft });
+	}
+
+	/**
+	 * Asks where to save `entries` (synchronously from the click: the dialogs need its gesture),
+	 * then runs `save` with progress and a Cancel. The session claims its one download on the first
+	 * byte; a failure or a cancel leaves the page ready to try again.
+	 */
+	private async save(entries: FileEntry[], bytes: number, save: (target: SinkFactory, signal: AbortSignal) => Promise<void>): Promise<void> {
+		const session = this.session;
+		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
+		this.update({ failure: null });
+		const target = await this.deps.chooseSaveTarget(entries).catch((err: unknown) => {
+			this.update({ failure: failureOf(err) });
+			return null;
+		});
+		if (!target || session !== this.session) return;
+		const controller = new AbortController();
+		this.transfer = controller;
+		this.update({ phase: 'downloading', progress: startProgress(bytes), current: null });
+		try {
+			await save(target, controller.signal);
+			this.update({ phase: 'done' });
+		} catch (err) {
+			this.update({ phase: 'ready', failure: failureOf(err) });
+		} finally {
+			this.transfer = null;
+			this.update({ downloadsLeft: session.downloadsLeft });
+		}
+	}
+}
+
+/** Frees what a preview holds: its blob: URL or its PDF document. */
+function release(preview: Preview | null): void {
+	if (!preview) return;
+	if ('url' in preview && preview.url.startsWith('blob:')) URL.revokeObjectURL(preview.url);
+	if (preview.kind === 'pdf') void preview.doc.close();
+}

@@ -1,0 +1,380 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReceiveController, type ReceiveControllerDeps } from '../../../src/lib/controllers/receive-controller';
+import type { FileEntry } from '../../../src/lib/crypto';
+import { shareLink, splitLink } from '../../../src/lib/link';
+import type { PdfDocument } from '../../../src/lib/preview/pdf';
+import type { RangeReader } from '../../../src/lib/transfer/cipher-reader';
+import { inlineBackend, type CryptoBackend } from '../../../src/lib/transfer/crypto-backend';
+import { memoryPendingUploads } from '../../../src/lib/transfer/pending-uploads';
+import { uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
+import { zipSize } from '../../../src/lib/transfer/zip';
+import { DAY } from '../../server/helpers';
+import {
+	collectingSink,
+	deferred,
+	fastKdf,
+	file,
+	gate,
+	GatedApi,
+	randomFile,
+	record,
+	startTestServer,
+	type Gate,
+	type TestServer
+} from './support';
+
+/** The in-thread backend whose next range read can be held until released or the transfer is cancelled. */
+class HeldReads implements CryptoBackend {
+	hold: Gate | null = null;
+	sendPart = inlineBackend.sendPart;
+	dispose(): void {}
+	openRange(request: Parameters<CryptoBackend['openRange']>[0]): RangeReader {
+		const reader = inlineBackend.openRange(request);
+		const held = this.hold;
+		this.hold = null;
+		if (!held) return reader;
+		const closed = deferred();
+		return {
+			async read() {
+				held.reached.resolve();
+				await Promise.race([held.release.promise, closed.promise]);
+				return reader.read();
+			},
+			close() {
+				closed.resolve();
+				reader.close();
+			}
+		};
+	}
+}
+
+describe('receive controller, against a real server', () => {
+	let t: TestServer;
+	beforeAll(async () => {
+		t = await startTestServer();
+	});
+	afterAll(() => t.close());
+
+	/** A share made the way the upload page makes one. */
+	async function share(
+		files: File[],
+		options: { maxDownloads?: number; password?: string; note?: string; expiresIn?: number } = {}
+	): Promise<UploadResult> {
+		const api = t.client();
+		return uploadShare(
+			{ files, expiresIn: options.expiresIn ?? 3600, maxDownloads: options.maxDownloads ?? 5, password: options.password, note: options.note },
+			{ api, config: await api.config(), crypto: inlineBackend, pending: memoryPendingUploads(), passwordKdf: fastKdf }
+		);
+	}
+
+	/** Saves land in memory, one sink per file, and say which files they were asked for. */
+	function setup(overrides: Partial<ReceiveControllerDeps> & { api?: GatedApi } = {}) {
+		const api = overrides.api ?? t.client();
+		const backend = new HeldReads();
+		const sinks = new Map<string, ReturnType<typeof collectingSink>>();
+		const asked: string[][] = [];
+		const controller = new ReceiveController({
+			api,
+			crypto: () => backend,
+			passwordKdf: fastKdf,
+			chooseSaveTarget: async (files) => {
+				asked.push(files.map((f) => f.name));
+				return async (entry: FileEntry) => {
+					const sink = collectingSink();
+					sinks.set(entry.name, sink);
+					return sink;
+				};
+			},
+			mediaWorker: async () => null,
+			loadPdf: async () => async () => {
+				throw new Error('no PDF here');
+			},
+			...overrides
+		});
+		return { api, backend, sinks, asked, controller, phases: record(controller) };
+	}
+
+	it('opens a share, spends nothing until asked, then saves every file: done', async () => {
+		const a = randomFile('a.bin');
+		const b = randomFile('b.txt', 1000);
+		const made = await share([a.file, b.file], { maxDownloads: 5, note: 'for you' });
+		const { controller, phases, sinks, api } = setup();
+		await controller.load(made.id, made.secret);
+
+		expect(controller.state.phase).toBe('ready');
+		expect(controller.state.share?.metadata.note).toBe('for you');
+		expect(controller.state.files.map((f) => f.name)).toEqual(['a.bin', 'b.txt']);
+		expect(controller.state.downloadsLeft).toBe(5);
+		expect(api.requests().some((r) => r.endsWith('/claim'))).toBe(false);
+
+		await controller.download(controller.state.files);
+		expect(phases).toEqual(['loading', 'ready', 'downloading', 'done']);
+		expect(controller.state.failure).toBeNull();
+		expect(controller.state.downloadsLeft).toBe(4);
+		// Progress adds up over both files.
+		expect(controller.state.progress).toMatchObject({ done: a.bytes.length + 1000, total: a.bytes.length + 1000 });
+		expect(sinks.get('a.bin')!.bytes().equals(a.bytes)).toBe(true);
+		expect(sinks.get('b.txt')!.bytes().equals(b.bytes)).toBe(true);
+		expect(sinks.get('a.bin')!.closed).toBe(true);
+
+		// Another save from the same page spends nothing more.
+		await controller.download([controller.state.files[1]!]);
+		expect(controller.state.phase).toBe('done');
+		expect(controller.state.downloadsLeft).toBe(4);
+		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	it('all files as one ZIP', async () => {
+		const made = await share([randomFile('a.bin').file, randomFile('b.bin', 5000).file]);
+		const { controller, sinks, asked } = setup();
+		await controller.load(made.id, made.secret);
+		await controller.downloadZip();
+		expect(controller.state.phase).toBe('done');
+		expect(asked).toHaveLength(1);
+		expect(asked[0]).toEqual([expect.stringMatching(/\.zip$/)]);
+		const zip = [...sinks.values()][0]!.bytes();
+		expect(zip.length).toBe(zipSize(controller.state.files));
+		expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+		expect(controller.state.current?.zip).toMatch(/\.zip$/);
+	});
+
+	it('a link without its key asks for it; the key sent apart opens the share', async () => {
+		const made = await share([randomFile().file]);
+		const { controller, api } = setup();
+		const halves = splitLink(t.url, made.id, made.secret);
+		await controller.load(made.id, '');
+		expect(controller.state).toMatchObject({ phase: 'need-key', failure: null });
+		expect(api.requests()).toEqual([]);
+		expect(`${halves.link}#${halves.key}`).toBe(shareLink(t.url, made.id, made.secret));
+		await controller.load(made.id, halves.key);
+		expect(controller.state.phase).toBe('ready');
+	});
+
+	it('a damaged key asks again before any request; a wrong key is caught before any download is spent', async () => {
+		const made = await share([randomFile().file], { maxDownloads: 1 });
+		const { controller, api } = setup();
+		await controller.load(made.id, made.secret.slice(0, 40));
+		expect(controller.state.phase).toBe('need-key');
+		expect(controller.state.failure?.code).toBe('BAD_SECRET');
+		expect(api.requests()).toEqual([]);
+
+		const wrong = (made.secret[0] === 'A' ? 'B' : 'A') + made.secret.slice(1);
+		await controller.load(made.id, wrong);
+		expect(controller.state.phase).toBe('need-key');
+		expect(controller.state.failure?.code).toBe('WRONG_KEY');
+		expect(api.requests().filter((r) => !r.startsWith('GET'))).toEqual([]);
+
+		await controller.load(made.id, made.secret);
+		expect(controller.state).toMatchObject({ phase: 'ready', downloadsLeft: 1, failure: null });
+	});
+
+	it('a password share asks for it; a wrong one is refused here, sending nothing; the right one opens it', async () => {
+		const a = randomFile();
+		const made = await share([a.file], { password: 'open sesame' });
+		const { controller, phases, api } = setup();
+		await controller.load(made.id, made.secret);
+		expect(controller.state).toMatchObject({ phase: 'need-password', failure: null, share: null });
+		const before = api.requests().length;
+
+		await controller.unlock('open sesamy');
+		expect(controller.state.phase).toBe('need-password');
+		expect(controller.state.failure?.code).toBe('WRONG_PASSWORD');
+		expect(api.requests().length).toBe(before);
+
+		await controller.unlock('');
+		expect(controller.state.phase).toBe('need-password');
+
+		await controller.unlock('open sesame');
+		expect(phases).toEqual(['loading', 'need-password', 'unlocking', 'need-password', 'unlocking', 'ready']);
+		expect(controller.state.failure).toBeNull();
+		await controller.download(controller.state.files);
+		expect(controller.state.phase).toBe('done');
+	});
+
+	it('unknown and malformed shares fail with their own codes', async () => {
+		const { controller, api } = setup();
+		await controller.load('AAAAAAAAAAAAAAAAAAAAAA', 'A'.repeat(43));
+		expect(controller.state).toMatchObject({ phase: 'failed', failure: { code: 'NOT_FOUND' } });
+		await controller.load('not-an-id', 'A'.repeat(43));
+		expect(controller.state).toMatchObject({ phase: 'failed', failure: { code: 'INVALID_ID' } });
+		expect(api.requests()).toHaveLength(1);
+	});
+
+	it('expired, deleted and used-up shares fail with their own codes', async () => {
+		const expiring = await share([randomFile().file], { expiresIn: 3600 });
+		const deleted = await share([randomFile().file]);
+		const usedUp = await share([randomFile().file], { maxDownloads: 1 });
+		const { controller } = setup();
+
+		await t.client().deleteShare(deleted.id, deleted.ownerToken);
+		await controller.load(deleted.id, deleted.secret);
+		expect(controller.state).toMatchObject({ phase: 'failed', failure: { code: 'DELETED' } });
+
+		const first = setup().controller;
+		await first.load(usedUp.id, usedUp.secret);
+		await first.download(first.state.files);
+		expect(first.state).toMatchObject({ phase: 'done', downloadsLeft: 0 });
+		await controller.load(usedUp.id, usedUp.secret);
+		expect(controller.state).toMatchObject({ phase: 'failed', failure: { code: 'DOWNLOAD_LIMIT_REACHED' } });
+
+		t.clock.advance(DAY);
+		await controller.load(expiring.id, expiring.secret);
+		expect(controller.state).toMatchObject({ phase: 'failed', failure: { code: 'EXPIRED' } });
+	});
+
+	it('tampered data is refused: nothing saved, the page ready to try again', async () => {
+		const a = randomFile();
+		const made = await share([a.file]);
+		const part = join(t.server.config.dataDir, 'blobs', made.id, '1');
+		const bytes = await readFile(part);
+		bytes[100] = bytes[100]! ^ 1;
+		await writeFile(part, bytes);
+		const { controller, phases, sinks } = setup();
+		await controller.load(made.id, made.secret);
+		await controller.download(controller.state.files);
+
+		expect(phases).toEqual(['loading', 'ready', 'downloading', 'ready']);
+		expect(controller.state.failure?.code).toBe('TAMPERED');
+		expect(sinks.get('a.bin')!.closed).toBe(false);
+		expect(sinks.get('a.bin')!.aborted).toBe(true);
+	});
+
+	it('an unreachable server fails with NETWORK; loading again once it is back opens the share', async () => {
+		const made = await share([randomFile().file]);
+		let offline = true;
+		const api = new GatedApi(t.url, (input, init) => (offline ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)));
+		const { controller, phases } = setup({ api });
+		await controller.load(made.id, made.secret);
+		expect(controller.state).toMatchObject({ phase: 'failed', failure: { code: 'NETWORK' } });
+		offline = false;
+		await controller.load(made.id, made.secret);
+		expect(phases).toEqual(['loading', 'failed', 'loading', 'ready']);
+		expect(controller.state.failure).toBeNull();
+	});
+
+	it('cancel stops a download mid-way, nothing is saved; the retry finishes on the same download', async () => {
+		const a = randomFile();
+		const made = await share([a.file], { maxDownloads: 2 });
+		const { controller, phases, backend, sinks, api } = setup();
+		await controller.load(made.id, made.secret);
+		const held = gate();
+		backend.hold = held;
+		const downloading = controller.download(controller.state.files);
+		await held.reached.promise;
+		expect(controller.state.phase).toBe('downloading');
+		controller.cancel();
+		await downloading;
+
+		expect(controller.state.phase).toBe('ready');
+		expect(controller.state.failure?.code).toBe('ABORTED');
+		expect(sinks.get('a.bin')!.aborted).toBe(true);
+		expect(controller.state.downloadsLeft).toBe(1);
+
+		await controller.download(controller.state.files);
+		expect(phases).toEqual(['loading', 'ready', 'downloading', 'ready', 'downloading', 'done']);
+		expect(controller.state.failure).toBeNull();
+		expect(sinks.get('a.bin')!.bytes().equals(a.bytes)).toBe(true);
+		expect(controller.state.downloadsLeft).toBe(1);
+		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	it('a dismissed save dialog changes nothing and spends nothing', async () => {
+		const made = await share([randomFile().file]);
+		const { controller, api } = setup({ chooseSaveTarget: async () => null });
+		await controller.load(made.id, made.secret);
+		await controller.download(controller.state.files);
+		expect(controller.state).toMatchObject({ phase: 'ready', failure: null, downloadsLeft: 5 });
+		expect(api.requests().some((r) => r.endsWith('/claim'))).toBe(false);
+	});
+
+	it('previews text and images in the page, spending the one download once', async () => {
+		const text = 'hello, previews\n'.repeat(10);
+		const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+		const made = await share([file('note.txt', Buffer.from(text), 'text/plain'), file('pic.png', png, 'image/png')], { maxDownloads: 5 });
+		const { controller, phases } = setup();
+		await controller.load(made.id, made.secret);
+		const [note, pic] = controller.state.files as [FileEntry, FileEntry];
+
+		await controller.togglePreview(note);
+		expect(controller.state.preview).toEqual({ file: note, kind: 'text', text, truncated: false });
+		expect(controller.state.downloadsLeft).toBe(4);
+
+		await controller.togglePreview(pic);
+		const shown = controller.state.preview;
+		expect(shown).toMatchObject({ file: pic, kind: 'image' });
+		const url = (shown as { url: string }).url;
+		expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(png)).toBe(true);
+		expect(controller.state.downloadsLeft).toBe(4);
+
+		await controller.togglePreview(pic); // the same file again: hidden, its memory freed
+		expect(controller.state.preview).toBeNull();
+		await expect(fetch(url)).rejects.toThrow();
+		expect(phases).toEqual(['loading', 'ready']);
+	});
+
+	it('media without a service worker: small ones from memory; PDFs through the loaded reader', async () => {
+		const pdfBytes = Buffer.from('%PDF-1.4 not really');
+		const made = await share([file('song.mp3', Buffer.from('ID3 tune'), 'audio/mpeg'), file('doc.pdf', pdfBytes, 'application/pdf')]);
+		const opened: Buffer[] = [];
+		let closed = 0;
+		const doc = { pages: 1, close: async () => void closed++ } as unknown as PdfDocument;
+		const { controller } = setup({
+			loadPdf: async () => async (bytes) => {
+				opened.push(Buffer.from(bytes));
+				return doc;
+			}
+		});
+		await controller.load(made.id, made.secret);
+		const [song, pdf] = controller.state.files as [FileEntry, FileEntry];
+
+		await controller.showPreview(song);
+		expect(controller.state.preview).toMatchObject({ file: song, kind: 'audio', frame: false, url: expect.stringMatching(/^blob:/) });
+
+		await controller.showPreview(pdf);
+		expect(controller.state.preview).toEqual({ file: pdf, kind: 'pdf', doc });
+		expect(opened).toEqual([pdfBytes]);
+		controller.closePreview();
+		expect(controller.state.preview).toBeNull();
+		expect(closed).toBe(1);
+	});
+
+	it('a failed preview says why and leaves the share ready', async () => {
+		const made = await share([file('doc.pdf', Buffer.from('%PDF'), 'application/pdf')]);
+		const unreadable = Object.assign(new Error('bad pdf'), { code: 'PDF_UNREADABLE' });
+		const { controller } = setup({
+			loadPdf: async () => async () => {
+				throw unreadable;
+			}
+		});
+		await controller.load(made.id, made.secret);
+		await controller.showPreview(controller.state.files[0]!);
+		expect(controller.state).toMatchObject({ phase: 'ready', preview: null, previewing: false, failure: { code: 'PDF_UNREADABLE' } });
+	});
+
+	it('a key corrected while the first one is still being read: the newer link wins', async () => {
+		const made = await share([randomFile().file]);
+		const slow = new GatedApi(t.url);
+		const infoGate = gate();
+		const realInfo = slow.info.bind(slow);
+		let calls = 0;
+		// The first read is held, then answers as if the share were gone: too late to count.
+		slow.info = async (id, opts) => {
+			if (calls++ === 0) {
+				infoGate.reached.resolve();
+				await infoGate.release.promise;
+				throw Object.assign(new Error('gone'), { code: 'NOT_FOUND' });
+			}
+			return realInfo(id, opts);
+		};
+		const { controller } = setup({ api: slow });
+		const first = controller.load(made.id, made.secret);
+		await infoGate.reached.promise;
+		await controller.load(made.id, made.secret);
+		expect(controller.state.phase).toBe('ready');
+		infoGate.release.resolve();
+		await first;
+		expect(controller.state).toMatchObject({ phase: 'ready', failure: null });
+	});
+});

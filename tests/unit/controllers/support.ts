@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { startSealdrop, type RunningSealdrop } from '../../../server/start';
+import { ApiClient, ApiError, type RequestOptions } from '../../../src/lib/api/client';
+import type { CompleteResponse, CreateShareRequest, CreateShareResponse } from '../../../src/lib/api/types';
+import { concatBytes, passwordBytes, sha256, type PasswordKdf } from '../../../src/lib/crypto';
+import { inlineBackend, type CryptoBackend, type PartUpload } from '../../../src/lib/transfer/crypto-backend';
+import { DownloadSession, openShare } from '../../../src/lib/transfer/download';
+import type { SaveSink } from '../../../src/lib/transfer/sinks';
+import type { MyUploadsStore, RememberedUpload } from '../../../src/lib/uploads/my-uploads';
+import { FakeClock, tempDir, testConfig } from '../../server/helpers';
+
+/**
+ * A real Sealdrop on 127.0.0.1 for the controllers to talk to, with parts of one 64 KiB record so
+ * that a 200 KB file makes several parts. Its clock moves only when a test says so.
+ */
+export interface TestServer {
+	url: string;
+	server: RunningSealdrop;
+	clock: FakeClock;
+	client(): GatedApi;
+	close(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+	const dir = await tempDir();
+	const base = testConfig(dir, { SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', SEALDROP_RATE_LIMIT_CREATE: 'off', SEALDROP_RATE_LIMIT_CLAIM: 'off' }, false);
+	const clock = new FakeClock();
+	const server = await startSealdrop({ ...base, partSize: { min: 1024, max: 1024 * 1024, preferred: 1024 } }, { clock });
+	return {
+		url: server.url,
+		server,
+		clock,
+		client: () => new GatedApi(server.url),
+		async close() {
+			await server.close();
+			await rm(dir, { recursive: true, force: true });
+		}
+	};
+}
+
+export interface Deferred<T = void> {
+	promise: Promise<T>;
+	resolve(value: T): void;
+	reject(reason: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+	let resolve!: (value: T) => void;
+	let reject!: (reason: unknown) => void;
+	const promise = new Promise<T>((res, rej) => {
+		resolve = res;
+		reject = rej;
+	});
+	return { promise, resolve, reject };
+}
+
+/** A hold on one call: `reached` when the call gets there, and it waits for `release`. */
+export interface Gate {
+	reached: Deferred;
+	release: Deferred;
+}
+
+export const gate = (): Gate => ({ reached: deferred(), release: deferred() });
+
+/** Rejects as an aborted request does, once `signal` aborts. */
+function whenAborted(signal: AbortSignal | undefined): Promise<never> {
+	return new Promise((_, reject) => {
+		const abort = () => reject(new ApiError('ABORTED', 'Cancelled.'));
+		if (signal?.aborted) abort();
+		signal?.addEventListener('abort', abort, { once: true });
+	});
+}
+
+/** The real client, recording requests, whose share creation a test can hold open. */
+export class GatedApi extends ApiClient {
+	/** Holds the next createShare before its request is sent. */
+	beforeCreate: Gate | null = null;
+	/** Holds the next createShare after the server has created the share, before it returns. */
+	afterCreate: Gate | null = null;
+	/** Holds the next complete after the server has completed the share, before it returns. */
+	afterComplete: Gate | null = null;
+
+	private readonly log: string[];
+
+	constructor(origin: string, fetchImpl: typeof fetch = (...args) => fetch(...args)) {
+		const log: string[] = [];
+		super(origin, (input, init) => {
+			// fetch sends nothing for a signal already aborted.
+			if (!init?.signal?.aborted) log.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+			return fetchImpl(input, init);
+		});
+		this.log = log;
+	}
+
+	/** `METHOD /path` of every request sent so far. */
+	requests(): string[] {
+		return [...this.log];
+	}
+
+	override async createShare(body: CreateShareRequest, opts?: RequestOptions): Promise<CreateShareResponse> {
+		const before = this.beforeCreate;
+		this.beforeCreate = null;
+		if (before) {
+			before.reached.resolve();
+			await before.release.promise;
+		}
+		const created = await super.createShare(body, opts);
+		const after = this.afterCreate;
+		this.afterCreate = null;
+		if (after) {
+			after.reached.resolve();
+			await after.release.promise;
+		}
+		return created;
+	}
+
+	override async complete(id: string, ownerToken: string, opts?: RequestOptions): Promise<CompleteResponse> {
+		const completed = await super.complete(id, ownerToken, opts);
+		const after = this.afterComplete;
+		this.afterComplete = null;
+		if (after) {
+			after.reached.resolve();
+			await after.release.promise;
+		}
+		return completed;
+	}
+}
+
+/** The in-thread crypto backend, counting parts sent, which can hold one part until released or aborted. */
+export class GatedBackend implements CryptoBackend {
+	readonly sent: number[] = [];
+	hold: { part: number; gate: Gate } | null = null;
+	/** Fails the next send of this part with this error, once. */
+	failNext: { part: number; error: Error } | null = null;
+
+	async sendPart(part: PartUpload, signal?: AbortSignal): Promise<void> {
+		if (this.failNext?.part === part.n) {
+			const { error } = this.failNext;
+			this.failNext = null;
+			throw error;
+		}
+		const hold = this.hold?.part === part.n ? this.hold : null;
+		if (hold) {
+			this.hold = null;
+			hold.gate.reached.resolve();
+			await Promise.race([hold.gate.release.promise, whenAborted(signal)]);
+		}
+		await inlineBackend.sendPart(part, signal);
+		this.sent.push(part.n);
+	}
+
+	openRange = inlineBackend.openRange;
+	dispose(): void {}
+}
+
+/**
+ * Stands in for Argon2id (seconds of CPU per call): the same on both sides of a test, so a share
+ * made with it opens with it, and a wrong password still gives a wrong key.
+ */
+export const fastKdf: PasswordKdf = async (password, header) => sha256(concatBytes(passwordBytes(password), header.salt));
+
+/** My uploads kept in memory; `failing` makes it refuse, as a private window's storage can. */
+export function memoryMyUploads(failing = false): MyUploadsStore & { items: Map<string, RememberedUpload> } {
+	const items = new Map<string, RememberedUpload>();
+	const refuse = async () => {
+		throw new DOMException('No storage here', 'InvalidStateError');
+	};
+	return {
+		items,
+		save: failing ? refuse : async (upload) => void items.set(upload.id, upload),
+		get: async (id) => items.get(id),
+		list: async () => [...items.values()],
+		forget: async (id) => void items.delete(id)
+	};
+}
+
+/** A sink that keeps what it is given; `closed` once every byte was verified. */
+export function collectingSink(): SaveSink & { bytes(): Buffer; closed: boolean; aborted: boolean } {
+	const chunks: Uint8Array[] = [];
+	return {
+		closed: false,
+		aborted: false,
+		async write(chunk) {
+			chunks.push(chunk.slice());
+		},
+		async close() {
+			this.closed = true;
+		},
+		async abort() {
+			this.aborted = true;
+		},
+		bytes: () => Buffer.concat(chunks)
+	};
+}
+
+/** The plaintext of a whole share, read as a recipient would (spends a download). */
+export async function readShare(api: ApiClient, id: string, secret: string, password?: string): Promise<Buffer> {
+	const opened = await openShare(api, id, secret, { password, passwordKdf: fastKdf });
+	const session = new DownloadSession(opened, { api, crypto: inlineBackend });
+	const sink = collectingSink();
+	await session.save(0, opened.layout.plainSize, sink);
+	return sink.bytes();
+}
+
+export const file = (name: string, bytes: Uint8Array, type = 'application/octet-stream', lastModified = 1_700_000_000_000): File =>
+	new File([bytes as Uint8Array<ArrayBuffer>], name, { type, lastModified });
+
+/** About three 64 KiB records and a bit: four parts on the test server. */
+export const randomFile = (name = 'a.bin', size = 3 * 65536 + 1000): { file: File; bytes: Buffer } => {
+	const bytes = randomBytes(size);
+	return { file: file(name, bytes), bytes };
+};
+
+/** The server's answer to a share's public info: "200" or the error code. */
+export async function shareStatus(api: ApiClient, id: string): Promise<string> {
+	try {
+		await api.info(id);
+		return '200';
+	} catch (err) {
+		if (err instanceof ApiError) return err.code;
+		throw err;
+	}
+}
+
+/** Every state a controller went through, from its subscription on. */
+export function record<T extends { phase: string }>(observable: { subscribe(run: (state: T) => void): () => void }): string[] {
+	const phases: string[] = [];
+	observable.subscribe((state) => {
+		if (phases.at(-1) !== state.phase) phases.push(state.phase);
+	});
+	return phases;
+}
