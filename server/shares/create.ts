@@ -1,4 +1,6 @@
 import type { CreateShareResponse } from '../../src/lib/api/types';
+import { decodeHeader } from '../../src/lib/crypto/header';
+import { isCryptoError } from '../../src/lib/crypto/errors';
 import { AppError } from '../errors';
 import type { QuotaRefusal, UserRecord } from '../stores/meta/account-types';
 import { audit } from '../logger';
@@ -21,6 +23,21 @@ export interface CreateShareInput {
 
 const invalid = (field: string, message: string): AppError =>
 	new AppError('INVALID_REQUEST', `${field}: ${message}`, { field });
+
+/**
+ * A version-1 header that no reader would open is refused, above all one whose Argon2 costs would
+ * make a recipient's device work for hours (FORMAT.md §2). A later version is stored as it is:
+ * only its readers know its rules.
+ */
+function assertReadableHeader(header: Uint8Array): void {
+	try {
+		decodeHeader(header);
+	} catch (error) {
+		if (isCryptoError(error, 'UNSUPPORTED_VERSION')) return;
+		if (isCryptoError(error)) throw invalid('header', `${error.code}: ${error.message}`);
+		throw error;
+	}
+}
 
 /** Checks the request against the configured limits, prepares storage and records the share. */
 export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<CreateShareResponse> {
@@ -49,6 +66,7 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 	if (!config.downloadOptions.includes(input.maxDownloads)) {
 		throw invalid('maxDownloads', `must be one of ${config.downloadOptions.join(', ')}.`);
 	}
+	assertReadableHeader(input.header);
 	const { owner, ...share } = input;
 	if (owner) assertExpiryAllowed(owner.maxExpiry, input.expiresIn);
 

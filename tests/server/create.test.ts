@@ -4,6 +4,7 @@ import {
 	b64,
 	createBody,
 	createHarness,
+	DEFAULT_HEADER,
 	jsonInit,
 	outcome,
 	streamInit,
@@ -54,6 +55,25 @@ describe('POST /shares', () => {
 		expect(await outcome(await create({ ...valid(), size: 16, partSize: 1024 }))).toBe('201');
 	});
 
+	/** DEFAULT_HEADER with other Argon2 costs (FORMAT.md §2: memory at 42, passes at 46). */
+	const withArgon2 = (memoryKiB: number, passes: number): Buffer => {
+		const bytes = Buffer.from(DEFAULT_HEADER);
+		bytes.writeUInt32BE(memoryKiB, 42);
+		bytes.writeUInt32BE(passes, 46);
+		return bytes;
+	};
+
+	it('stores a header of a later version as it is: only its readers know its rules', async () => {
+		const future = Buffer.from(DEFAULT_HEADER);
+		future[4] = 2;
+		expect((await create({ ...valid(), header: b64(future) })).status).toBe(201);
+	});
+
+	it('names the reader error of a header no reader would open', async () => {
+		const response = await create({ ...valid(), header: b64(withArgon2(0xffffffff, 3)) });
+		expect(await response.json()).toMatchObject({ error: { code: 'INVALID_REQUEST', message: expect.stringContaining('KDF_TOO_COSTLY') } });
+	});
+
 	const invalid: [string, (body: ReturnType<typeof valid>) => unknown, string][] = [
 		['size', (b) => ({ ...b, size: 0 }), 'size'],
 		['size', (b) => ({ ...b, size: 1.5 }), 'size'],
@@ -67,6 +87,9 @@ describe('POST /shares', () => {
 		['header', (b) => ({ ...b, header: b64(randomBytes(1025)) }), 'header'],
 		['header', (b) => ({ ...b, header: 'not base64!' }), 'header'],
 		['header', (b) => ({ ...b, header: `${b.header}=` }), 'header'],
+		['header', (b) => ({ ...b, header: b64(Buffer.alloc(83, 7)) }), 'header'],
+		['header', (b) => ({ ...b, header: b64(withArgon2(0xffffffff, 3)) }), 'header'],
+		['header', (b) => ({ ...b, header: b64(withArgon2(65536, 0xffffffff)) }), 'header'],
 		['metadata', (b) => ({ ...b, metadata: '' }), 'metadata'],
 		['readTokenHash', (b) => ({ ...b, readTokenHash: b64(randomBytes(31)) }), 'readTokenHash'],
 		['ownerTokenHash', (b) => ({ ...b, ownerTokenHash: undefined }), 'ownerTokenHash'],

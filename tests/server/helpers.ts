@@ -14,6 +14,7 @@ import type { BlobStore } from '../../server/stores/blob/types';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore } from '../../server/stores/meta/types';
 import type { ClaimResponse, CreateShareResponse } from '../../src/lib/api/types';
+import { DEFAULT_ARGON2, DEFAULT_RECORD_SIZE, encodeHeader } from '../../src/lib/crypto';
 import { until } from '../support/wait';
 
 export const API = '/api/v1';
@@ -176,9 +177,18 @@ export interface ShareOptions {
 	expiresIn?: number;
 	maxDownloads?: number;
 	metadata?: Buffer;
-	/** The public header; by default 83 bytes the server cannot parse (so it assumes a password). */
+	/** The public header; by default a version-1 header of a password share (DEFAULT_HEADER). */
 	header?: Uint8Array;
 }
+
+/** A well-formed version-1 header with a password (the server checks headers at create). */
+export const DEFAULT_HEADER = encodeHeader({
+	version: 1,
+	recordSize: DEFAULT_RECORD_SIZE,
+	salt: new Uint8Array(32).fill(7),
+	kdf: { ...DEFAULT_ARGON2 },
+	commitment: new Uint8Array(32).fill(9)
+});
 
 export function createBody(options: ShareOptions & { size: number; partSize: number }, tokens: { owner: Buffer; read: Buffer }) {
 	return {
@@ -186,7 +196,7 @@ export function createBody(options: ShareOptions & { size: number; partSize: num
 		partSize: options.partSize,
 		expiresIn: options.expiresIn ?? 86400,
 		maxDownloads: options.maxDownloads ?? 1,
-		header: b64(options.header ?? Buffer.alloc(83, 7)),
+		header: b64(options.header ?? DEFAULT_HEADER),
 		metadata: b64(options.metadata ?? randomBytes(256)),
 		readTokenHash: b64(sha256(tokens.read)),
 		ownerTokenHash: b64(sha256(tokens.owner))
