@@ -15,6 +15,17 @@ export default ts.config(
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
 		}
 	},
+	// Type-aware rules for what this code is prone to: a promise nobody awaits (a write that may
+	// fail unseen), a promise where a callback's result is ignored, a switch that misses a state.
+	{
+		files: ['**/*.ts', '**/*.svelte'],
+		languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['src/service-worker.ts'] }, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] } },
+		rules: {
+			'@typescript-eslint/no-floating-promises': 'error',
+			'@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+			'@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }]
+		}
+	},
 	// Layering (CONTRIBUTING.md): the crypto core stands alone; use cases never see HTTP.
 	{
 		files: ['src/lib/crypto/**'],

@@ -6,6 +6,9 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/support/chromium.ts';
 // In development the API runs separately (`npm run serve`); Vite proxies /api to it.
 const apiTarget = process.env.SEALDROP_DEV_API ?? 'http://127.0.0.1:8080';
 
+/** Test files that are about PostgreSQL, S3 or several processes as a whole. */
+const FULL_TIER_ONLY = ['tests/server/multi-instance.test.ts', 'tests/server/backends.test.ts', 'tests/server/cli.test.ts'];
+
 export default defineConfig({
 	plugins: [sveltekit()],
 	server: { proxy: { '/api': apiTarget } },
@@ -18,6 +21,18 @@ export default defineConfig({
 					environment: 'node',
 					globalSetup: ['tests/support/vitest-global-setup.ts'],
 					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts']
+				}
+			},
+			{
+				// `npm run test:fast`: the same tests on SQLite and the filesystem only, without
+				// PostgreSQL, S3, browsers or child processes (tests/support/tier.ts).
+				extends: true,
+				test: {
+					name: 'fast',
+					environment: 'node',
+					env: { SEALDROP_TEST_TIER: 'fast' },
+					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts'],
+					exclude: FULL_TIER_ONLY
 				}
 			},
 			{

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -74,7 +74,7 @@ self.addEventListener('fetch', (event) => {
  * file from disk. What the browser reaches against it is the most the real transfer could reach.
  */
 export async function startBareServer(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-	const server: Server = createServer(async (req, res) => {
+	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		try {
 			if (req.method === 'PUT' && req.url === '/upload') {
 				const out = createWriteStream(join(dir, 'bare-upload.bin'));
@@ -100,7 +100,8 @@ export async function startBareServer(dir: string): Promise<{ url: string; close
 			if (!res.headersSent) res.writeHead(500);
 			res.end(String(err));
 		}
-	});
+	};
+	const server: Server = createServer((req, res) => void handle(req, res));
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
 	return {

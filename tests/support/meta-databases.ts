@@ -6,6 +6,7 @@ import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore } from '../../server/stores/meta/types';
 import { freshSchema } from './postgres';
+import { FAST_TIER } from './tier';
 
 /** An empty database of one backend; `open` may be called several times (several instances). */
 export interface MetaDatabase {
@@ -38,8 +39,8 @@ export async function postgresDatabase(label = 'meta'): Promise<MetaDatabase> {
 	};
 }
 
-/** Both backends, for contract suites: `describe.each(META_BACKENDS)`. */
+/** Both backends (SQLite alone in the fast tier), for contract suites: `describe.each(META_BACKENDS)`. */
 export const META_BACKENDS = [
 	{ name: 'sqlite', fresh: sqliteDatabase },
-	{ name: 'postgres', fresh: () => postgresDatabase() }
+	...(FAST_TIER ? [] : [{ name: 'postgres', fresh: () => postgresDatabase() }])
 ] as const;

@@ -57,7 +57,7 @@ export async function* encryptBlobRecords(
 	const sealOne = async (index: number): Promise<Bytes> => {
 		const batch = Math.floor((index - first) / perBatch);
 		const bytes = read(batch) as Promise<ArrayBuffer>;
-		read(batch + 1); // prefetch, so reading overlaps sealing
+		void read(batch + 1); // prefetch, so reading overlaps sealing (read() keeps its rejection handled)
 		// Scheduled records keep their batch alive; the map only serves records not yet scheduled.
 		if (index === batchStart(batch + 1) - 1) reads.delete(batch);
 		const buffer = await bytes;
