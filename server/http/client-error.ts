@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ApiErrorBody, ApiErrorCode } from '../../src/lib/api/types';
-import { STATUS_OF } from '../errors';
+import type { ApiErrorBody } from '../../src/lib/api/types';
+import type { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { badContentLength, chunkExtensionsTooLarge, headersTooLarge, malformedHttp, requestTimeout } from './errors';
 import { securityHeaderList } from './security-headers';
+import { HSTS } from './tls';
 
 /** A JSON error has no content to allow: the strictest policy. */
 const ERROR_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -19,35 +21,35 @@ const REASONS: Partial<Record<number, string>> = {
 const CLOSE_GRACE_MS = 1000;
 
 /** What Node's HTTP parser (or its headers timeout) found wrong, in the API's words. */
-function describe(code: string | undefined): { code: ApiErrorCode; message: string } {
+function describe(code: string | undefined): AppError {
 	switch (code) {
 		case 'HPE_HEADER_OVERFLOW':
-			return { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large.' };
+			return headersTooLarge();
 		case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-			return { code: 'TOO_LARGE', message: 'The chunk extensions of the request body are too large.' };
+			return chunkExtensionsTooLarge();
 		case 'ERR_HTTP_REQUEST_TIMEOUT':
-			return { code: 'REQUEST_TIMEOUT', message: 'The request headers did not arrive in time.' };
+			return requestTimeout();
 		case 'HPE_INVALID_CONTENT_LENGTH':
 		case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-			return { code: 'INVALID_REQUEST', message: 'Content-Length: not a valid length for this request.' };
+			return badContentLength();
 		default:
-			return { code: 'INVALID_REQUEST', message: 'The request is not valid HTTP/1.1.' };
+			return malformedHttp();
 	}
 }
 
 /** The raw HTTP/1.1 answer for a request Node refused before it reached the app. */
 export function clientErrorResponse(errorCode: string | undefined, tls: boolean): string {
-	const { code, message } = describe(errorCode);
-	const status = STATUS_OF[code];
-	const body = JSON.stringify({ error: { code, message } } satisfies ApiErrorBody);
+	// The same error, status and headers as the app's error handler would give (server/errors.ts).
+	const error = describe(errorCode);
+	const status = error.status;
+	const body = JSON.stringify({ error: { code: error.code, message: error.message } } satisfies ApiErrorBody);
+	const own = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' };
+	// The connection closes whatever the error: the parser cannot find where a next request begins.
 	const headers: [string, string][] = [
-		['Content-Type', 'application/json'],
-		['Content-Length', String(Buffer.byteLength(body))],
-		['Cache-Control', 'no-store'],
-		['Connection', 'close'],
+		...Object.entries({ ...own, ...error.headers, Connection: 'close' }),
 		...securityHeaderList(ERROR_CSP)
 	];
-	if (tls) headers.push(['Strict-Transport-Security', 'max-age=31536000']);
+	if (tls) headers.push(['Strict-Transport-Security', HSTS]);
 	const head = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
 	return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n${head}\r\n${body}`;
 }

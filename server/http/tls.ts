@@ -23,9 +23,11 @@ export async function readTlsFiles(tls: NonNullable<Config['tls']>): Promise<Tls
  * HTTP for this host, where a link's request could be tampered with. One year, no subdomains
  * (the operator's other hosts are not ours to decide about).
  */
+export const HSTS = 'max-age=31536000';
+
 export function hsts(): MiddlewareHandler {
 	return async (c, next) => {
 		await next();
-		c.res.headers.set('Strict-Transport-Security', 'max-age=31536000');
+		c.res.headers.set('Strict-Transport-Security', HSTS);
 	};
 }
