@@ -122,7 +122,9 @@ test.describe('large files', () => {
 		const link = await uploadThroughUi(page, sealdrop.url, [file.path]);
 		expect(restarted).toBe(true);
 		expect(attempts.get(1)).toBe(2);
-		expect(attempts.get(0)).toBe(1);
+		// A part still in flight when the server stopped may be cut too and sent again, but the
+		// upload goes on from where it was: no part is sent more than twice.
+		for (const [n, count] of attempts) expect(count, `part ${n}`).toBeLessThanOrEqual(2);
 		const { hashes } = await downloadAll(browser, link, 1);
 		expect(hashes.get('retry.bin')).toBe(file.sha256);
 	});
