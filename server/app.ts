@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { Accounts } from './accounts/service';
 import type { Clock } from './clock';
-import type { Config } from './config';
-import { AppError, createErrorHandler } from './errors';
+import type { Config } from './config/schema';
+import { createErrorHandler } from './errors';
+import { noSuchEndpoint } from './http/errors';
 import { healthRoutes } from './http/health';
 import { socketAddress, type ClientAddress } from './http/client-address';
 import { forwardedAddress } from './http/forwarded';
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps): Hono {
 	app.use('*', securityHeaders(site.csp));
 	if (deps.config.tls) app.use('*', hsts());
 	const uploads = new UploadSlots(deps.config.maxConcurrentUploads, deps.config.maxUploadsPerClient);
-	const metrics = createMetrics({ meta: deps.meta, clock: deps.clock, logger: deps.logger, uploadsInFlight: () => uploads.inFlight });
+	const metrics = createMetrics({ shares: deps.meta.shares, clock: deps.clock, logger: deps.logger, uploadsInFlight: () => uploads.inFlight });
 	app.use('*', metricsMiddleware(metrics));
 	app.use('*', async (c, next) => {
 		const started = performance.now();
@@ -73,7 +74,7 @@ export function createApp(deps: AppDeps): Hono {
 	app.use('/api/*', minBodyRate(deps.config.minUploadRate, deps.logger));
 	const clientAddress = deps.clientAddress ?? (deps.config.trustProxy > 0 ? forwardedAddress(deps.config.trustProxy) : socketAddress);
 	app.put('/api/v1/shares/:id/parts/:n', uploadLimit(uploads, clientAddress));
-	const attempts = new AttemptLimiter(deps.meta, deps.clock, deps.attemptLimits);
+	const attempts = new AttemptLimiter(deps.meta.attempts, deps.clock, deps.attemptLimits);
 	const limit = (path: string, rule: RateRule | undefined, action: string) => {
 		if (rule) app.post(path, rateLimit(new RateLimiter(deps.clock, rule), clientAddress, action));
 	};
@@ -95,7 +96,7 @@ export function createApp(deps: AppDeps): Hono {
 		)
 	);
 	app.all('/api/*', () => {
-		throw new AppError('NOT_FOUND', 'No such endpoint.');
+		throw noSuchEndpoint();
 	});
 	app.get('*', site.handler);
 	app.notFound((c) => c.text('Not found', 404));

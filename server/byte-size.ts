@@ -1,4 +1,4 @@
-// The one parser of byte sizes written by an operator: settings (server/config.ts) and the user
+// The one parser of byte sizes written by an operator: settings (server/config/schema.ts) and the user
 // command (server/cli/user.ts). Pure and import-free, so either may use it.
 
 /** Binary units, lower-case: a size is a whole number of bytes, optionally followed by one. */

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { ApiErrorBody, ApiErrorCode } from '../src/lib/api/types';
+import { StoreUnavailableError } from './stores/errors';
 
 /** THE map from error code to HTTP status (docs/API.md, "Errors"). */
 export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
@@ -38,14 +39,78 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	SERVER_BUSY: 503
 };
 
-/** An error the client caused or must know about; its message is shown to the client. */
+/**
+ * What a client reads in the error table of docs/API.md, per code: when the server answers it.
+ * The table is generated from this (`npm run docs:errors`; tests/server/error-docs.test.ts fails
+ * when API.md drifts), so a new code needs a status above and a sentence here to compile.
+ */
+export const ERROR_DOCS: Record<ApiErrorCode, string> = {
+	INVALID_ID: 'the id in the path is not a well-formed share id',
+	INVALID_REQUEST: 'a body, header or parameter failed validation (the message names it)',
+	INVALID_PART: 'the part number is not an integer in `0 … parts−1`',
+	PART_SIZE_MISMATCH: "a part's body (or its `Content-Length`) is shorter than the part",
+	UNAUTHORIZED: 'the `Authorization` header is missing or not a bearer token; the metrics token is wrong',
+	LOGIN_REQUIRED:
+		'restricted mode: creating a share (or an account endpoint) without a valid session or API token; an API token that was revoked or whose account is disabled',
+	LOGIN_FAILED: 'wrong user name or password (the same answer for both)',
+	FORBIDDEN: 'the owner or read token is wrong; token management tried with an API token instead of a login session',
+	ACCOUNT_DISABLED: 'a correct password for an account the administrator disabled',
+	CROSS_ORIGIN: 'a state-changing request authenticated by the session cookie (or a login) that did not come from a page of this server',
+	QUOTA_EXCEEDED: "the share would pass the account's byte or share quota",
+	EXPIRY_NOT_ALLOWED: "`expiresIn` (create or update) above the account's longest expiry",
+	TICKET_INVALID: 'the ticket is unknown, expired, or for another share',
+	NOT_FOUND: 'no share has this id (never existed, or purged); no such API token; no such endpoint under `/api/`',
+	NOT_READY: 'the share is still being uploaded',
+	ALREADY_COMPLETE: 'parts or complete sent to a share that is already complete',
+	MISSING_PARTS: 'complete sent before every part arrived (`details.missing` lists them)',
+	EXPIRED: 'the share expired',
+	DELETED: 'the owner deleted the share',
+	DOWNLOAD_LIMIT_REACHED: 'every download has been claimed',
+	REQUEST_TIMEOUT:
+		'the request headers did not arrive within `SEALDROP_HEADERS_TIMEOUT` (answered by the HTTP server itself, then the connection is closed)',
+	TOO_LARGE:
+		"declared size above `maxShareBytes`, metadata above `maxMetadataBytes`, a part body longer than the part, or a JSON body above its endpoint's limit",
+	UNSUPPORTED_MEDIA_TYPE: 'a JSON endpoint received another content type',
+	RANGE_NOT_SATISFIABLE: 'a `Range` outside the blob, or more than one range',
+	TOO_MANY_ATTEMPTS:
+		'too many wrong read tokens lately from this client, or for this password share (metadata, claim); `Retry-After` says when to try again',
+	RATE_LIMITED:
+		'this client created shares or claimed downloads more often than the server allows (`SEALDROP_RATE_LIMIT_*`); `Retry-After` says when to try again',
+	HEADERS_TOO_LARGE:
+		"the request headers are larger than Node's limit (16 KiB); answered by the HTTP server itself, then the connection is closed",
+	INTERNAL: 'a bug or a storage failure; the message says nothing more (the server logs it)',
+	UNAVAILABLE:
+		'storage is unreachable or busy, this instance is already buffering as many create bodies as it allows, or a complete of this share is under way; retry later (`Retry-After` says when)',
+	SERVER_BUSY:
+		'this server instance is receiving as many part uploads as it allows (`SEALDROP_MAX_CONCURRENT_UPLOADS`), or as many from this client (`SEALDROP_MAX_UPLOADS_PER_CLIENT`); nothing was read or stored, send the part again after `Retry-After` seconds'
+};
+
+/**
+ * What an error tells the client besides its body. The response headers are derived from it in
+ * one place ({@link AppError.headers}), so no factory writes a header by hand.
+ */
+export interface AppErrorInfo {
+	/** Seconds after which a retry may succeed: `Retry-After`. */
+	retryAfterSeconds?: number;
+	/** The scheme a 401 asks for: `WWW-Authenticate`. */
+	authenticate?: 'Bearer';
+	/** The request body was left unread, so the connection cannot carry another request: `Connection: close`. */
+	closeConnection?: boolean;
+	/** The size of the resource a range missed: `Content-Range: bytes *\/size` (RFC 9110 §15.5.17). */
+	rangeOf?: number;
+}
+
+/**
+ * An error the client caused or must know about; its message is shown to the client. Build it
+ * with its feature's factory (server/shares/errors.ts, server/accounts/errors.ts,
+ * server/http/errors.ts), which is the one place its sentence is written.
+ */
 export class AppError extends Error {
 	constructor(
 		readonly code: ApiErrorCode,
 		message: string,
 		readonly details?: Record<string, unknown>,
-		/** Extra response headers (WWW-Authenticate, Content-Range, Retry-After). */
-		readonly headers?: Record<string, string>
+		readonly info: AppErrorInfo = {}
 	) {
 		super(message);
 		this.name = 'AppError';
@@ -53,6 +118,17 @@ export class AppError extends Error {
 
 	get status(): ContentfulStatusCode {
 		return STATUS_OF[this.code];
+	}
+
+	/** The response headers this error's answer carries, or undefined for none. */
+	get headers(): Record<string, string> | undefined {
+		const { retryAfterSeconds, authenticate, closeConnection, rangeOf } = this.info;
+		const headers: Record<string, string> = {};
+		if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(0, Math.ceil(retryAfterSeconds)));
+		if (authenticate !== undefined) headers['WWW-Authenticate'] = authenticate;
+		if (rangeOf !== undefined) headers['Content-Range'] = `bytes */${rangeOf}`;
+		if (closeConnection) headers.Connection = 'close';
+		return Object.keys(headers).length > 0 ? headers : undefined;
 	}
 }
 
@@ -62,38 +138,29 @@ export function errorResponse(c: Context, error: AppError): Response {
 	return c.json(body, error.status, error.headers);
 }
 
+/** A body, header or parameter that failed validation; the message starts with its name. */
+export const invalidField = (field: string, message: string): AppError =>
+	new AppError('INVALID_REQUEST', `${field}: ${message}`, { field });
+
+/** A bug, or a failure the client cannot act on: nothing more is said (the server logs it). */
+export const internalError = (): AppError => new AppError('INTERNAL', 'Internal server error.');
+
+/** Seconds a client is told to wait when storage is busy or unreachable. */
+const STORAGE_RETRY_AFTER_S = 5;
+
+/** Storage that is busy or full: the client should retry later, nothing is broken. */
+export const storageUnavailable = (): AppError =>
+	new AppError('UNAVAILABLE', 'Storage is temporarily unavailable; retry later.', undefined, {
+		retryAfterSeconds: STORAGE_RETRY_AFTER_S
+	});
+
 /** Hono's own exceptions (malformed requests it rejects itself) in our vocabulary. */
 function fromHttpException(error: HTTPException): AppError {
 	if (error.status === 413) return new AppError('TOO_LARGE', 'The request body is too large.');
 	if (error.status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type.');
-	if (error.status === 401) return new AppError('UNAUTHORIZED', 'Authorization required.');
+	if (error.status === 401) return new AppError('UNAUTHORIZED', 'Authorization required.', undefined, { authenticate: 'Bearer' });
 	if (error.status < 500) return new AppError('INVALID_REQUEST', 'The request is malformed.');
-	return new AppError('INTERNAL', 'Internal server error.');
-}
-
-/** Storage that is busy or full: the client should retry later, nothing is broken. */
-const TRANSIENT_CODES = new Set([
-	'SQLITE_BUSY',
-	'SQLITE_BUSY_SNAPSHOT',
-	'SQLITE_LOCKED',
-	'ENOSPC',
-	'EMFILE',
-	'ENFILE',
-	'EAGAIN',
-	// PostgreSQL: serialization failure, deadlock, lock timeout, too many connections, shutting down.
-	'40001',
-	'40P01',
-	'55P03',
-	'53300',
-	'57P01',
-	'57P03',
-	// A database or object store that cannot be reached right now.
-	'ECONNREFUSED'
-]);
-
-function errorCode(error: unknown): string | undefined {
-	const code = (error as { code?: unknown } | null)?.code;
-	return typeof code === 'string' ? code : undefined;
+	return internalError();
 }
 
 /**
@@ -106,15 +173,12 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
 		if (error instanceof AppError) return errorResponse(c, error);
 		if (error instanceof HTTPException && error.status < 500) return errorResponse(c, fromHttpException(error));
 		const where = { method: c.req.method, route: c.req.routePath };
-		const code = errorCode(error);
-		if (code !== undefined && TRANSIENT_CODES.has(code)) {
+		// The stores translate their backends' codes (SQLITE_BUSY, SQLSTATE, errno) into this one type.
+		if (error instanceof StoreUnavailableError) {
 			logger.warn({ err: error, ...where }, 'storage unavailable');
-			return errorResponse(
-				c,
-				new AppError('UNAVAILABLE', 'Storage is temporarily unavailable; retry later.', undefined, { 'Retry-After': '5' })
-			);
+			return errorResponse(c, storageUnavailable());
 		}
 		logger.error({ err: error, ...where }, 'unhandled error');
-		return errorResponse(c, new AppError('INTERNAL', 'Internal server error.'));
+		return errorResponse(c, internalError());
 	};
 }

@@ -1,5 +1,5 @@
-import { ConfigError, type Config } from './config';
-import { loadConfigFromEnvironment } from './config-file';
+import { ConfigError, type Config } from './config/schema';
+import { loadConfigFromEnvironment } from './config/load';
 import { createLogger } from './logger';
 import { startSealdrop } from './start';
 import { StoreStartError } from './stores/errors';

@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { checkAccountsAtStart } from './accounts/startup';
 import { createApp } from './app';
 import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import type { Config } from './config/schema';
 import { answerClientErrors } from './http/client-error';
 import { connectionLimits, guardConnections } from './http/connections';
 import { httpServerOptions } from './http/timeouts';

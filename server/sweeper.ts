@@ -36,20 +36,20 @@ export async function sweep(deps: StoreDeps): Promise<SweepResult> {
 		}
 	}
 
-	const expired = await drain('share.expire', (limit) => meta.expireDue(now, limit));
-	const exhausted = await drain('share.exhaust', (limit) => meta.exhaustDrained(now, limit));
+	const expired = await drain('share.expire', (limit) => meta.sweeping.expireDue(now, limit));
+	const exhausted = await drain('share.exhaust', (limit) => meta.sweeping.exhaustDrained(now, limit));
 	const abandoned = await drain('share.abandon', (limit) =>
-		meta.abandonIdle(now - config.abandonAfter * 1000, now, limit)
+		meta.sweeping.abandonIdle(now - config.abandonAfter * 1000, now, limit)
 	);
 
 	let blobsDeleted = 0;
 	for (;;) {
-		const batch = await meta.listBlobsToDelete(BATCH);
+		const batch = await meta.sweeping.listBlobsToDelete(BATCH);
 		let failed = 0;
 		for (const blob of batch) {
 			try {
 				await deps.blobs.delete({ id: blob.id, upload: blob.blobUpload });
-				await meta.markBlobGone(blob.id);
+				await meta.sweeping.markBlobGone(blob.id);
 				blobsDeleted++;
 			} catch (error) {
 				failed++;
@@ -60,13 +60,13 @@ export async function sweep(deps: StoreDeps): Promise<SweepResult> {
 		if (batch.length < BATCH || failed > 0) break;
 	}
 
-	const ticketsDeleted = await meta.deleteExpiredTickets(now);
+	const ticketsDeleted = await meta.sweeping.deleteExpiredTickets(now);
 	// Ended wrong-token windows: nothing reads them again (not reported: they are not shares).
-	await meta.deleteEndedAttempts(now);
-	const purged = await meta.purgeTombstones(now - config.tombstoneDays * DAY_MS);
+	await meta.attempts.deleteEnded(now);
+	const purged = await meta.sweeping.purgeTombstones(now - config.tombstoneDays * DAY_MS);
 	await deps.blobs.collectGarbage?.(now - config.abandonAfter * 1000);
 	// Wiped and purged rows leave free pages; a failure here costs only disk space.
-	await meta.compact?.().catch((error: unknown) => logger.warn({ err: error }, 'could not compact the database'));
+	await meta.compact().catch((error: unknown) => logger.warn({ err: error }, 'could not compact the database'));
 	await sweepOrphans(deps, now);
 
 	const result = { expired, exhausted, abandoned, blobsDeleted, ticketsDeleted, purged };
@@ -88,7 +88,7 @@ async function sweepOrphans(deps: StoreDeps, now: number): Promise<void> {
 	if (last !== undefined && now - last < ORPHAN_SWEEP_EVERY_MS) return;
 	lastOrphanSweep.set(blobs, now);
 	try {
-		const removed = await blobs.collectOrphans(now - config.abandonAfter * 1000, (ids) => meta.liveBlobs(ids));
+		const removed = await blobs.collectOrphans(now - config.abandonAfter * 1000, (ids) => meta.sweeping.liveBlobs(ids));
 		if (removed > 0) logger.info({ orphans: removed }, 'removed blobs that no share recorded');
 	} catch (error) {
 		lastOrphanSweep.delete(blobs);

@@ -1,10 +1,7 @@
-import { AppError } from '../errors';
 import type { RequestOrigin } from './credentials';
+import { crossOrigin } from './errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-const refused = (): AppError =>
-	new AppError('CROSS_ORIGIN', 'This request did not come from a page of this server, so it was refused.');
 
 /**
  * CSRF defence for requests a browser authenticates with the session cookie (and for login),
@@ -17,19 +14,19 @@ export function assertSameOrigin(request: RequestOrigin, publicUrl: string | und
 	if (SAFE_METHODS.has(request.method)) return;
 	const site = request.secFetchSite;
 	if (site !== undefined) {
-		if (site !== 'same-origin') throw refused();
+		if (site !== 'same-origin') throw crossOrigin();
 		return;
 	}
 	const origin = request.origin;
-	if (origin === undefined || origin === 'null') throw refused();
+	if (origin === undefined || origin === 'null') throw crossOrigin();
 	let parsed: URL;
 	try {
 		parsed = new URL(origin);
 	} catch {
-		throw refused();
+		throw crossOrigin();
 	}
 	if (publicUrl !== undefined && parsed.origin === new URL(publicUrl).origin) return;
 	const host = request.host;
 	if (publicUrl === undefined && host !== undefined && parsed.host === host.toLowerCase()) return;
-	throw refused();
+	throw crossOrigin();
 }

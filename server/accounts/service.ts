@@ -1,11 +1,20 @@
 import type { AccountInfo, ApiTokenInfo, CreatedApiToken } from '../../src/lib/api/types';
 import type { Clock } from '../clock';
-import type { Config } from '../config';
-import { AppError } from '../errors';
+import type { Config } from '../config/schema';
 import type { Logger } from '../logger';
 import { hashToken } from '../shares/tokens';
 import type { AccountStore, UserRecord } from '../stores/meta/account-types';
 import { auditAccount } from './audit';
+import {
+	accountDisabled,
+	invalidApiToken,
+	loginFailed,
+	loginRequired,
+	noSuchApiToken,
+	tokensNeedSession,
+	tooManyLogins,
+	tooManyTokens
+} from './errors';
 import { FailureLimiter } from './failure-limit';
 import { parseUserName } from './names';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from './passwords';
@@ -30,9 +39,6 @@ export interface Caller {
 	via: 'session' | 'token';
 }
 
-const loginRequired = (message = 'Log in to upload to this server.'): AppError =>
-	new AppError('LOGIN_REQUIRED', message, undefined, { 'WWW-Authenticate': 'Bearer' });
-
 /** Login, sessions and API tokens (restricted upload mode), bound to their dependencies. */
 export class Accounts {
 	private readonly nameFailures: FailureLimiter;
@@ -55,23 +61,18 @@ export class Accounts {
 		if (wait > 0) {
 			const user = name === undefined ? undefined : await accounts.findUserByName(name);
 			auditAccount(logger, 'user.login', { userId: user?.id ?? null, outcome: 'rate_limited' });
-			throw new AppError(
-				'RATE_LIMITED',
-				`Too many failed logins for this name; try again in ${wait} s.`,
-				{ retryAfter: wait },
-				{ 'Retry-After': String(wait) }
-			);
+			throw tooManyLogins(wait);
 		}
 		const user = name === undefined ? undefined : await accounts.findUserByName(name);
 		const ok = input.password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(user?.passwordHash, input.password));
 		if (!user || !ok) {
 			this.nameFailures.fail(key);
 			auditAccount(logger, 'user.login', { userId: user?.id ?? null, outcome: 'failed' });
-			throw new AppError('LOGIN_FAILED', 'Wrong user name or password.');
+			throw loginFailed();
 		}
 		if (user.disabled) {
 			auditAccount(logger, 'user.login', { userId: user.id, outcome: 'disabled' });
-			throw new AppError('ACCOUNT_DISABLED', 'This account is disabled. Ask the administrator of this server.');
+			throw accountDisabled();
 		}
 		const now = clock.now();
 		const session = newSecretToken();
@@ -108,7 +109,7 @@ export class Accounts {
 		if (credentials.bearerToken !== undefined) {
 			const hash = hashToken(credentials.bearerToken);
 			const user = hash && (await accounts.findApiToken(hash, clock.now()));
-			if (!user) throw loginRequired('This API token is not valid: it was revoked, or its account is disabled.');
+			if (!user) throw invalidApiToken();
 			return { user, via: 'token' };
 		}
 		const token = credentials.sessionToken;
@@ -129,7 +130,7 @@ export class Accounts {
 	/** Token management needs the login session: a leaked token must not mint more tokens. */
 	async requireSession(credentials: RequestCredentials): Promise<UserRecord> {
 		const caller = await this.requireCaller(credentials);
-		if (caller.via !== 'session') throw new AppError('FORBIDDEN', 'API tokens are managed from a login session, not with a token.');
+		if (caller.via !== 'session') throw tokensNeedSession();
 		return caller.user;
 	}
 
@@ -150,7 +151,7 @@ export class Accounts {
 	async createToken(user: UserRecord, name: string): Promise<CreatedApiToken> {
 		const { accounts, clock, logger } = this.deps;
 		if ((await accounts.listApiTokens(user.id)).length >= MAX_TOKENS) {
-			throw new AppError('INVALID_REQUEST', `At most ${MAX_TOKENS} API tokens per account: revoke one first.`);
+			throw tooManyTokens(MAX_TOKENS);
 		}
 		const secret = newSecretToken();
 		const id = newPublicId();
@@ -161,7 +162,7 @@ export class Accounts {
 	}
 
 	async revokeToken(user: UserRecord, id: string): Promise<void> {
-		if (!(await this.deps.accounts.deleteApiToken(user.id, id))) throw new AppError('NOT_FOUND', 'No such API token.');
+		if (!(await this.deps.accounts.deleteApiToken(user.id, id))) throw noSuchApiToken();
 		auditAccount(this.deps.logger, 'token.revoke', { userId: user.id, tokenId: id });
 	}
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError } from '../config/schema';
 import type { Logger } from '../logger';
 import type { AccountStore } from '../stores/meta/account-types';
 import { hashMeetsPolicy } from './passwords';

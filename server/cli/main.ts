@@ -1,8 +1,8 @@
 // `npm run user -- …`: manages the user accounts of restricted upload mode, in the database the
 // server uses (the same SEALDROP_* environment and SEALDROP_CONFIG_FILE). See docs/SELF-HOSTING.md, "Restricted mode".
 import { systemClock } from '../clock';
-import { ConfigError, type Config } from '../config';
-import { loadConfigFromEnvironment } from '../config-file';
+import { ConfigError, type Config } from '../config/schema';
+import { loadConfigFromEnvironment } from '../config/load';
 import { createLogger } from '../logger';
 import { StoreStartError } from '../stores/errors';
 import { openMetaStore } from '../stores/open';

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseByteSize } from './byte-size';
-import type { RateRule } from './http/rate-limit';
-import { selectStores, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores/config';
+import { parseByteSize } from '../byte-size';
+import type { RateRule } from '../http/rate-limit';
+import { storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores';
 
 /** Fixed by the format and by S3 multipart rules, not configurable (see docs/API.md). */
 export const PART_SIZE = {
@@ -267,101 +266,6 @@ export class ConfigError extends Error {
 		super(`Invalid configuration:\n${problems.map((line) => `  ${line}`).join('\n')}`);
 		this.name = 'ConfigError';
 	}
-}
-
-/** Reads `SEALDROP_*` variables; throws ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
-	// An empty variable (`SEALDROP_PUBLIC_URL=`) means "unset", as in most shells' .env files.
-	const input: Record<string, string> = {};
-	for (const name of Object.keys(envSchema.shape)) {
-		const value = env[name];
-		if (value !== undefined && value.trim() !== '') input[name] = value;
-	}
-	const parsed = envSchema.safeParse(input);
-	if (!parsed.success) {
-		throw new ConfigError(
-			parsed.error.issues.map((issue) => {
-				const name = String(issue.path[0] ?? 'environment');
-				const item = typeof issue.path[1] === 'number' ? `item ${issue.path[1] + 1}: ` : '';
-				const got = input[name] === undefined ? '' : ` (got ${JSON.stringify(input[name])})`;
-				return `${name}: ${item}${issue.message}${got}`;
-			})
-		);
-	}
-	const e = parsed.data;
-	const problems: string[] = [];
-	if (!e.SEALDROP_EXPIRY_OPTIONS.includes(e.SEALDROP_EXPIRY_DEFAULT)) {
-		problems.push(`SEALDROP_EXPIRY_DEFAULT: must be one of SEALDROP_EXPIRY_OPTIONS (${e.SEALDROP_EXPIRY_OPTIONS.join(',')})`);
-	}
-	if (!e.SEALDROP_DOWNLOAD_OPTIONS.includes(e.SEALDROP_DOWNLOAD_DEFAULT)) {
-		problems.push(
-			`SEALDROP_DOWNLOAD_DEFAULT: must be one of SEALDROP_DOWNLOAD_OPTIONS (${e.SEALDROP_DOWNLOAD_OPTIONS.join(',')})`
-		);
-	}
-	if ((e.SEALDROP_TLS_CERT === undefined) !== (e.SEALDROP_TLS_KEY === undefined)) {
-		problems.push(`${e.SEALDROP_TLS_CERT === undefined ? 'SEALDROP_TLS_CERT' : 'SEALDROP_TLS_KEY'}: set both SEALDROP_TLS_CERT and SEALDROP_TLS_KEY, or neither`);
-	}
-	if (e.SEALDROP_MAX_SHARE_BYTES > PART_SIZE.max * MAX_PARTS) {
-		problems.push(`SEALDROP_MAX_SHARE_BYTES: must be at most ${PART_SIZE.max * MAX_PARTS} (${MAX_PARTS} parts of 64 MiB)`);
-	}
-	if (e.SEALDROP_UPLOAD_ACCESS === 'restricted' && e.SEALDROP_PUBLIC_URL?.startsWith('http:') && !isLoopbackUrl(e.SEALDROP_PUBLIC_URL)) {
-		// Passwords and the session cookie would cross the network in clear, and browsers refuse
-		// the Secure session cookie from a plain-http origin anyway.
-		problems.push('SEALDROP_PUBLIC_URL: restricted uploads need https (or a localhost URL): logins must not cross the network in clear');
-	}
-	const dataDir = resolve(e.SEALDROP_DATA_DIR);
-	const selected = selectStores(e, dataDir);
-	problems.push(...selected.problems);
-	if (problems.length > 0 || !selected.stores) throw new ConfigError(problems);
-
-	return {
-		host: e.SEALDROP_HOST,
-		port: e.SEALDROP_PORT,
-		dataDir,
-		publicUrl: e.SEALDROP_PUBLIC_URL?.replace(/\/+$/, ''),
-		maxShareBytes: e.SEALDROP_MAX_SHARE_BYTES,
-		maxMetadataBytes: e.SEALDROP_MAX_METADATA_BYTES,
-		partSize: { ...PART_SIZE },
-		maxParts: MAX_PARTS,
-		expiryOptions: e.SEALDROP_EXPIRY_OPTIONS,
-		expiryDefault: e.SEALDROP_EXPIRY_DEFAULT,
-		downloadOptions: e.SEALDROP_DOWNLOAD_OPTIONS,
-		downloadDefault: e.SEALDROP_DOWNLOAD_DEFAULT,
-		ticketTtl: e.SEALDROP_TICKET_TTL,
-		abandonAfter: e.SEALDROP_ABANDON_AFTER,
-		sweepInterval: e.SEALDROP_SWEEP_INTERVAL,
-		tombstoneDays: e.SEALDROP_TOMBSTONE_DAYS,
-		staticDir: resolve(e.SEALDROP_STATIC_DIR),
-		logLevel: e.SEALDROP_LOG_LEVEL,
-		rateLimits: { create: e.SEALDROP_RATE_LIMIT_CREATE || undefined, claim: e.SEALDROP_RATE_LIMIT_CLAIM || undefined },
-		trustProxy: e.SEALDROP_TRUST_PROXY,
-		metricsToken: e.SEALDROP_METRICS_TOKEN,
-		timeouts: { idle: e.SEALDROP_IDLE_TIMEOUT, headers: e.SEALDROP_HEADERS_TIMEOUT, keepAlive: e.SEALDROP_KEEP_ALIVE_TIMEOUT },
-		maxConcurrentUploads: e.SEALDROP_MAX_CONCURRENT_UPLOADS,
-		maxUploadsPerClient: Math.min(
-			e.SEALDROP_MAX_CONCURRENT_UPLOADS,
-			e.SEALDROP_MAX_UPLOADS_PER_CLIENT ?? Math.max(4, Math.floor(e.SEALDROP_MAX_CONCURRENT_UPLOADS / 8))
-		),
-		minUploadRate:
-			e.SEALDROP_MIN_UPLOAD_RATE === false
-				? undefined
-				: { bytesPerSecond: e.SEALDROP_MIN_UPLOAD_RATE, graceSeconds: e.SEALDROP_MIN_UPLOAD_RATE_GRACE },
-		maxConnections: e.SEALDROP_MAX_CONNECTIONS,
-		maxConnectionsPerAddress: e.SEALDROP_MAX_CONNECTIONS_PER_ADDRESS,
-		tls:
-			e.SEALDROP_TLS_CERT && e.SEALDROP_TLS_KEY
-				? { certFile: resolve(e.SEALDROP_TLS_CERT), keyFile: resolve(e.SEALDROP_TLS_KEY) }
-				: undefined,
-		...selected.stores,
-		uploadAccess: e.SEALDROP_UPLOAD_ACCESS,
-		sessionTtl: e.SEALDROP_SESSION_TTL,
-		loginRateLimit: e.SEALDROP_RATE_LIMIT_LOGIN || undefined
-	};
-}
-
-function isLoopbackUrl(url: string): boolean {
-	const host = new URL(url).hostname;
-	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** One row per variable, for generating the operator docs table. */

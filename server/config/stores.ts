@@ -43,7 +43,7 @@ export type BlobStoreConfig = { kind: 'fs'; dir: string } | ({ kind: 's3' } & S3
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
 
 /**
- * The storage variables, merged into the server's env schema (server/config.ts). Secrets are
+ * The storage variables, merged into the server's env schema (server/config/schema.ts). Secrets are
  * plain strings here, which cannot fail validation: a failing value is echoed in the error
  * message, and these must never be.
  */

@@ -1,7 +1,7 @@
 // `npm run docs:config`: regenerates the variable table in docs/SELF-HOSTING.md.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { withConfigTable } from '../config-docs';
+import { withConfigTable } from './docs';
 
 const file = fileURLToPath(new URL('../../docs/SELF-HOSTING.md', import.meta.url));
 const before = await readFile(file, 'utf8');

@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { missingBearerToken } from './errors';
 
 /**
  * The token of an `Authorization: Bearer <token>` header (RFC 6750 syntax). Whether the token
@@ -6,10 +6,6 @@ import { AppError } from '../errors';
  */
 export function bearerToken(header: string | undefined): string {
 	const match = header === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-	if (!match?.[1]) {
-		throw new AppError('UNAUTHORIZED', 'Send the token as "Authorization: Bearer <token>".', undefined, {
-			'WWW-Authenticate': 'Bearer'
-		});
-	}
+	if (!match?.[1]) throw missingBearerToken();
 	return match[1];
 }

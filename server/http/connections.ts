@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 import type { Logger } from '../logger';
 import { addressKey } from './client-address';
 

@@ -1,18 +1,10 @@
 import type { z } from 'zod';
-import { AppError } from '../errors';
+import { invalidField } from '../errors';
 import { guardSource, limitBytes } from '../streams';
-
-const tooLarge = (maxBytes: number, headers?: Record<string, string>): AppError =>
-	new AppError('TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`, { limit: maxBytes }, headers);
+import { bodyBudgetSpent, bodyTooLarge, unsupportedMediaType } from './errors';
 
 /** Seconds a client refused by a full {@link BodyBudget} is told to wait. */
 const BUSY_RETRY_AFTER_S = 5;
-
-const busy = (headers: Record<string, string> = {}): AppError =>
-	new AppError('UNAVAILABLE', `The server is receiving too many requests right now; retry in ${BUSY_RETRY_AFTER_S} s.`, undefined, {
-		'Retry-After': String(BUSY_RETRY_AFTER_S),
-		...headers
-	});
 
 /**
  * Bytes of request bodies being buffered at once, shared by the requests of one route. A body
@@ -50,23 +42,23 @@ export class BodyBudget {
 export async function readJsonBody<T>(request: Request, schema: z.ZodType<T>, maxBytes: number, budget?: BodyBudget): Promise<T> {
 	const type = request.headers.get('content-type') ?? '';
 	if (!/^application\/json\s*(;|$)/i.test(type)) {
-		throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as Content-Type: application/json.');
+		throw unsupportedMediaType();
 	}
 	const declared = Number(request.headers.get('content-length') ?? '0');
-	if (declared > maxBytes) throw tooLarge(maxBytes);
+	if (declared > maxBytes) throw bodyTooLarge(maxBytes);
 	// Refused before reading when it visibly cannot fit (chunked bodies are caught while reading).
-	if (budget && declared > budget.maxBytes - budget.inUse) throw busy();
+	if (budget && declared > budget.maxBytes - budget.inUse) throw bodyBudgetSpent(BUSY_RETRY_AFTER_S);
 
 	const chunks: Uint8Array[] = [];
 	let held = 0;
 	try {
 		if (request.body) {
-			const body = guardSource(request.body, () => new AppError('INVALID_REQUEST', 'body: broke off.', { field: 'body' }));
+			const body = guardSource(request.body, () => invalidField('body', 'broke off.'));
 			// Stopping mid-body leaves the rest on the wire: that connection must close.
-			const stop = () => tooLarge(maxBytes, { Connection: 'close' });
+			const stop = () => bodyTooLarge(maxBytes, true);
 			for await (const chunk of limitBytes(body, maxBytes, stop)) {
 				if (budget) {
-					if (!budget.tryTake(chunk.byteLength)) throw busy({ Connection: 'close' });
+					if (!budget.tryTake(chunk.byteLength)) throw bodyBudgetSpent(BUSY_RETRY_AFTER_S, true);
 					held += chunk.byteLength;
 				}
 				chunks.push(chunk);
@@ -76,13 +68,13 @@ export async function readJsonBody<T>(request: Request, schema: z.ZodType<T>, ma
 		try {
 			value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
 		} catch {
-			throw new AppError('INVALID_REQUEST', 'body: not valid JSON.', { field: 'body' });
+			throw invalidField('body', 'not valid JSON.');
 		}
 		const parsed = schema.safeParse(value);
 		if (!parsed.success) {
 			const issue = parsed.error.issues[0];
 			const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
-			throw new AppError('INVALID_REQUEST', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+			throw invalidField(field, issue?.message ?? 'invalid');
 		}
 		return parsed.data;
 	} finally {

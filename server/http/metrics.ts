@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock';
-import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import type { MetaStore } from '../stores/meta/types';
+import type { ShareStore } from '../stores/meta/types';
 import { bearerToken } from './auth';
+import { wrongMetricsToken } from './errors';
 
 /** Prometheus metrics of one app. Each app has its own registry, so tests stay isolated. */
 export interface Metrics {
@@ -21,7 +21,7 @@ export interface Metrics {
 
 /** Where the gauges read the current state from. */
 export interface GaugeSources {
-	meta: Pick<MetaStore, 'storageUsage'>;
+	shares: Pick<ShareStore, 'usage'>;
 	clock: Clock;
 	logger: Logger;
 	/** Part uploads in flight in this process. */
@@ -60,13 +60,13 @@ export function createMetrics(sources?: GaugeSources): Metrics {
  */
 function registerGauges(registry: Registry, sources: GaugeSources): void {
 	const registers = [registry];
-	type Usage = Awaited<ReturnType<MetaStore['storageUsage']>>;
+	type Usage = Awaited<ReturnType<ShareStore['usage']>>;
 	let cached: { at: number; usage: Usage } | undefined;
 	let pending: Promise<Usage | undefined> | undefined;
 	const usage = (): Promise<Usage | undefined> => {
 		if (cached && sources.clock.now() - cached.at < STORAGE_CACHE_MS) return Promise.resolve(cached.usage);
-		pending ??= sources.meta
-			.storageUsage()
+		pending ??= sources.shares
+			.usage()
 			.then((fresh) => {
 				cached = { at: sources.clock.now(), usage: fresh };
 				return fresh;
@@ -165,7 +165,7 @@ function byteCounter(counter: Counter): TransformStream<Uint8Array, Uint8Array> 
 export function metricsHandler(metrics: Metrics, token: string | undefined) {
 	return async (c: Context): Promise<Response> => {
 		if (token !== undefined && !sameToken(bearerToken(c.req.header('authorization')), token)) {
-			throw new AppError('UNAUTHORIZED', 'Wrong metrics token.', undefined, { 'WWW-Authenticate': 'Bearer' });
+			throw wrongMetricsToken();
 		}
 		const text = await metrics.registry.metrics();
 		return c.body(text, 200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' });

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Clock } from '../clock';
-import { AppError } from '../errors';
 import type { ClientAddress } from './client-address';
+import { rateLimited } from './errors';
 
 /** At most `max` requests per `windowSeconds` from one client. */
 export interface RateRule {
@@ -67,12 +67,7 @@ export function rateLimit(limiter: RateLimiter, clientAddress: ClientAddress, ac
 		const client = clientAddress(c);
 		const seconds = client === undefined ? 0 : limiter.take(client);
 		if (seconds > 0) {
-			throw new AppError(
-				'RATE_LIMITED',
-				`Too many requests (${action}) from your address; try again in ${seconds} s.`,
-				{ retryAfter: seconds },
-				{ 'Retry-After': String(seconds) }
-			);
+			throw rateLimited(action, seconds);
 		}
 		await next();
 	};

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerOptions } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 import type { Logger } from '../logger';
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { MiddlewareHandler } from 'hono';
-import { ConfigError, type Config } from '../config';
+import { ConfigError, type Config } from '../config/schema';
 
 export interface TlsFiles {
 	cert: Buffer;

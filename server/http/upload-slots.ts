@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../errors';
 import type { ClientAddress } from './client-address';
+import { serverBusy } from './errors';
 
 /** Seconds a refused client is told to wait: about the time a part takes on a good link. */
 export const BUSY_RETRY_AFTER_S = 5;
@@ -47,16 +47,6 @@ export class UploadSlots {
 	}
 }
 
-/** The answer to a part upload over the process's cap or the client's share. */
-export function serverBusy(): AppError {
-	return new AppError(
-		'SERVER_BUSY',
-		`The server is receiving too many uploads right now; retry in ${BUSY_RETRY_AFTER_S} s.`,
-		{ retryAfter: BUSY_RETRY_AFTER_S },
-		{ 'Retry-After': String(BUSY_RETRY_AFTER_S) }
-	);
-}
-
 /**
  * Holds a slot for the whole handling of a part upload (until its answer is ready, whether the
  * part was stored, refused or broken off). Over the cap, or over the client's share (the client
@@ -67,7 +57,7 @@ export function serverBusy(): AppError {
 export function uploadLimit(slots: UploadSlots, clientAddress: ClientAddress): MiddlewareHandler {
 	return async (c, next) => {
 		const client = clientAddress(c);
-		if (!slots.tryAcquire(client)) throw serverBusy();
+		if (!slots.tryAcquire(client)) throw serverBusy(BUSY_RETRY_AFTER_S);
 		try {
 			await next();
 		} finally {

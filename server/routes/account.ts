@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { noSuchApiToken } from '../accounts/errors';
 import type { Accounts } from '../accounts/service';
-import { AppError } from '../errors';
 import { requestCredentials } from '../http/credentials';
 import { readJsonBody } from '../http/json-body';
 
@@ -20,7 +20,7 @@ export function accountRoutes(accounts: Accounts): Hono {
 		.delete('/tokens/:id', async (c) => {
 			const user = await accounts.requireSession(requestCredentials(c));
 			const id = c.req.param('id');
-			if (!TOKEN_ID.test(id)) throw new AppError('NOT_FOUND', 'No such API token.');
+			if (!TOKEN_ID.test(id)) throw noSuchApiToken();
 			await accounts.revokeToken(user, id);
 			return c.body(null, 204);
 		});

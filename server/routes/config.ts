@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { ServerConfig } from '../../src/lib/api/types';
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 
 export function configRoutes(config: Config): Hono {
 	const body: ServerConfig = {

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { parseByteRange } from '../../src/lib/byte-range';
-import { AppError } from '../errors';
 import { bearerToken } from '../http/auth';
 import { socketAddress, type ClientAddress } from '../http/client-address';
+import { rangeNotSatisfiable } from '../http/errors';
 import { parseShareId } from '../http/params';
 import type { Shares } from '../shares';
 
@@ -61,9 +61,7 @@ export function downloadRoutes(shares: Shares, clientAddress: ClientAddress = so
 			const headers = { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes' };
 			// One range only (docs/API.md): the client reads records in order and never needs more.
 			if (range.kind === 'unsatisfiable' || range.kind === 'multiple') {
-				throw new AppError('RANGE_NOT_SATISFIABLE', `The blob has ${blob.size} bytes; send one range inside it.`, undefined, {
-					'Content-Range': `bytes */${blob.size}`
-				});
+				throw rangeNotSatisfiable(blob.size);
 			}
 			if (range.kind === 'full') {
 				return c.body(cutOnError(await blob.read(0, blob.size), c), 200, { ...headers, 'Content-Length': String(blob.size) });

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { Accounts } from '../accounts/service';
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 import type { ClientAddress } from '../http/client-address';
 import { requestCredentials } from '../http/credentials';
 import type { Shares } from '../shares';

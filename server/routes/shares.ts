@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 import { bearerToken } from '../http/auth';
 import { BodyBudget, readJsonBody } from '../http/json-body';
 import { parseShareId } from '../http/params';

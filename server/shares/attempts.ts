@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeHeader } from '../../src/lib/crypto/header';
 import type { Clock } from '../clock';
-import { AppError } from '../errors';
-import type { MetaStore, ShareRecord } from '../stores/meta/types';
+import type { AttemptStore, ShareRecord } from '../stores/meta/types';
+import { tooManyAttempts } from './errors';
 
 /** At most `max` wrong tokens per `windowMs`; the window starts at the first failure. */
 export interface AttemptRule {
@@ -67,17 +67,6 @@ export function attemptKey(kind: 'share' | 'client', value: string): string {
 /** What the limiter needs of a share: its id, and its header for whether it has a password. */
 export type LimitedShare = Pick<ShareRecord, 'id' | 'header'>;
 
-/** The refusal: whole seconds, rounded up, so that a retry after Retry-After is never early. */
-export function tooManyAttempts(ms: number): AppError {
-	const seconds = Math.ceil(ms / 1000);
-	return new AppError(
-		'TOO_MANY_ATTEMPTS',
-		`Too many wrong attempts; try again in ${seconds} s.`,
-		{ retryAfter: seconds },
-		{ 'Retry-After': String(seconds) }
-	);
-}
-
 /**
  * Counts wrong read tokens (metadata, claim) per client address and per password share, in the
  * MetaStore, so every instance behind a load balancer sees the same counts. While a client is
@@ -94,7 +83,7 @@ export function tooManyAttempts(ms: number): AppError {
  */
 export class AttemptLimiter {
 	constructor(
-		private readonly meta: MetaStore,
+		private readonly store: AttemptStore,
 		private readonly clock: Clock,
 		private readonly options: AttemptLimiterOptions = DEFAULT_ATTEMPT_LIMITS
 	) {}
@@ -107,7 +96,7 @@ export class AttemptLimiter {
 		const keys = [clientKey, shareKey].filter((key) => key !== undefined);
 		if (keys.length === 0) return;
 		let ms = 0;
-		for (const counter of await this.meta.attemptCounts(keys, now)) {
+		for (const counter of await this.store.counts(keys, now)) {
 			if (counter.key === clientKey && counter.count >= this.options.perClient.max) ms = Math.max(ms, counter.resetAt - now);
 			if (counter.key === shareKey) {
 				const rule = this.options.perPasswordShare;
@@ -123,9 +112,9 @@ export class AttemptLimiter {
 	async fail(share: LimitedShare, client: string | undefined): Promise<void> {
 		const now = this.clock.now();
 		const writes: Promise<void>[] = [];
-		if (client) writes.push(this.meta.addAttempt(attemptKey('client', client), now, this.options.perClient.windowMs));
+		if (client) writes.push(this.store.add(attemptKey('client', client), now, this.options.perClient.windowMs));
 		if (passwordProtected(share.header)) {
-			writes.push(this.meta.addAttempt(attemptKey('share', share.id), now, this.options.perPasswordShare.forgetAfterMs, true));
+			writes.push(this.store.add(attemptKey('share', share.id), now, this.options.perPasswordShare.forgetAfterMs, true));
 		}
 		await Promise.all(writes);
 	}

@@ -1,10 +1,12 @@
 import type { CreateShareResponse } from '../../src/lib/api/types';
 import { decodeHeader } from '../../src/lib/crypto/header';
 import { isCryptoError } from '../../src/lib/crypto/errors';
-import { AppError } from '../errors';
+import { byteQuotaExceeded, expiryNotAllowed, ownerDisabled, shareQuotaExceeded } from '../accounts/errors';
+import { invalidField as invalid, type AppError } from '../errors';
 import type { QuotaRefusal, UserRecord } from '../stores/meta/account-types';
 import { audit } from '../logger';
 import type { ShareDeps } from './deps';
+import { metadataTooLarge, shareTooLarge } from './errors';
 import { partCount } from './layout';
 import { newShareId } from './tokens';
 
@@ -20,9 +22,6 @@ export interface CreateShareInput {
 	/** The account creating the share (restricted mode): its limits apply and it owns the share. */
 	owner?: UserRecord;
 }
-
-const invalid = (field: string, message: string): AppError =>
-	new AppError('INVALID_REQUEST', `${field}: ${message}`, { field });
 
 /**
  * A version-1 header that no reader would open is refused, above all one whose Argon2 costs would
@@ -42,18 +41,8 @@ function assertReadableHeader(header: Uint8Array): void {
 /** Checks the request against the configured limits, prepares storage and records the share. */
 export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<CreateShareResponse> {
 	const { config, clock, meta } = deps;
-	if (input.size > config.maxShareBytes) {
-		throw new AppError('TOO_LARGE', `size: the largest share is ${config.maxShareBytes} bytes.`, {
-			field: 'size',
-			limit: config.maxShareBytes
-		});
-	}
-	if (input.metadata.length > config.maxMetadataBytes) {
-		throw new AppError('TOO_LARGE', `metadata: at most ${config.maxMetadataBytes} bytes.`, {
-			field: 'metadata',
-			limit: config.maxMetadataBytes
-		});
-	}
+	if (input.size > config.maxShareBytes) throw shareTooLarge(config.maxShareBytes);
+	if (input.metadata.length > config.maxMetadataBytes) throw metadataTooLarge(config.maxMetadataBytes);
 	const { min, max } = config.partSize;
 	if (input.partSize > max || (input.partSize < min && input.size > input.partSize)) {
 		throw invalid('partSize', `must be ${min} … ${max} (smaller only when the share is a single part).`);
@@ -79,7 +68,7 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 		const refusal = await meta.accounts.insertOwnedShare(owner.id, record, now);
 		if (refusal) throw quotaError(refusal, input.size);
 	} else {
-		await meta.insertShare(record);
+		await meta.shares.insert(record);
 	}
 	await beginStorage(deps, id);
 	audit(deps.logger, 'share.create', {
@@ -99,10 +88,10 @@ async function beginStorage(deps: ShareDeps, id: string): Promise<void> {
 	let upload: string | null = null;
 	try {
 		upload = await blobs.begin(id);
-		if (upload !== null && !(await meta.setBlobUpload(id, upload))) throw new Error(`share ${id} went away while it was being created`);
+		if (upload !== null && !(await meta.shares.setBlobUpload(id, upload))) throw new Error(`share ${id} went away while it was being created`);
 	} catch (error) {
 		// The share never existed for its client: make it a tombstone whose blob the sweeper deletes.
-		await meta.markDeleted(id, clock.now()).catch(() => {});
+		await meta.shares.markDeleted(id, clock.now()).catch(() => {});
 		await blobs.delete({ id, upload }).catch(() => {});
 		throw error;
 	}
@@ -110,26 +99,11 @@ async function beginStorage(deps: ShareDeps, id: string): Promise<void> {
 
 /** A user's longest allowed expiry (restricted mode), for creating and for extending a share. */
 export function assertExpiryAllowed(maxExpiry: number | null, expiresIn: number): void {
-	if (maxExpiry !== null && expiresIn > maxExpiry) {
-		throw new AppError('EXPIRY_NOT_ALLOWED', `expiresIn: your account allows shares to last at most ${maxExpiry} s.`, {
-			field: 'expiresIn',
-			maxExpiry
-		});
-	}
+	if (maxExpiry !== null && expiresIn > maxExpiry) throw expiryNotAllowed(maxExpiry);
 }
 
 function quotaError(refusal: QuotaRefusal, size: number): AppError {
-	if (refusal.reason === 'disabled') return new AppError('LOGIN_REQUIRED', 'This account is disabled.');
-	if (refusal.reason === 'bytes') {
-		return new AppError(
-			'QUOTA_EXCEEDED',
-			`Your account may keep ${refusal.limit} bytes in live shares; ${refusal.used} are used and this share needs ${size}.`,
-			{ quota: 'bytes', limit: refusal.limit, used: refusal.used, size }
-		);
-	}
-	return new AppError('QUOTA_EXCEEDED', `Your account may keep ${refusal.limit} live shares at once; delete one or wait for one to expire.`, {
-		quota: 'shares',
-		limit: refusal.limit,
-		used: refusal.used
-	});
+	if (refusal.reason === 'disabled') return ownerDisabled();
+	if (refusal.reason === 'bytes') return byteQuotaExceeded(refusal.limit, refusal.used, size);
+	return shareQuotaExceeded(refusal.limit, refusal.used);
 }

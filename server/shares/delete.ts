@@ -8,11 +8,11 @@ import type { ShareDeps } from './deps';
  */
 export async function deleteShare(deps: ShareDeps, id: string, ownerToken: string): Promise<void> {
 	const share = await loadOwnedShare(deps, id, ownerToken);
-	if (!(await deps.meta.markDeleted(id, deps.clock.now()))) throw await closedUploadError(deps, id);
+	if (!(await deps.meta.shares.markDeleted(id, deps.clock.now()))) throw await closedUploadError(deps, id);
 	audit(deps.logger, 'share.delete', { shareId: id, was: share.state, downloads: share.downloads });
 	try {
 		await deps.blobs.delete({ id, upload: share.blobUpload });
-		await deps.meta.markBlobGone(id);
+		await deps.meta.sweeping.markBlobGone(id);
 	} catch (error) {
 		deps.logger.warn({ err: error, shareId: id }, 'blob delete failed; the sweeper will retry');
 	}

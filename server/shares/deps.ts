@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 import type { Logger } from '../logger';
 import type { BlobStore } from '../stores/blob/types';
 import type { MetaStore } from '../stores/meta/types';

@@ -1,12 +1,12 @@
 import type { ClaimResponse, MetadataResponse, PublicShareInfo } from '../../src/lib/api/types';
 import { encodeBase64Url } from '../encoding';
-import { AppError } from '../errors';
 import { audit } from '../logger';
 import { chunksOf, toWebStream } from '../streams';
 import type { ShareRecord } from '../stores/meta/types';
 import { loadShare } from './access';
 import type { ShareDeps } from './deps';
-import { notFound, tombstoneError, unservableError } from './states';
+import { downloadLimitReached, notReady, shareExpired, shareNotFound, ticketInvalid, wrongReadToken } from './errors';
+import { tombstoneError, unservableError } from './states';
 import { hashToken, newTicket, tokenMatches } from './tokens';
 
 /** A ready share with downloads left; anything else throws the error the client gets. */
@@ -25,7 +25,7 @@ async function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: st
 	await deps.attempts.check(share, client);
 	if (!tokenMatches(readToken, share.readTokenHash)) {
 		await deps.attempts.fail(share, client);
-		throw new AppError('FORBIDDEN', 'Wrong read token.');
+		throw wrongReadToken();
 	}
 }
 
@@ -66,15 +66,12 @@ export async function claim(deps: ShareDeps, id: string, readToken: string, clie
 	const now = deps.clock.now();
 	const ticket = newTicket();
 	const ticketExpiresAt = Math.min(now + deps.config.ticketTtl * 1000, share.expiresAt ?? now);
-	const counted = await deps.meta.claim(id, now, { hash: hashToken(ticket) as Buffer, expiresAt: ticketExpiresAt });
+	const counted = await deps.meta.tickets.claim(id, now, { hash: hashToken(ticket) as Buffer, expiresAt: ticketExpiresAt });
 	if (!counted) {
 		// Lost the race for the last download (or the share changed): report its state now.
-		const current = await deps.meta.getShare(id);
-		if (!current) throw notFound();
-		throw (
-			unservableError(current, deps.clock.now()) ??
-			new AppError('DOWNLOAD_LIMIT_REACHED', 'Every download of this share has been used.')
-		);
+		const current = await deps.meta.shares.get(id);
+		if (!current) throw shareNotFound();
+		throw unservableError(current, deps.clock.now()) ?? downloadLimitReached();
 	}
 	audit(deps.logger, 'share.claim', { shareId: id, downloads: counted.downloads, maxDownloads: counted.maxDownloads });
 	return {
@@ -100,14 +97,12 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 	const now = deps.clock.now();
 	const gone = tombstoneError(share);
 	if (gone) throw gone;
-	if (share.state === 'uploading') throw new AppError('NOT_READY', 'This share is still being uploaded.');
-	if (share.expiresAt === null || share.expiresAt <= now) throw new AppError('EXPIRED', 'This share has expired.');
+	if (share.state === 'uploading') throw notReady();
+	if (share.expiresAt === null || share.expiresAt <= now) throw shareExpired();
 
 	const hash = hashToken(ticket);
-	const found = hash && (await deps.meta.findTicket(hash));
-	if (!found || found.shareId !== id || found.expiresAt <= now) {
-		throw new AppError('TICKET_INVALID', 'The ticket is unknown, expired, or for another share.');
-	}
+	const found = hash && (await deps.meta.tickets.find(hash));
+	if (!found || found.shareId !== id || found.expiresAt <= now) throw ticketInvalid();
 	const layout = { id, size: share.size, partSize: share.partSize };
 	return {
 		size: share.size,

@@ -1,19 +1,18 @@
-import { AppError } from '../errors';
+import type { AppError } from '../errors';
 import type { ShareRecord } from '../stores/meta/types';
-
-export const notFound = (): AppError => new AppError('NOT_FOUND', 'No share has this id.');
+import { downloadLimitReached, notReady, shareDeleted, shareExpired, uploadAbandoned } from './errors';
 
 /** The 410 a tombstone answers, or undefined for a live share. */
 export function tombstoneError(share: ShareRecord): AppError | undefined {
 	switch (share.state) {
 		case 'expired':
-			return new AppError('EXPIRED', 'This share has expired.');
+			return shareExpired();
 		case 'abandoned':
-			return new AppError('EXPIRED', 'This upload was never finished and has been removed.');
+			return uploadAbandoned();
 		case 'deleted':
-			return new AppError('DELETED', 'The sender deleted this share.');
+			return shareDeleted();
 		case 'exhausted':
-			return new AppError('DOWNLOAD_LIMIT_REACHED', 'Every download of this share has been used.');
+			return downloadLimitReached();
 		default:
 			return undefined;
 	}
@@ -27,10 +26,8 @@ export function tombstoneError(share: ShareRecord): AppError | undefined {
 export function unservableError(share: ShareRecord, now: number): AppError | undefined {
 	const gone = tombstoneError(share);
 	if (gone) return gone;
-	if (share.state === 'uploading') return new AppError('NOT_READY', 'This share is still being uploaded.');
-	if (share.expiresAt === null || share.expiresAt <= now) return new AppError('EXPIRED', 'This share has expired.');
-	if (share.downloads >= share.maxDownloads) {
-		return new AppError('DOWNLOAD_LIMIT_REACHED', 'Every download of this share has been used.');
-	}
+	if (share.state === 'uploading') return notReady();
+	if (share.expiresAt === null || share.expiresAt <= now) return shareExpired();
+	if (share.downloads >= share.maxDownloads) return downloadLimitReached();
 	return undefined;
 }

@@ -1,10 +1,11 @@
 import type { UpdateShareResponse } from '../../src/lib/api/types';
-import { AppError } from '../errors';
+import { invalidField as invalid } from '../errors';
 import { audit } from '../logger';
 import { loadOwnedShare } from './access';
 import { assertExpiryAllowed } from './create';
 import type { ShareDeps } from './deps';
-import { notFound, unservableError } from './states';
+import { notReady, shareExpired, shareNotFound } from './errors';
+import { unservableError } from './states';
 
 export interface UpdateShareInput {
 	/** Seconds from now; one of the configured expiry options. */
@@ -12,9 +13,6 @@ export interface UpdateShareInput {
 	/** One of the configured download options. */
 	maxDownloads?: number;
 }
-
-const invalid = (field: string, message: string): AppError =>
-	new AppError('INVALID_REQUEST', `${field}: ${message}`, { field });
 
 /**
  * The owner extends (or shortens) the expiry, counted from now, or changes the download limit,
@@ -34,7 +32,7 @@ export async function updateShare(
 	const { config, clock, meta } = deps;
 	const share = await loadOwnedShare(deps, id, ownerToken);
 	const input = await readInput();
-	if (share.state === 'uploading') throw new AppError('NOT_READY', 'This share is still being uploaded.');
+	if (share.state === 'uploading') throw notReady();
 	if (input.expiresIn !== undefined && !config.expiryOptions.includes(input.expiresIn)) {
 		throw invalid('expiresIn', `must be one of ${config.expiryOptions.join(', ')}.`);
 	}
@@ -51,13 +49,13 @@ export async function updateShare(
 		expiresAt: input.expiresIn === undefined ? undefined : now + input.expiresIn * 1000,
 		maxDownloads: input.maxDownloads
 	};
-	const updated = await meta.updateShare(id, now, changes);
+	const updated = await meta.shares.update(id, now, changes);
 	if (!updated) {
-		const current = await meta.getShare(id);
-		if (!current) throw notFound();
+		const current = await meta.shares.get(id);
+		if (!current) throw shareNotFound();
 		// Expired (or removed) meanwhile: its own 410. Otherwise the limit was below the count.
 		const expired = current.state !== 'ready' || current.expiresAt === null || current.expiresAt <= now;
-		if (expired) throw unservableError(current, now) ?? new AppError('EXPIRED', 'This share has expired.');
+		if (expired) throw unservableError(current, now) ?? shareExpired();
 		throw invalid('maxDownloads', `${current.downloads} downloads were already used; the limit cannot be lower.`);
 	}
 	audit(deps.logger, 'share.update', {

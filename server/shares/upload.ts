@@ -4,20 +4,10 @@ import { audit } from '../logger';
 import { PartLengthError, PartsMismatchError, UploadClosedError } from '../stores/blob/types';
 import type { ShareRecord } from '../stores/meta/types';
 import { guardSource, limitBytes, type ByteSource } from '../streams';
-import { beingCompleted, closedUploadError, loadOwnedShare } from './access';
+import { closedUploadError, loadOwnedShare } from './access';
 import type { ShareDeps } from './deps';
+import { alreadyComplete, beingCompleted, missingParts, partBrokenOff, partOutOfRange, partTooLong, partTooShort } from './errors';
 import { partLength } from './layout';
-
-const alreadyComplete = (): AppError => new AppError('ALREADY_COMPLETE', 'This share is already complete.');
-const tooLarge = (expected: number): AppError =>
-	new AppError('TOO_LARGE', `The part is longer than its ${expected} bytes.`, { expected });
-const tooShort = (expected: number): AppError =>
-	new AppError('PART_SIZE_MISMATCH', `The part must be exactly ${expected} bytes.`, { expected });
-
-const brokenOff = (expected: number): AppError =>
-	new AppError('PART_SIZE_MISMATCH', `The part body broke off before its ${expected} bytes.`, { expected });
-const missingParts = (missing: number[], of: number, why = 'have not arrived'): AppError =>
-	new AppError('MISSING_PARTS', `${missing.length} of ${of} parts ${why}.`, { missing });
 
 /**
  * How long a complete holds a share before another may take it over (one that crashed). Sealing
@@ -43,23 +33,21 @@ export async function putPart(deps: ShareDeps, input: PutPartInput): Promise<Par
 	const share = await loadOwnedShare(deps, id, input.ownerToken);
 	if (share.state !== 'uploading') throw alreadyComplete();
 	if (share.completingSince !== null) throw beingCompleted();
-	if (n >= share.parts) {
-		throw new AppError('INVALID_PART', `The part number must be 0 … ${share.parts - 1}.`, { parts: share.parts });
-	}
+	if (n >= share.parts) throw partOutOfRange(share.parts);
 	const expected = partLength(share.size, share.partSize, n);
-	if (input.declaredLength !== undefined && input.declaredLength > expected) throw tooLarge(expected);
-	if (input.declaredLength !== undefined && input.declaredLength < expected) throw tooShort(expected);
+	if (input.declaredLength !== undefined && input.declaredLength > expected) throw partTooLong(expected);
+	if (input.declaredLength !== undefined && input.declaredLength < expected) throw partTooShort(expected);
 
 	let stored: { size: number; etag?: string };
 	try {
 		// Counted here as well as in the store, so no BlobStore can take more than the part.
-		const body = limitBytes(guardSource(input.body(), () => brokenOff(expected)), expected, () => tooLarge(expected));
+		const body = limitBytes(guardSource(input.body(), () => partBrokenOff(expected)), expected, () => partTooLong(expected));
 		stored = await deps.blobs.putPart({ id, upload: share.blobUpload }, n, body, expected, input.signal);
 	} catch (error) {
-		if (error instanceof PartLengthError) throw error.kind === 'long' ? tooLarge(expected) : tooShort(expected);
+		if (error instanceof PartLengthError) throw error.kind === 'long' ? partTooLong(expected) : partTooShort(expected);
 		if (error instanceof UploadClosedError) throw await closedUploadError(deps, id);
 		// A client that hangs up mid-part sent a short body; nothing was kept.
-		if (input.signal?.aborted && !(error instanceof AppError)) throw brokenOff(expected);
+		if (input.signal?.aborted && !(error instanceof AppError)) throw partBrokenOff(expected);
 		// The store failed because the upload was sealed, restarted or removed under us (some
 		// stores answer that with a server error, not NoSuchUpload): say that instead.
 		if (!(error instanceof AppError) && !(await stillOpen(deps, share))) throw await closedUploadError(deps, id);
@@ -68,7 +56,7 @@ export async function putPart(deps: ShareDeps, input: PutPartInput): Promise<Par
 	// Recorded only if no complete has begun meanwhile and the upload is the one the part went to:
 	// a part refused here is not in the blob (complete seals exactly the parts it listed).
 	const part = { n, size: stored.size, etag: stored.etag ?? null };
-	const recorded = await deps.meta.recordPart(id, part, deps.clock.now(), { blobUpload: share.blobUpload });
+	const recorded = await deps.meta.parts.record(id, part, deps.clock.now(), { blobUpload: share.blobUpload });
 	if (!recorded) throw await closedUploadError(deps, id);
 	return { n, size: stored.size };
 }
@@ -78,7 +66,7 @@ export async function listParts(deps: ShareDeps, id: string, ownerToken: string)
 	if (share.state === 'ready') {
 		return { parts: share.parts, received: Array.from({ length: share.parts }, (_, n) => n), complete: true };
 	}
-	const received = (await deps.meta.listParts(id))
+	const received = (await deps.meta.parts.list(id))
 		.filter((part) => part.size === partLength(share.size, share.partSize, part.n))
 		.map((part) => part.n);
 	return {
@@ -101,14 +89,14 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
 	const before = await loadOwnedShare(deps, id, ownerToken);
 	if (before.state !== 'uploading') throw alreadyComplete();
 	const since = clock.now();
-	if (!(await meta.beginCompleting(id, since, since - COMPLETE_LEASE_MS))) throw await closedUploadError(deps, id);
+	if (!(await meta.parts.beginCompleting(id, since, since - COMPLETE_LEASE_MS))) throw await closedUploadError(deps, id);
 	// Read again now that it is ours: the upload handle and the parts can no longer change.
-	const share = await meta.getShare(id);
+	const share = await meta.shares.get(id);
 	if (share?.state !== 'uploading' || share.completingSince !== since) throw await closedUploadError(deps, id);
 	const reopen = (dropParts: number[] | 'all', blobUpload?: string | null) =>
-		meta.reopenUpload(id, since, clock.now(), { dropParts, blobUpload });
+		meta.parts.reopenUpload(id, since, clock.now(), { dropParts, blobUpload });
 
-	const parts = await meta.listParts(id);
+	const parts = await meta.parts.list(id);
 	const sizes = new Map(parts.map((part) => [part.n, part.size]));
 	const missing: number[] = [];
 	for (let n = 0; n < share.parts; n++) {
@@ -145,7 +133,7 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
 
 	const completedAt = clock.now();
 	const expiresAt = completedAt + share.expiresIn * 1000;
-	if (!(await meta.markReady(id, completedAt, expiresAt, since))) throw await closedUploadError(deps, id);
+	if (!(await meta.parts.markReady(id, completedAt, expiresAt, since))) throw await closedUploadError(deps, id);
 	audit(deps.logger, 'share.complete', { shareId: id, expiresAt, maxDownloads: share.maxDownloads });
 	return { id, expiresAt, maxDownloads: share.maxDownloads };
 }
@@ -160,7 +148,7 @@ async function restartUpload(deps: ShareDeps, share: ShareRecord, since: number,
 	const { id } = share;
 	await deps.blobs.delete({ id, upload: share.blobUpload });
 	const upload = await deps.blobs.begin(id);
-	if (!(await deps.meta.reopenUpload(id, since, deps.clock.now(), { dropParts: 'all', blobUpload: upload }))) {
+	if (!(await deps.meta.parts.reopenUpload(id, since, deps.clock.now(), { dropParts: 'all', blobUpload: upload }))) {
 		await deps.blobs.delete({ id, upload }).catch(() => {});
 		throw await closedUploadError(deps, id);
 	}
@@ -169,6 +157,6 @@ async function restartUpload(deps: ShareDeps, share: ShareRecord, since: number,
 
 /** Whether the share still takes parts on the upload `share` had. */
 async function stillOpen(deps: ShareDeps, share: ShareRecord): Promise<boolean> {
-	const now = await deps.meta.getShare(share.id);
+	const now = await deps.meta.shares.get(share.id);
 	return now?.state === 'uploading' && now.completingSince === null && now.blobUpload === share.blobUpload;
 }

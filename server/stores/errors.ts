@@ -35,3 +35,69 @@ export function networkCode(error: unknown): string | undefined {
 	}
 	return undefined;
 }
+
+/**
+ * Storage that is busy, full or unreachable right now (a locked SQLite file, a PostgreSQL
+ * serialization failure, a full disk, a refused connection): retrying later may work, nothing is
+ * broken. Each store raises it at its boundary from its own backend's codes, so that callers (and
+ * the HTTP layer, which answers 503 UNAVAILABLE with Retry-After) know no database or errno code.
+ */
+export class StoreUnavailableError extends Error {
+	constructor(
+		readonly store: 'meta' | 'blobs',
+		/** The backend's code (SQLITE_BUSY, 40001, ENOSPC, …), for the logs. */
+		readonly reason: string,
+		options: { cause: unknown }
+	) {
+		super(`the ${store === 'meta' ? 'database' : 'blob store'} is unavailable right now (${reason})`, options);
+		this.name = 'StoreUnavailableError';
+	}
+}
+
+/** File system and network errno codes that mean "retry later", for every backend. */
+export const TRANSIENT_ERRNO: ReadonlySet<string> = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'ECONNREFUSED']);
+
+/** The string `code` of an error, if it has one. */
+export function errorCode(error: unknown): string | undefined {
+	const code = (error as { code?: unknown } | null)?.code;
+	return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * `store` with every method wrapped: a failure that `transient` names (returning the backend's
+ * code) becomes a StoreUnavailableError, any other passes through unchanged. The one place where
+ * a store's backend codes are translated, instead of a try/catch in each method.
+ */
+export function translatingErrors<T extends object>(
+	store: T,
+	which: StoreUnavailableError['store'],
+	transient: (error: unknown) => string | undefined
+): T {
+	const translate = (error: unknown): unknown => {
+		if (error instanceof StoreUnavailableError) return error;
+		const reason = transient(error);
+		return reason === undefined ? error : new StoreUnavailableError(which, reason, { cause: error });
+	};
+	return new Proxy(store, {
+		get(target, key) {
+			// Bound to the store itself, so that its private state is reached as usual.
+			const value: unknown = Reflect.get(target, key, target);
+			if (typeof value !== 'function') return value;
+			return (...args: unknown[]): unknown => {
+				let result: unknown;
+				try {
+					result = (value as (...a: unknown[]) => unknown).apply(target, args);
+				} catch (error) {
+					throw translate(error);
+				}
+				return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(translate(error))) : result;
+			};
+		}
+	});
+}
+
+/** The errno code (of the error or its causes) if it means "retry later": the blob stores' rule. */
+export function transientErrno(error: unknown): string | undefined {
+	const code = networkCode(error);
+	return code !== undefined && TRANSIENT_ERRNO.has(code) ? code : undefined;
+}

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { Config } from '../config/schema';
 import type { Logger } from '../logger';
 import { FsBlobStore } from './blob/fs';
 import type { BlobStore } from './blob/types';

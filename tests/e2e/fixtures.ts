@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
-import { loadConfig, type Config } from '../../server/config';
+import type { Config } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 

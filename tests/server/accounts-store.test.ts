@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newShareId } from '../../server/shares/tokens';
-import { Secret } from '../../server/stores/config';
+import { Secret } from '../../server/config/stores';
 import type { NewUser } from '../../server/stores/meta/account-types';
 import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
 import type { MetaStore, NewShare } from '../../server/stores/meta/types';
@@ -129,7 +129,7 @@ describe.each(META_BACKENDS)('AccountStore contract: $name', ({ fresh }) => {
 		expect(await meta.accounts.usage(user.id)).toEqual({ bytes: 2500, shares: 2 });
 
 		// A deleted share no longer counts.
-		expect(await meta.markDeleted(first.id, T0)).toBe(true);
+		expect(await meta.shares.markDeleted(first.id, T0)).toBe(true);
 		expect(await meta.accounts.usage(user.id)).toEqual({ bytes: 1500, shares: 1 });
 		expect(await meta.accounts.insertOwnedShare(user.id, newShare(1), T0)).toBeUndefined();
 
@@ -137,7 +137,7 @@ describe.each(META_BACKENDS)('AccountStore contract: $name', ({ fresh }) => {
 		expect(await meta.accounts.insertOwnedShare(user.id, newShare(1), T0)).toEqual({ reason: 'disabled' });
 		// A share made without an account has no owner limits.
 		const anonymous = newShare();
-		await meta.insertShare(anonymous);
+		await meta.shares.insert(anonymous);
 		expect(await meta.accounts.ownerLimits(anonymous.id)).toBeUndefined();
 	});
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { weakPasswordReason } from '../../server/accounts/password-policy';
 import { hashPassword, hashMeetsPolicy } from '../../server/accounts/passwords';
-import { ConfigError } from '../../server/config';
+import { ConfigError } from '../../server/config/schema';
 import { createLogger } from '../../server/logger';
 import { startSealdrop } from '../../server/start';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';

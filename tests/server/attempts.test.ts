@@ -17,7 +17,7 @@ import {
 	type AttemptLimiterOptions
 } from '../../server/shares/attempts';
 import { FsBlobStore } from '../../server/stores/blob/fs';
-import { Secret } from '../../server/stores/config';
+import { Secret } from '../../server/config/stores';
 import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore } from '../../server/stores/meta/types';
@@ -138,7 +138,7 @@ describe.each([
 	const retryAfter = async (action: () => Promise<void>) => (await refusal(action))?.headers?.['Retry-After'];
 
 	it('never refuses a share without a password for its wrong tokens, and stores no counter for it', async () => {
-		const limiter = new AttemptLimiter(backend.a, new FakeClock(), rules);
+		const limiter = new AttemptLimiter(backend.a.attempts, new FakeClock(), rules);
 		const open = share('open', false);
 		for (let i = 0; i < 50; i++) await limiter.fail(open, fresh('client'));
 		expect(await refusal(() => limiter.check(open, 'alice'))).toBeUndefined();
@@ -147,7 +147,7 @@ describe.each([
 
 	it('makes a password share wait after its free guesses, doubling up to the cap, with an honest Retry-After', async () => {
 		const clock = new FakeClock();
-		const limiter = new AttemptLimiter(backend.a, clock, rules);
+		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
 		const locked = share('locked', true);
 		for (let i = 0; i < 3; i++) {
 			expect(await refusal(() => limiter.check(locked, 'a'))).toBeUndefined();
@@ -177,7 +177,7 @@ describe.each([
 
 	it('forgets a password share\'s count after an hour without a wrong guess', async () => {
 		const clock = new FakeClock();
-		const limiter = new AttemptLimiter(backend.a, clock, rules);
+		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
 		const quiet = share('quiet', true);
 		for (let i = 0; i < 5; i++) await limiter.fail(quiet, fresh('client'));
 		expect(await retryAfter(() => limiter.check(quiet, 'x'))).toBe('4');
@@ -192,7 +192,7 @@ describe.each([
 
 	it('locks a client across shares, with or without a password, and only that client', async () => {
 		const clock = new FakeClock();
-		const limiter = new AttemptLimiter(backend.a, clock, rules);
+		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
 		const mallory = fresh('mallory');
 		for (let i = 0; i < 5; i++) await limiter.fail(share('share', i % 2 === 0), mallory);
 		clock.advance(3 * MINUTE);
@@ -211,8 +211,8 @@ describe.each([
 
 	it('counts concurrent failures on two instances exactly, and each instance sees the wait', async () => {
 		const clock = new FakeClock();
-		const onA = new AttemptLimiter(backend.a, clock, rules);
-		const onB = new AttemptLimiter(backend.b, clock, rules);
+		const onA = new AttemptLimiter(backend.a.attempts, clock, rules);
+		const onB = new AttemptLimiter(backend.b.attempts, clock, rules);
 		const busy = share('busy', true);
 		await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? onA : onB).fail(busy, undefined)));
 		const counted = (await backend.rows()).find((row) => row.key === attemptKey('share', busy.id));
@@ -222,7 +222,7 @@ describe.each([
 	});
 
 	it('keeps no client address or share id in clear', async () => {
-		const limiter = new AttemptLimiter(backend.a, new FakeClock(), rules);
+		const limiter = new AttemptLimiter(backend.a.attempts, new FakeClock(), rules);
 		await limiter.fail({ id: 'share-in-clear', header: header(true) }, '203.0.113.77');
 		const keys = (await backend.rows()).map((row) => row.key).join(' ');
 		expect(keys).toContain(attemptKey('client', '203.0.113.77'));
@@ -251,16 +251,16 @@ describe('the sweeper and wrong-token windows', () => {
 		const meta = await openSqliteMetaStore({ file: join(config.dataDir, 'sealdrop.sqlite') });
 		try {
 			const clock = new FakeClock();
-			const limiter = new AttemptLimiter(meta, clock, rules);
+			const limiter = new AttemptLimiter(meta.attempts, clock, rules);
 			await limiter.fail({ id: 'old', header: header(true) }, 'client-1');
 			clock.advance(30 * MINUTE);
 			await limiter.fail({ id: 'new', header: header(true) }, undefined);
 			clock.advance(30 * MINUTE); // client-1's window ended long ago, "old" has been quiet for its hour; "new" has 30 minutes left
 			const keys = [attemptKey('share', 'old'), attemptKey('client', 'client-1'), attemptKey('share', 'new')];
-			expect(await meta.attemptCounts(keys, 0)).toHaveLength(3);
+			expect(await meta.attempts.counts(keys, 0)).toHaveLength(3);
 			const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
 			await sweep({ config, clock, meta, blobs, logger: createLogger('silent') });
-			expect((await meta.attemptCounts(keys, 0)).map((counter) => counter.key)).toEqual([attemptKey('share', 'new')]);
+			expect((await meta.attempts.counts(keys, 0)).map((counter) => counter.key)).toEqual([attemptKey('share', 'new')]);
 		} finally {
 			await meta.close();
 			await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../server/stores/open';
-import { loadConfig, type Config } from '../../server/config';
+import type { Config } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { sweep } from '../../server/sweeper';
 import { freshSchema, type TestSchema } from '../support/postgres';
@@ -99,7 +100,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		const share = await readyShare(h);
 		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe('204');
 		expect(await h.blobs.size?.(share.id)).toBeUndefined();
-		expect(await h.meta.getShare(share.id)).toMatchObject({ state: 'deleted', blobGone: true });
+		expect(await h.meta.shares.get(share.id)).toMatchObject({ state: 'deleted', blobGone: true });
 		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 DELETED');
 		expect(problems().map((l) => l.msg)).toEqual([]);
 	});
@@ -115,7 +116,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		expect(audits('share.abandon')).toMatchObject([{ shareId: abandoned.id }]);
 		expect(await h.blobs.size?.(ready.id)).toBeUndefined();
 		expect(await h.blobs.size?.(abandoned.id)).toBeUndefined();
-		expect(await h.meta.getShare(abandoned.id)).toMatchObject({ state: 'abandoned', blobGone: true, blobUpload: null });
+		expect(await h.meta.shares.get(abandoned.id)).toMatchObject({ state: 'abandoned', blobGone: true, blobUpload: null });
 		expect(await sweep(deps())).toMatchObject({ expired: 0, abandoned: 0, blobsDeleted: 0 });
 		expect(problems().map((l) => l.msg)).toEqual([]);
 	});

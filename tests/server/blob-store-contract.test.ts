@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Secret } from '../../server/stores/config';
+import { Secret } from '../../server/config/stores';
 import { FsBlobStore } from '../../server/stores/blob/fs';
 import { S3_KEY_PREFIX, S3BlobStore } from '../../server/stores/blob/s3';
 import { PartLengthError, UploadClosedError, type BlobStore, type BlobUpload } from '../../server/stores/blob/types';
@@ -249,7 +249,7 @@ describe.each([
 	});
 
 	it('refuses parts once the upload is completed (where the backend can tell)', async ({ skip }) => {
-		if (!backend.refusesPartsAfterClose) skip('s3rver accepts parts for any upload id; the MetaStore check (recordPart) guards this');
+		if (!backend.refusesPartsAfterClose) skip('s3rver accepts parts for any upload id; the MetaStore check (parts.record) guards this');
 		const { parts } = layout(10, 10);
 		const { blob, recorded } = await upload(parts);
 		await store.complete(blob, recorded);

@@ -3,7 +3,7 @@ import { access, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../server/accounts/passwords';
-import { Secret } from '../../server/stores/config';
+import { Secret } from '../../server/config/stores';
 import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import { freshSchema, type TestSchema } from '../support/postgres';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../server/config';
+import type { Config } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { COMPLETE_LEASE_MS } from '../../server/shares/upload';
 import { openStores } from '../../server/stores/open';
@@ -168,7 +169,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		const refused = await completeShare(h, share);
 		expect(refused.status).toBe(409);
 		expect(await refused.json()).toMatchObject({ error: { code: 'MISSING_PARTS', details: { missing: [0, 1, 2] } } });
-		expect(await h.meta.getShare(share.id)).toMatchObject({ state: 'uploading', completingSince: null });
+		expect(await h.meta.shares.get(share.id)).toMatchObject({ state: 'uploading', completingSince: null });
 		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe('409 NOT_READY');
 		const status = await h.api(`/shares/${share.id}/parts`, { headers: bearer(share.ownerToken) });
 		expect(await status.json()).toMatchObject({ received: [], complete: false });
@@ -185,7 +186,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		const share = await createShare(h, { size: 3000, partSize: 1024 });
 		await uploadAll(h, share);
 		// Another instance took the share to complete it, and crashed.
-		expect(await h.meta.beginCompleting(share.id, h.clock.now(), h.clock.now() - COMPLETE_LEASE_MS)).toBe(true);
+		expect(await h.meta.parts.beginCompleting(share.id, h.clock.now(), h.clock.now() - COMPLETE_LEASE_MS)).toBe(true);
 		// h.api fails a test on any 5xx: these 503s are asked for directly.
 		const part = await h.app.request(`${API}/shares/${share.id}/parts/0`, { method: 'PUT', body: asBody(partBytes(share, 0)), headers: bearer(share.ownerToken) });
 		expect(await outcome(part)).toBe('503 UNAVAILABLE');
@@ -204,7 +205,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		const share = await createShare(h, { size: 3000, partSize: 1024 });
 		await uploadAll(h, share);
 		h.clock.advance(1000);
-		expect(await h.meta.beginCompleting(share.id, h.clock.now(), h.clock.now() - COMPLETE_LEASE_MS)).toBe(true);
+		expect(await h.meta.parts.beginCompleting(share.id, h.clock.now(), h.clock.now() - COMPLETE_LEASE_MS)).toBe(true);
 		const deps = { config: h.config, clock: h.clock, meta: h.meta, blobs: h.blobs, logger: h.logs.logger };
 		h.clock.advance(h.config.abandonAfter * 1000 - 1);
 		expect((await sweep(deps)).abandoned).toBe(0);

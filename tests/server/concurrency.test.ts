@@ -15,7 +15,7 @@ describe('claims under concurrency', () => {
 			const tickets = await Promise.all(responses.filter((r) => r.status === 200).map(async (r) => (await r.json()) as { ticket: string; downloads: number }));
 			expect(new Set(tickets.map((t) => t.ticket)).size).toBe(5);
 			expect(tickets.map((t) => t.downloads).sort()).toEqual([1, 2, 3, 4, 5]);
-			expect((await h.meta.getShare(share.id))?.downloads).toBe(5);
+			expect((await h.meta.shares.get(share.id))?.downloads).toBe(5);
 			expect(h.logs.lines.filter((l) => l.audit === 'share.claim')).toHaveLength(5);
 			for (const { ticket } of tickets) expect((await h.api(`/shares/${share.id}/blob`, { headers: bearer(ticket) })).status).toBe(200);
 		} finally {

@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConfig } from '../../server/config';
-import { CONFIG_END, CONFIG_START, renderConfigTable, withConfigTable } from '../../server/config-docs';
+import { describeConfig } from '../../server/config/schema';
+import { CONFIG_END, CONFIG_START, renderConfigTable, withConfigTable } from '../../server/config/docs';
 import { runUntilExit } from '../support/instances';
 import { tempDir } from './helpers';
 

@@ -1,8 +1,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config';
-import { loadConfigFromEnvironment } from '../../server/config-file';
+import { ConfigError } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
+import { loadConfigFromEnvironment } from '../../server/config/load';
 import { runUntilExit } from '../support/instances';
 import { configProblems, tempDir } from './helpers';
 

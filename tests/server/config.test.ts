@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeConfig, envSchema, loadConfig } from '../../server/config';
+import { describeConfig, envSchema } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
 import { configProblems as problems, createHarness } from './helpers';
 
 describe('loadConfig', () => {

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
+import { loadConfig } from '../../server/config/load';
 import { connectionLimits } from '../../server/http/connections';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { captureLogs, listeningConfig, tempDir } from './helpers';

@@ -36,7 +36,7 @@ describe('POST /shares', () => {
 		expect(created.parts).toBe(3);
 		expect(created.uploadExpiresAt).toBe(h.clock.now() + h.config.abandonAfter * 1000);
 
-		const row = await h.meta.getShare(created.id);
+		const row = await h.meta.shares.get(created.id);
 		expect(row).toMatchObject({ state: 'uploading', size: 2500, partSize: 1024, parts: 3, downloads: 0, expiresAt: null });
 		expect(b64(row?.header as Uint8Array)).toBe(body.header);
 		expect(b64(row?.ownerTokenHash as Uint8Array)).toBe(body.ownerTokenHash);

@@ -46,7 +46,7 @@ describe('reading a share', () => {
 				downloadsLeft: 2
 			});
 		}
-		expect((await h.meta.getShare(share.id))?.downloads).toBe(0);
+		expect((await h.meta.shares.get(share.id))?.downloads).toBe(0);
 	});
 
 	it('gives the sealed metadata for the read token only', async () => {
@@ -83,7 +83,7 @@ describe('reading a share', () => {
 		expect(await outcome(await claimResponse(share.ownerToken))).toBe('403 FORBIDDEN');
 		expect(await outcome(await claimResponse(b64(randomBytes(16))))).toBe('403 FORBIDDEN');
 		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST' }))).toBe('401 UNAUTHORIZED');
-		expect((await h.meta.getShare(share.id))?.downloads).toBe(0);
+		expect((await h.meta.shares.get(share.id))?.downloads).toBe(0);
 	});
 
 	describe('Range', () => {
@@ -162,7 +162,7 @@ describe('reading a share', () => {
 		expect(await outcome(await metadata())).toBe('410 EXPIRED');
 		expect(await outcome(await claimResponse())).toBe('410 EXPIRED');
 		expect(await outcome(await blob(ticket))).toBe('410 EXPIRED');
-		expect((await h.meta.getShare(share.id))?.downloads).toBe(1);
+		expect((await h.meta.shares.get(share.id))?.downloads).toBe(1);
 	});
 
 	it('caps a ticket at the share expiry', async () => {
@@ -181,7 +181,7 @@ describe('reading a share', () => {
 		expect(await outcome(await info())).toBe('410 DOWNLOAD_LIMIT_REACHED');
 		expect(await outcome(await metadata())).toBe('410 DOWNLOAD_LIMIT_REACHED');
 		expect(await outcome(await claimResponse())).toBe('410 DOWNLOAD_LIMIT_REACHED');
-		expect((await h.meta.getShare(share.id))?.downloads).toBe(2);
+		expect((await h.meta.shares.get(share.id))?.downloads).toBe(2);
 
 		expect((await blob(first.ticket)).status).toBe(200);
 		expect((await blob(second.ticket, { range: 'bytes=-5' })).status).toBe(206);
@@ -210,7 +210,7 @@ describe('reading a share', () => {
 		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe(
 			'410 DELETED'
 		);
-		const row = await h.meta.getShare(share.id);
+		const row = await h.meta.shares.get(share.id);
 		expect(row).toMatchObject({ state: 'deleted', header: null, metadata: null, readTokenHash: null, ownerTokenHash: null, blobGone: true });
 		expect(await h.blobs.size?.(share.id)).toBeUndefined();
 	});

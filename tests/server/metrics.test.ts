@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../server/config';
+import type { Config } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
 import { STORAGE_CACHE_MS } from '../../server/http/metrics';
 import { createLogger } from '../../server/logger';
 import { openStores } from '../../server/stores/open';
@@ -127,14 +128,16 @@ describe('GET /metrics', () => {
 	it('a storage query that fails leaves the rest of the scrape working', async () => {
 		let broken = false;
 		await start({
-			wrapMeta: (meta) =>
-				new Proxy(meta, {
+			wrapMeta: (meta) => ({
+				...meta,
+				shares: new Proxy(meta.shares, {
 					get(target, name, receiver) {
-						if (name === 'storageUsage' && broken) return () => Promise.reject(new Error('database gone'));
+						if (name === 'usage' && broken) return () => Promise.reject(new Error('database gone'));
 						const value: unknown = Reflect.get(target, name, receiver);
 						return typeof value === 'function' ? value.bind(target) : value;
 					}
 				})
+			})
 		});
 		await readyShare(h);
 		expect(sample(await scrape(), 'sealdrop_live_shares{state="ready"}')).toBe(1);

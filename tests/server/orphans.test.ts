@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../server/config';
+import type { Config } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { newShareId } from '../../server/shares/tokens';
-import type { MetaStore } from '../../server/stores/meta/types';
+import type { MetaStore, ShareStore } from '../../server/stores/meta/types';
 import { openStores } from '../../server/stores/open';
 import { sweep } from '../../server/sweeper';
 import { freshSchema, type TestSchema } from '../support/postgres';
@@ -72,24 +73,26 @@ describe.each<{ name: string; fs: boolean; options: HarnessOptions }>([
 			expect(left).toContain(kept.id);
 		}
 		// The abandoned upload went the normal way (its row says so), not as an orphan.
-		expect(await h.meta.getShare(uploading.id)).toMatchObject({ state: 'abandoned', blobGone: true });
+		expect(await h.meta.shares.get(uploading.id)).toMatchObject({ state: 'abandoned', blobGone: true });
 	});
 
 	it('a share is recorded before its storage is made, so a crash in between leaves no orphan', async () => {
 		const atInsert: { dirs?: string[]; blobUpload?: string | null } = {};
-		const watching = (meta: MetaStore): MetaStore =>
-			Object.assign(Object.create(meta) as MetaStore, {
-				async insertShare(...args: Parameters<MetaStore['insertShare']>) {
+		const watching = (meta: MetaStore): MetaStore => ({
+			...meta,
+			shares: Object.assign(Object.create(meta.shares) as ShareStore, {
+				async insert(...args: Parameters<ShareStore['insert']>) {
 					// What a kill at this moment would leave behind without a row: on S3 an UploadId
 					// already made (it would be in the record), on the filesystem a directory.
 					atInsert.blobUpload = args[0].blobUpload;
 					if (fs) atInsert.dirs = (await readdir(h.blobDir)).filter((name) => name !== '.tmp');
-					return meta.insertShare(...args);
+					return meta.shares.insert(...args);
 				}
-			});
+			})
+		});
 		h = await createHarness({ ...options, wrapMeta: watching });
 		const share = await createShare(h);
 		expect(atInsert).toEqual(fs ? { blobUpload: null, dirs: [] } : { blobUpload: null });
-		expect(await h.meta.getShare(share.id)).toMatchObject({ state: 'uploading', blobUpload: fs ? null : expect.any(String) });
+		expect(await h.meta.shares.get(share.id)).toMatchObject({ state: 'uploading', blobUpload: fs ? null : expect.any(String) });
 	});
 });

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
+import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { startSealdrop } from '../../server/start';
 import { StoreStartError } from '../../server/stores/errors';

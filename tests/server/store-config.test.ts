@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../server/config';
-import { describePostgresUrl, Secret } from '../../server/stores/config';
+import { describeConfig } from '../../server/config/schema';
+import { loadConfig } from '../../server/config/load';
+import { describePostgresUrl, Secret } from '../../server/config/stores';
 import { configProblems as problems } from './helpers';
 
 const PASSWORD = 'pa55-w0rd-that-must-not-leak';

@@ -53,7 +53,7 @@ describe('sweeper', () => {
 		expect(await sweep(deps(h))).toMatchObject({ expired: 1, blobsDeleted: 1 });
 		expect(audits('share.expire')).toMatchObject([{ shareId: share.id }]);
 		expect(await files(share)).toEqual([]);
-		expect(await h.meta.getShare(share.id)).toMatchObject({
+		expect(await h.meta.shares.get(share.id)).toMatchObject({
 			state: 'expired',
 			header: null,
 			metadata: null,
@@ -62,7 +62,7 @@ describe('sweeper', () => {
 			blobGone: true,
 			endedAt: h.clock.now()
 		});
-		expect(await h.meta.listParts(share.id)).toEqual([]);
+		expect(await h.meta.parts.list(share.id)).toEqual([]);
 		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 EXPIRED');
 		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe(
 			'410 EXPIRED'
@@ -75,7 +75,7 @@ describe('sweeper', () => {
 		expect((await sweep(deps(h))).purged).toBe(0);
 		h.clock.advance(1);
 		expect((await sweep(deps(h))).purged).toBe(1);
-		expect(await h.meta.getShare(share.id)).toBeUndefined();
+		expect(await h.meta.shares.get(share.id)).toBeUndefined();
 		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('404 NOT_FOUND');
 	});
 
@@ -90,7 +90,7 @@ describe('sweeper', () => {
 		expect(await sweep(deps(h))).toMatchObject({ abandoned: 1, blobsDeleted: 1 });
 		expect(audits('share.abandon')).toMatchObject([{ shareId: share.id }]);
 		expect(await listFiles(h.blobDir)).toEqual([]);
-		expect(await h.meta.getShare(share.id)).toMatchObject({ state: 'abandoned', ownerTokenHash: null, blobGone: true });
+		expect(await h.meta.shares.get(share.id)).toMatchObject({ state: 'abandoned', ownerTokenHash: null, blobGone: true });
 		expect(await outcome(await putPart(h, share, 2))).toBe('410 EXPIRED');
 		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 EXPIRED');
 	});
@@ -131,7 +131,7 @@ describe('sweeper', () => {
 		const share = await readyShare(h);
 		expect((await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) })).status).toBe(204);
 		expect(await files(share)).toHaveLength(3);
-		expect((await h.meta.getShare(share.id))?.blobGone).toBe(false);
+		expect((await h.meta.shares.get(share.id))?.blobGone).toBe(false);
 		expect(await sweep(deps(h))).toMatchObject({ blobsDeleted: 1 });
 		expect(await files(share)).toEqual([]);
 	});

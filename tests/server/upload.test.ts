@@ -190,7 +190,7 @@ describe('uploading', () => {
 		const response = await completeShare(h, share);
 		expect(response.status).toBe(409);
 		expect(await response.json()).toMatchObject({ error: { code: 'MISSING_PARTS', details: { missing: [0, 2] } } });
-		expect((await h.meta.getShare(share.id))?.state).toBe('uploading');
+		expect((await h.meta.shares.get(share.id))?.state).toBe('uploading');
 	});
 
 	it('answers 409 ALREADY_COMPLETE to parts and complete after complete', async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Secret } from '../../server/stores/config';
+import { Secret } from '../../server/config/stores';
 import { openPostgresMetaStore } from '../../server/stores/meta/postgres';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { MetaStore } from '../../server/stores/meta/types';

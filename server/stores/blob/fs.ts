@@ -4,6 +4,7 @@ import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 
 import { join } from 'node:path';
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
+import { transientErrno, translatingErrors } from '../errors';
 import {
 	PartLengthError,
 	PartsMismatchError,
@@ -46,7 +47,8 @@ export class FsBlobStore implements BlobStore {
 	static async open(root: string): Promise<FsBlobStore> {
 		const store = new FsBlobStore(root);
 		await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
-		return store;
+		// A full disk or too many open files: StoreUnavailableError, whichever call hits it.
+		return translatingErrors(store, 'blobs', transientErrno);
 	}
 
 	private uploadDir(id: string): string {

@@ -16,7 +16,8 @@ import {
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import type { Logger } from '../../logger';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
-import type { S3Config } from '../config';
+import type { S3Config } from '../../config/stores';
+import { transientErrno, translatingErrors } from '../errors';
 import { errorName, httpStatus, s3StartError } from './s3-errors';
 import {
 	PartLengthError,
@@ -66,7 +67,8 @@ export class S3BlobStore implements BlobStore {
 			store.close();
 			throw s3StartError(error, where);
 		}
-		return store;
+		// An endpoint that refuses connections right now: StoreUnavailableError.
+		return translatingErrors(store, 'blobs', transientErrno);
 	}
 
 	private key(id: string): string {

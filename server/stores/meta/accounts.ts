@@ -1,16 +1,12 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AccountStore, ApiTokenRecord, NewUser, QuotaRefusal, Usage, UserLimits, UserRecord } from './account-types';
 import type { Database, UsersTable } from './schema';
-import { newShareRow } from './share-row';
+import { newShareRow, num, numOrNull } from './share-row';
 import type { NewShare } from './types';
 
 const LIVE_STATES = ['uploading', 'ready'] as const;
 /** last_used_at is written at most this often per token: enough to show, cheap to keep. */
 const TOUCH_EVERY_MS = 60_000;
-
-// PostgreSQL returns SUM as a numeric string: convert here, once, for every dialect.
-const num = (value: number | string | bigint): number => Number(value);
-const numOrNull = (value: number | string | bigint | null): number | null => (value === null ? null : Number(value));
 
 function toUser(row: Selectable<UsersTable>): UserRecord {
 	return {
@@ -25,7 +21,7 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
 	};
 }
 
-/** The AccountStore over the same Kysely connection as the MetaStore (portable SQL only). */
+/** The AccountStore over the same Kysely connection as the other meta stores (portable SQL only). */
 export class KyselyAccountStore implements AccountStore {
 	constructor(private readonly db: Kysely<Database>) {}
 

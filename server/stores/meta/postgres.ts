@@ -1,10 +1,10 @@
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../../logger';
-import { describePostgresUrl, type Secret } from '../config';
-import { networkCode, StoreStartError } from '../errors';
+import { describePostgresUrl, type Secret } from '../../config/stores';
+import { errorCode, networkCode, StoreStartError, TRANSIENT_ERRNO } from '../errors';
 import { migrationProvider } from './migrations';
-import { KyselyMetaStore } from './queries';
+import { kyselyMetaStore } from './kysely';
 import type { Database } from './schema';
 import type { MetaStore } from './types';
 
@@ -59,7 +59,18 @@ export async function openPostgresMetaStore(options: PostgresOptions): Promise<M
 		await db.destroy();
 		throw new StoreStartError('DB_MIGRATION_FAILED', `PostgreSQL at ${where}: migration failed: ${firstLine(error)}`, { cause: error });
 	}
-	return new KyselyMetaStore(db);
+	return kyselyMetaStore(db, { transient: postgresTransient });
+}
+
+/** SQLSTATEs that mean "retry later": serialization failure, deadlock, lock timeout, too many connections, shutting down. */
+const SQLSTATE_TRANSIENT = new Set(['40001', '40P01', '55P03', '53300', '57P01', '57P03']);
+
+function postgresTransient(error: unknown): string | undefined {
+	const code = errorCode(error);
+	if (code !== undefined && SQLSTATE_TRANSIENT.has(code)) return code;
+	// The server cannot be reached right now (restarting, failing over).
+	const network = networkCode(error);
+	return network !== undefined && TRANSIENT_ERRNO.has(network) ? network : undefined;
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

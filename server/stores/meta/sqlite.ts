@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations';
-import { KyselyMetaStore } from './queries';
+import { errorCode, TRANSIENT_ERRNO } from '../errors';
+import { kyselyMetaStore } from './kysely';
 import type { Logger } from '../../logger';
 import type { Database } from './schema';
 import type { MetaStore } from './types';
@@ -41,8 +42,8 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 		await db.destroy();
 		throw error;
 	}
-	const store = new KyselyMetaStore(db);
-	return Object.assign(store, {
+	return kyselyMetaStore(db, {
+		transient: sqliteTransient,
 		async compact(): Promise<void> {
 			// Holding Kysely's connection, so no transaction of it is open meanwhile. exec, not a
 			// prepared statement: incremental_vacuum frees one page per step. Then a checkpoint,
@@ -53,6 +54,14 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 			});
 		}
 	});
+}
+
+/** Another connection holds the lock past busy_timeout, or the disk is full: retry later. */
+const SQLITE_TRANSIENT = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'SQLITE_FULL']);
+
+function sqliteTransient(error: unknown): string | undefined {
+	const code = errorCode(error);
+	return code !== undefined && (SQLITE_TRANSIENT.has(code) || TRANSIENT_ERRNO.has(code)) ? code : undefined;
 }
 
 /**

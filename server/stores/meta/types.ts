@@ -1,8 +1,9 @@
 import type { AccountStore } from './account-types';
 
 /**
- * Where shares, parts and tickets live. Every state change is one conditional statement that
- * answers whether it happened, so several server instances can share one database safely.
+ * Where shares, parts, tickets and wrong-token counters live, one store per aggregate over one
+ * database. Every state change is one conditional statement (or one transaction) that answers
+ * whether it happened, so several server instances can share one database safely.
  */
 
 /** `uploading` and `ready` are live; the others are tombstones (secrets wiped, blob deleted). */
@@ -92,19 +93,46 @@ export interface AttemptCounter {
 	resetAt: number;
 }
 
-export interface MetaStore {
-	/** User accounts, sessions and API tokens (restricted upload mode), in the same database. */
-	readonly accounts: AccountStore;
+/**
+ * The share itself: created, read, changed by its owner, deleted. Each change is one conditional
+ * statement (or one transaction) that answers whether it happened.
+ */
+export interface ShareStore {
+	insert(share: NewShare): Promise<void>;
+	get(id: string): Promise<ShareRecord | undefined>;
+	/** Records the upload handle of a share created without one yet; false if it has one or is gone. */
+	setBlobUpload(id: string, blobUpload: string): Promise<boolean>;
+	/**
+	 * Changes a ready, unexpired share's expiry and/or download limit in one conditional
+	 * statement (a new limit only if it is not below the downloads already counted); the updated
+	 * share, or undefined if the condition failed.
+	 */
+	update(id: string, now: number, changes: ShareChanges): Promise<ShareRecord | undefined>;
+	/**
+	 * uploading|ready → deleted, wiping secrets and tickets; false if it was neither. Here and not
+	 * on the TicketStore: the state change and the ticket deletion are one transaction, so no
+	 * ticket of a deleted share outlives it.
+	 */
+	markDeleted(id: string, now: number): Promise<boolean>;
+	/**
+	 * Live shares and the bytes they hold: ready shares their size, uploading shares the parts
+	 * received so far. One aggregate over the live rows, for /metrics.
+	 */
+	usage(): Promise<{ uploading: StateUsage; ready: StateUsage }>;
+}
 
-	insertShare(share: NewShare): Promise<void>;
-	getShare(id: string): Promise<ShareRecord | undefined>;
-
+/**
+ * An upload in progress: its part records and the complete that seals them. Methods that change
+ * the share's row too (last part time, completing, ready) live here because they must be atomic
+ * with the part records: a part is either recorded before a complete lists the parts, or refused.
+ */
+export interface PartStore {
 	/**
 	 * Stores (or replaces) a part's record if the share is uploading and no complete is sealing it
 	 * (and, when `on` is given, its upload handle is still `on.blobUpload`); false otherwise.
 	 */
-	recordPart(id: string, part: PartRecord, now: number, on?: { blobUpload: string | null }): Promise<boolean>;
-	listParts(id: string): Promise<PartRecord[]>;
+	record(id: string, part: PartRecord, now: number, on?: { blobUpload: string | null }): Promise<boolean>;
+	list(id: string): Promise<PartRecord[]>;
 	/**
 	 * Starts sealing an uploading share: sets completingSince = now (and lastPartAt, so the abandon
 	 * rule counts from here) if no complete holds it, or the one that did began at or before
@@ -122,36 +150,30 @@ export interface MetaStore {
 		now: number,
 		change: { dropParts: number[] | 'all'; blobUpload?: string | null }
 	): Promise<boolean>;
-	/** Records the upload handle of a share created without one yet; false if it has one or is gone. */
-	setBlobUpload(id: string, blobUpload: string): Promise<boolean>;
 	/**
 	 * uploading → ready; false if the share was not uploading (or, when `completingSince` is given,
 	 * if that complete no longer holds it).
 	 */
 	markReady(id: string, now: number, expiresAt: number, completingSince?: number): Promise<boolean>;
+}
 
+/** Download tickets. */
+export interface TicketStore {
 	/**
-	 * Counts one download and stores the ticket, in one transaction whose UPDATE is conditional
-	 * (ready, unexpired, downloads left): undefined if nothing was counted.
+	 * Counts one download and stores the ticket, in one transaction whose UPDATE of the share is
+	 * conditional (ready, unexpired, downloads left): undefined if nothing was counted. The count
+	 * and the ticket are one transaction, so it lives with the tickets and writes the share's row.
 	 */
 	claim(
 		id: string,
 		now: number,
 		ticket: { hash: Uint8Array; expiresAt: number }
 	): Promise<{ downloads: number; maxDownloads: number } | undefined>;
-	findTicket(hash: Uint8Array): Promise<TicketRecord | undefined>;
+	find(hash: Uint8Array): Promise<TicketRecord | undefined>;
+}
 
-	/** uploading|ready → deleted, wiping secrets and tickets; false if it was neither. */
-	markDeleted(id: string, now: number): Promise<boolean>;
-
-	/**
-	 * Changes a ready, unexpired share's expiry and/or download limit in one conditional
-	 * statement (a new limit only if it is not below the downloads already counted); the updated
-	 * share, or undefined if the condition failed.
-	 */
-	updateShare(id: string, now: number, changes: ShareChanges): Promise<ShareRecord | undefined>;
-
-	// The sweeper. Each returns the ids this call changed (so exactly one instance logs each).
+/** The sweeper's work. Each transition returns the ids this call changed (so exactly one instance logs each). */
+export interface SweepStore {
 	/** ready shares whose expiresAt ≤ now → expired. */
 	expireDue(now: number, limit: number): Promise<string[]>;
 	/** ready shares with every download claimed and no unexpired ticket → exhausted. */
@@ -159,37 +181,49 @@ export interface MetaStore {
 	/** uploading shares with no part since idleSince → abandoned. */
 	abandonIdle(idleSince: number, now: number, limit: number): Promise<string[]>;
 	listBlobsToDelete(limit: number): Promise<BlobToDelete[]>;
-	/** Records that the blob is gone and drops the share's part records. */
+	/** Records that the blob is gone and drops the share's part records (also after a delete). */
 	markBlobGone(id: string): Promise<void>;
 	/** Among `ids`, those whose blob is not yet gone, each with its upload handle (orphan sweeping). */
 	liveBlobs(ids: string[]): Promise<Map<string, string | null>>;
 	deleteExpiredTickets(now: number): Promise<number>;
 	/** Deletes tombstones (whose blob is gone) that ended at or before endedBefore. */
 	purgeTombstones(endedBefore: number): Promise<number>;
+}
 
-	/**
-	 * Live shares and the bytes they hold: ready shares their size, uploading shares the parts
-	 * received so far. One aggregate over the live rows, for /metrics.
-	 */
-	storageUsage(): Promise<{ uploading: StateUsage; ready: StateUsage }>;
-
-	// Wrong-token counters (server/shares/attempts.ts), shared by every instance.
+/** Wrong-token counters (server/shares/attempts.ts), shared by every instance. */
+export interface AttemptStore {
 	/** The counters among `keys` whose window has not ended at `now`. */
-	attemptCounts(keys: string[], now: number): Promise<AttemptCounter[]>;
+	counts(keys: string[], now: number): Promise<AttemptCounter[]>;
 	/**
 	 * Adds one to `key` in one atomic upsert, starting a new `windowMs` window if none is running.
 	 * A `sliding` window ends `windowMs` after the latest attempt instead of the first.
 	 */
-	addAttempt(key: string, now: number, windowMs: number, sliding?: boolean): Promise<void>;
+	add(key: string, now: number, windowMs: number, sliding?: boolean): Promise<void>;
 	/** Deletes counters whose window ended at or before `now` (the sweeper). */
-	deleteEndedAttempts(now: number): Promise<number>;
+	deleteEnded(now: number): Promise<number>;
+}
+
+/**
+ * One database, one store per aggregate. Every store over it is required: the wrong-token
+ * counters (`attempts`) are a security control, and no caller can be given a MetaStore without
+ * them. Failures that mean "busy, full or unreachable right now" reach callers as
+ * StoreUnavailableError (server/stores/errors.ts), whatever the database.
+ */
+export interface MetaStore {
+	readonly shares: ShareStore;
+	readonly parts: PartStore;
+	readonly tickets: TicketStore;
+	readonly sweeping: SweepStore;
+	readonly attempts: AttemptStore;
+	/** User accounts, sessions and API tokens (restricted upload mode). */
+	readonly accounts: AccountStore;
 
 	/** Resolves if the database answers (for /readyz); rejects with the reason otherwise. */
 	ping(): Promise<void>;
 	/**
 	 * Gives the space of deleted rows back to the file system (SQLite; PostgreSQL's autovacuum
-	 * needs nothing). Run by the sweeper after it removed rows.
+	 * needs nothing, so it does nothing there). Run by the sweeper after it removed rows.
 	 */
-	compact?(): Promise<void>;
+	compact(): Promise<void>;
 	close(): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import type { MessageCode } from '../messages';
+
 /**
  * Why a step failed, as a code of the message catalogue (src/lib/messages.ts). `cause` is the
  * error itself when there was one: the page words it with describeError, which falls back to the
@@ -17,5 +19,5 @@ export function failureOf(err: unknown): Failure {
 	return { code: 'UNKNOWN', cause: err };
 }
 
-/** A failure with no error behind it (a check that did not pass). */
-export const failure = (code: string): Failure => ({ code });
+/** A failure with no error behind it (a check that did not pass); its code must have a sentence in messages.ts. */
+export const failure = (code: MessageCode): Failure => ({ code });
