@@ -19,7 +19,13 @@ export default ts.config(
 	// fail unseen), a promise where a callback's result is ignored, a switch that misses a state.
 	{
 		files: ['**/*.ts', '**/*.svelte'],
-		languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['src/service-worker.ts'] }, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] } },
+		languageOptions: {
+			parserOptions: {
+				projectService: { allowDefaultProject: ['src/service-worker.ts'] },
+				tsconfigRootDir: import.meta.dirname,
+				extraFileExtensions: ['.svelte']
+			}
+		},
 		rules: {
 			'@typescript-eslint/no-floating-promises': 'error',
 			'@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
@@ -32,7 +38,14 @@ export default ts.config(
 		rules: {
 			'no-restricted-imports': [
 				'error',
-				{ patterns: [{ group: ['../*', '$lib/*', '$app/*', 'svelte', 'svelte/*'], message: 'The crypto core imports nothing outside src/lib/crypto.' }] }
+				{
+					patterns: [
+						{
+							group: ['../*', '$lib/*', '$app/*', 'svelte', 'svelte/*'],
+							message: 'The crypto core imports nothing outside src/lib/crypto.'
+						}
+					]
+				}
 			]
 		}
 	},
@@ -41,7 +54,14 @@ export default ts.config(
 		rules: {
 			'no-restricted-imports': [
 				'error',
-				{ patterns: [{ group: ['hono', 'hono/*', '@hono/*', '../http/*', '../routes/*'], message: 'Use cases and stores take plain values: HTTP stays in server/http and server/routes.' }] }
+				{
+					patterns: [
+						{
+							group: ['hono', 'hono/*', '@hono/*', '../http/*', '../routes/*'],
+							message: 'Use cases and stores take plain values: HTTP stays in server/http and server/routes.'
+						}
+					]
+				}
 			]
 		}
 	},

@@ -52,7 +52,12 @@ export function createApp(deps: AppDeps): Hono {
 	app.use('*', securityHeaders(site.csp));
 	if (deps.config.tls) app.use('*', hsts());
 	const uploads = new UploadSlots(deps.config.maxConcurrentUploads, deps.config.maxUploadsPerClient);
-	const metrics = createMetrics({ shares: deps.meta.shares, clock: deps.clock, logger: deps.logger, uploadsInFlight: () => uploads.inFlight });
+	const metrics = createMetrics({
+		shares: deps.meta.shares,
+		clock: deps.clock,
+		logger: deps.logger,
+		uploadsInFlight: () => uploads.inFlight
+	});
 	app.use('*', metricsMiddleware(metrics));
 	app.use('*', async (c, next) => {
 		const started = performance.now();

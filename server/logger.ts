@@ -33,14 +33,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
 }
 
 export type AuditEvent =
-	| 'share.create'
-	| 'share.complete'
-	| 'share.claim'
-	| 'share.delete'
-	| 'share.update'
-	| 'share.expire'
-	| 'share.exhaust'
-	| 'share.abandon';
+	'share.create' | 'share.complete' | 'share.claim' | 'share.delete' | 'share.update' | 'share.expire' | 'share.exhaust' | 'share.abandon';
 
 /** Fields allowed in an audit line: ids, counts and times, never secrets or client addresses. */
 export type AuditFields = { shareId: string } & Record<string, string | number | boolean | null>;

@@ -115,7 +115,18 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 
 	logger.info({ host: config.host, port, dataDir: config.dataDir, stores: backends, tls: Boolean(tls) }, 'listening');
 	const scheme = tls ? 'https' : 'http';
-	return { url: `${scheme}://${connectHost(config.host)}:${port}`, port, httpServer: server, config, app, meta, blobs, reloadTls, sweep: sweepOnce, close };
+	return {
+		url: `${scheme}://${connectHost(config.host)}:${port}`,
+		port,
+		httpServer: server,
+		config,
+		app,
+		meta,
+		blobs,
+		reloadTls,
+		sweep: sweepOnce,
+		close
+	};
 }
 
 function listen(app: Hono, config: Config, tls: TlsFiles | undefined, logger: Logger): Promise<Server> {

@@ -38,9 +38,7 @@ export async function sweep(deps: StoreDeps): Promise<SweepResult> {
 
 	const expired = await drain('share.expire', (limit) => meta.sweeping.expireDue(now, limit));
 	const exhausted = await drain('share.exhaust', (limit) => meta.sweeping.exhaustDrained(now, limit));
-	const abandoned = await drain('share.abandon', (limit) =>
-		meta.sweeping.abandonIdle(now - config.abandonAfter * 1000, now, limit)
-	);
+	const abandoned = await drain('share.abandon', (limit) => meta.sweeping.abandonIdle(now - config.abandonAfter * 1000, now, limit));
 
 	let blobsDeleted = 0;
 	for (;;) {

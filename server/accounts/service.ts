@@ -48,10 +48,7 @@ export class Accounts {
 	}
 
 	/** Checks a name and password and starts a session, whose token the caller hands out as a cookie. */
-	async login(
-		input: { name: string; password: string },
-		origin: RequestOrigin
-	): Promise<{ account: AccountInfo; session: NewSession }> {
+	async login(input: { name: string; password: string }, origin: RequestOrigin): Promise<{ account: AccountInfo; session: NewSession }> {
 		const { config, clock, accounts, logger } = this.deps;
 		assertSameOrigin(origin, config.publicUrl);
 		const name = parseUserName(input.name);

@@ -4,14 +4,20 @@ import type { Readable } from 'node:stream';
 export async function readPasswordFrom(input: Readable): Promise<string> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of input) chunks.push(Buffer.from(chunk as Uint8Array));
-	return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+	return Buffer.concat(chunks)
+		.toString('utf8')
+		.replace(/\r?\n$/, '');
 }
 
 /**
  * Asks on the terminal with echo off (raw mode: the typed characters are never printed).
  * Enter ends the line, Backspace deletes, Ctrl-C or Ctrl-D aborts.
  */
-export function promptHidden(prompt: string, stdin: NodeJS.ReadStream = process.stdin, out: NodeJS.WriteStream = process.stderr): Promise<string> {
+export function promptHidden(
+	prompt: string,
+	stdin: NodeJS.ReadStream = process.stdin,
+	out: NodeJS.WriteStream = process.stderr
+): Promise<string> {
 	return new Promise((resolve, reject) => {
 		let typed = '';
 		const finish = (error?: Error) => {

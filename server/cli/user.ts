@@ -174,7 +174,13 @@ async function list(deps: UserCommandDeps): Promise<number> {
 	]);
 	const table = [['NAME', 'STATUS', 'SHARES', 'BYTES', 'MAX EXPIRY', 'CREATED'], ...rows];
 	const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-	for (const row of table) deps.out(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+	for (const row of table)
+		deps.out(
+			row
+				.map((cell, i) => cell.padEnd(widths[i]!))
+				.join('  ')
+				.trimEnd()
+		);
 	return 0;
 }
 

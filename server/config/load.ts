@@ -41,12 +41,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 		problems.push(`SEALDROP_EXPIRY_DEFAULT: must be one of SEALDROP_EXPIRY_OPTIONS (${e.SEALDROP_EXPIRY_OPTIONS.join(',')})`);
 	}
 	if (!e.SEALDROP_DOWNLOAD_OPTIONS.includes(e.SEALDROP_DOWNLOAD_DEFAULT)) {
-		problems.push(
-			`SEALDROP_DOWNLOAD_DEFAULT: must be one of SEALDROP_DOWNLOAD_OPTIONS (${e.SEALDROP_DOWNLOAD_OPTIONS.join(',')})`
-		);
+		problems.push(`SEALDROP_DOWNLOAD_DEFAULT: must be one of SEALDROP_DOWNLOAD_OPTIONS (${e.SEALDROP_DOWNLOAD_OPTIONS.join(',')})`);
 	}
 	if ((e.SEALDROP_TLS_CERT === undefined) !== (e.SEALDROP_TLS_KEY === undefined)) {
-		problems.push(`${e.SEALDROP_TLS_CERT === undefined ? 'SEALDROP_TLS_CERT' : 'SEALDROP_TLS_KEY'}: set both SEALDROP_TLS_CERT and SEALDROP_TLS_KEY, or neither`);
+		problems.push(
+			`${e.SEALDROP_TLS_CERT === undefined ? 'SEALDROP_TLS_CERT' : 'SEALDROP_TLS_KEY'}: set both SEALDROP_TLS_CERT and SEALDROP_TLS_KEY, or neither`
+		);
 	}
 	if (e.SEALDROP_MAX_SHARE_BYTES > PART_SIZE.max * MAX_PARTS) {
 		problems.push(`SEALDROP_MAX_SHARE_BYTES: must be at most ${PART_SIZE.max * MAX_PARTS} (${MAX_PARTS} parts of 64 MiB)`);

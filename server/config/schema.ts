@@ -170,18 +170,14 @@ export const envSchema = z.object({
 	SEALDROP_DOWNLOAD_OPTIONS: numberList(1, 1_000_000)
 		.default([1, 2, 5, 10, 50, 100])
 		.describe('Download-limit choices offered to senders, comma-separated.'),
-	SEALDROP_DOWNLOAD_DEFAULT: wholeNumber(1, 1_000_000)
-		.default(1)
-		.describe('Preselected download limit; one of SEALDROP_DOWNLOAD_OPTIONS.'),
+	SEALDROP_DOWNLOAD_DEFAULT: wholeNumber(1, 1_000_000).default(1).describe('Preselected download limit; one of SEALDROP_DOWNLOAD_OPTIONS.'),
 	SEALDROP_TICKET_TTL: wholeNumber(60, 7 * 86400)
 		.default(21600)
 		.describe('How long a claimed download can be read (and resumed), in seconds.'),
 	SEALDROP_ABANDON_AFTER: wholeNumber(60, 30 * 86400)
 		.default(86400)
 		.describe('An upload that receives no part for this many seconds is deleted.'),
-	SEALDROP_SWEEP_INTERVAL: wholeNumber(1, 86400)
-		.default(60)
-		.describe('Seconds between sweeps of expired, deleted and abandoned shares.'),
+	SEALDROP_SWEEP_INTERVAL: wholeNumber(1, 86400).default(60).describe('Seconds between sweeps of expired, deleted and abandoned shares.'),
 	SEALDROP_TOMBSTONE_DAYS: wholeNumber(0, 3650)
 		.default(30)
 		.describe('Days a removed share still answers 410 (expired/deleted) before it becomes 404.'),
@@ -210,10 +206,10 @@ export const envSchema = z.object({
 		.describe('If set, GET /metrics requires "Authorization: Bearer <token>".'),
 	SEALDROP_IDLE_TIMEOUT: wholeNumber(1, 3600)
 		.default(60)
-		.describe('Seconds a request body (a part upload) may send nothing before its connection is cut; a slow upload that keeps sending is never cut.'),
-	SEALDROP_HEADERS_TIMEOUT: wholeNumber(1, 600)
-		.default(10)
-		.describe('Seconds a client has to send its request headers.'),
+		.describe(
+			'Seconds a request body (a part upload) may send nothing before its connection is cut; a slow upload that keeps sending is never cut.'
+		),
+	SEALDROP_HEADERS_TIMEOUT: wholeNumber(1, 600).default(10).describe('Seconds a client has to send its request headers.'),
 	SEALDROP_KEEP_ALIVE_TIMEOUT: wholeNumber(1, 3600)
 		.default(5)
 		.describe('Seconds an idle keep-alive connection stays open; above the idle timeout of a load balancer in front.'),

@@ -72,7 +72,13 @@ export function guardConnections(server: Server, limits: ConnectionLimits, logge
 		logTimer = undefined;
 		if (refused.total + refused.perAddress === 0) return;
 		logger.warn(
-			{ overTotal: refused.total, overPerAddress: refused.perAddress, max: limits.max, perAddress: limits.perAddress, seconds: REFUSAL_LOG_MS / 1000 },
+			{
+				overTotal: refused.total,
+				overPerAddress: refused.perAddress,
+				max: limits.max,
+				perAddress: limits.perAddress,
+				seconds: REFUSAL_LOG_MS / 1000
+			},
 			'connections refused'
 		);
 		refused.total = 0;

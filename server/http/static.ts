@@ -54,11 +54,10 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 		return {
 			csp: buildCsp({ scripts: [], styles: [], styleAttributes: [] }),
 			handler: (c) =>
-				c.text(
-					`Sealdrop's web app is not built (no ${FALLBACK} in ${root}).\nRun \`npm run build\`, then restart the server.\n`,
-					503,
-					{ 'Cache-Control': 'no-store', 'Retry-After': '60' }
-				)
+				c.text(`Sealdrop's web app is not built (no ${FALLBACK} in ${root}).\nRun \`npm run build\`, then restart the server.\n`, 503, {
+					'Cache-Control': 'no-store',
+					'Retry-After': '60'
+				})
 		};
 	}
 

@@ -9,7 +9,10 @@ import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
 const loginBody = z.object({
 	name: z.string().max(256),
 	// Longer ones are refused as a wrong password, after the same work, by the use case.
-	password: z.string().min(1).max(MAX_PASSWORD_LENGTH + 1)
+	password: z
+		.string()
+		.min(1)
+		.max(MAX_PASSWORD_LENGTH + 1)
 });
 
 /** Login, logout and "who am I" (restricted upload mode; docs/API.md, "Accounts"). */

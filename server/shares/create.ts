@@ -88,7 +88,8 @@ async function beginStorage(deps: ShareDeps, id: string): Promise<void> {
 	let upload: string | null = null;
 	try {
 		upload = await blobs.begin(id);
-		if (upload !== null && !(await meta.shares.setBlobUpload(id, upload))) throw new Error(`share ${id} went away while it was being created`);
+		if (upload !== null && !(await meta.shares.setBlobUpload(id, upload)))
+			throw new Error(`share ${id} went away while it was being created`);
 	} catch (error) {
 		// The share never existed for its client: make it a tombstone whose blob the sweeper deletes.
 		await meta.shares.markDeleted(id, clock.now()).catch(() => {});

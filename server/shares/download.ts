@@ -44,12 +44,7 @@ export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicSha
 	};
 }
 
-export async function sealedMetadata(
-	deps: ShareDeps,
-	id: string,
-	readToken: string,
-	client?: string
-): Promise<MetadataResponse> {
+export async function sealedMetadata(deps: ShareDeps, id: string, readToken: string, client?: string): Promise<MetadataResponse> {
 	const share = await loadServable(deps, id);
 	await checkReadToken(deps, share, readToken, client);
 	return { metadata: encodeBase64Url(share.metadata ?? new Uint8Array()) };
@@ -110,7 +105,9 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 			const stream = await deps.blobs.read(layout, start, endExclusive);
 			// A failure after the answer has begun reaches no error handler: log it here.
 			return toWebStream(
-				onFailure(stream, (error) => deps.logger.error({ err: error, shareId: id, start, end: endExclusive }, 'blob read failed mid-transfer'))
+				onFailure(stream, (error) =>
+					deps.logger.error({ err: error, shareId: id, start, end: endExclusive }, 'blob read failed mid-transfer')
+				)
 			);
 		}
 	};

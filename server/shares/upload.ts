@@ -41,7 +41,11 @@ export async function putPart(deps: ShareDeps, input: PutPartInput): Promise<Par
 	let stored: { size: number; etag?: string };
 	try {
 		// Counted here as well as in the store, so no BlobStore can take more than the part.
-		const body = limitBytes(guardSource(input.body(), () => partBrokenOff(expected)), expected, () => partTooLong(expected));
+		const body = limitBytes(
+			guardSource(input.body(), () => partBrokenOff(expected)),
+			expected,
+			() => partTooLong(expected)
+		);
 		stored = await deps.blobs.putPart({ id, upload: share.blobUpload }, n, body, expected, input.signal);
 	} catch (error) {
 		if (error instanceof PartLengthError) throw error.kind === 'long' ? partTooLong(expected) : partTooShort(expected);
@@ -112,7 +116,10 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
 		await deps.blobs.complete(blob, parts);
 	} catch (error) {
 		if (error instanceof PartsMismatchError) {
-			deps.logger.warn({ shareId: id, parts: error.parts, lost: error.lost }, 'stored parts differ from the recorded ones; upload reopened');
+			deps.logger.warn(
+				{ shareId: id, parts: error.parts, lost: error.lost },
+				'stored parts differ from the recorded ones; upload reopened'
+			);
 			if (error.lost) return await restartUpload(deps, share, since, 'were not stored as sent');
 			// A store that cannot tell which parts differ (S3) gets them all again.
 			const drop = error.parts.length > 0 ? error.parts : allParts(share);

@@ -23,7 +23,8 @@ export async function openStores(config: Pick<Config, 'database' | 'blobStore'>,
 	let blobs: BlobStore;
 	try {
 		const store = config.blobStore;
-		blobs = store.kind === 'fs' ? await FsBlobStore.open(store.dir) : await (await import('./blob/s3')).S3BlobStore.open({ ...store, logger });
+		blobs =
+			store.kind === 'fs' ? await FsBlobStore.open(store.dir) : await (await import('./blob/s3')).S3BlobStore.open({ ...store, logger });
 	} catch (error) {
 		await meta.close();
 		throw error;

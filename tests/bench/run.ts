@@ -84,7 +84,9 @@ try {
 		for (let i = 0; i < runs; i++) {
 			const run = await measure(browser, file, sha256, size);
 			sizeRuns.push(run);
-			console.error(`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s, down ${run.download_mib_s.toFixed(0)} MiB/s`);
+			console.error(
+				`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s, down ${run.download_mib_s.toFixed(0)} MiB/s`
+			);
 		}
 		await rm(file, { force: true });
 		results.push({ size_mib: size, crypto_mib_s: crypto, runs: sizeRuns });
@@ -231,7 +233,8 @@ async function fileSystemAccessPhase(context: BrowserContext, link: string, name
 		await dir.removeEntry(name);
 		return { bytes, status: document.querySelector('.saved')?.textContent ?? document.querySelector('[role=alert]')?.textContent };
 	}, name);
-	if (saved.bytes !== size || !saved.status?.startsWith('Saved and verified')) throw new Error(`File System Access save failed: ${JSON.stringify(saved)}`);
+	if (saved.bytes !== size || !saved.status?.startsWith('Saved and verified'))
+		throw new Error(`File System Access save failed: ${JSON.stringify(saved)}`);
 	await page.close();
 	return phase;
 }
@@ -346,12 +349,15 @@ async function bareDownload(context: BrowserContext, file: string, downloads: st
 	const page = await context.newPage();
 	await page.goto(bare.url);
 	const start = () =>
-		page.evaluate((href) => {
-			const a = document.createElement('a');
-			a.href = href;
-			document.body.append(a);
-			a.click();
-		}, `/file/${encodeURIComponent(basename(file))}`);
+		page.evaluate(
+			(href) => {
+				const a = document.createElement('a');
+				a.href = href;
+				document.body.append(a);
+				a.click();
+			},
+			`/file/${encodeURIComponent(basename(file))}`
+		);
 	return saveRate(page, start, downloads, 'bare.bin', statSync(file).size);
 }
 
@@ -385,11 +391,14 @@ async function serviceWorkerSave(context: BrowserContext, file: string, download
 		}
 	});
 	const start = () =>
-		page.evaluate((href) => {
-			const frame = document.createElement('iframe');
-			frame.src = href;
-			document.body.append(frame);
-		}, `/_sw/${mode}/${encodeURIComponent(basename(file))}`);
+		page.evaluate(
+			(href) => {
+				const frame = document.createElement('iframe');
+				frame.src = href;
+				document.body.append(frame);
+			},
+			`/_sw/${mode}/${encodeURIComponent(basename(file))}`
+		);
 	return saveRate(page, start, downloads, `${mode}.bin`, statSync(file).size);
 }
 
@@ -490,7 +499,9 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 			server_peak_rss_mib: m('server_peak_rss_mib')
 		};
 	});
-	console.log(`\nSealdrop benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node}, Chromium ${machine.browser}`);
+	console.log(
+		`\nSealdrop benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Node ${machine.node}, Chromium ${machine.browser}`
+	);
 	console.log(`medians of ${runs} run(s); in-browser AES-256-GCM (64 KiB records): ${crypto.toFixed(0)} MiB/s\n`);
 	const table = rows.map((r) => ({
 		size: `${r.size_mib} MiB`,
@@ -503,7 +514,9 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 		'FSA download MiB/s': r.fsa_download_mib_s.toFixed(0),
 		'SW pass / SW AES': `${r.passthrough_download_mib_s.toFixed(0)} / ${r.sw_aes_download_mib_s.toFixed(0)} (${((r.sw_aes_download_mib_s / r.download_limit_mib_s) * 100).toFixed(0)} %)`,
 		'browser peak MiB': r.browser_peak_rss_mib.toFixed(0),
-		'growth up / down / FSA MiB': [r.browser_upload_growth_mib, r.browser_download_growth_mib, r.browser_fsa_growth_mib].map((g) => g.toFixed(0)).join(' / '),
+		'growth up / down / FSA MiB': [r.browser_upload_growth_mib, r.browser_download_growth_mib, r.browser_fsa_growth_mib]
+			.map((g) => g.toFixed(0))
+			.join(' / '),
 		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
 	}));
 	console.table(table);

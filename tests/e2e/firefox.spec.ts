@@ -37,7 +37,9 @@ test('Firefox ESR saves a large download through the service worker', async ({ b
 		};
 		await expect.poll(finished, { timeout: 120_000 }).toBe(40 * MiB + 9);
 		expect(await sha256File(saved)).toBe(file.sha256);
-		await expect.poll(() => page.evaluate(() => document.querySelector('[role=status]')?.textContent ?? '')).toContain('Saved and verified');
+		await expect
+			.poll(() => page.evaluate(() => document.querySelector('[role=status]')?.textContent ?? ''))
+			.toContain('Saved and verified');
 	} finally {
 		await firefox.close();
 	}

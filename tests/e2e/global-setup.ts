@@ -12,7 +12,9 @@ export default function globalSetup(): Promise<() => Promise<void>> {
 	if (missing.length > 0) {
 		const names = missing.map(({ pkg }) => pkg).join(' ');
 		const paths = missing.map(({ path, env }) => `${path} (${env})`).join(', ');
-		throw new Error(`Browsers not found: ${paths}. Install them with \`sudo apt-get install ${names}\`, or point the variables at other builds.`);
+		throw new Error(
+			`Browsers not found: ${paths}. Install them with \`sudo apt-get install ${names}\`, or point the variables at other builds.`
+		);
 	}
 	if (!existsSync('build/200.html') || !existsSync('dist/server.js')) {
 		throw new Error('No production build in build/ and dist/: run `npm run build` first (`npm test` does).');

@@ -20,7 +20,7 @@ export async function makeFile(dir: string, name: string, size: number): Promise
 	const out = await open(path, 'w');
 	try {
 		// Written in slices so that a 1 GiB test file does not sit in memory.
-		for (let written = 0; written < size; ) {
+		for (let written = 0; written < size;) {
 			const chunk = randomBytes(Math.min(8 << 20, size - written));
 			if (written === 0) chunk.write(marker, 0, 'utf8');
 			await out.write(chunk);

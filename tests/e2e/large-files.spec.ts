@@ -22,7 +22,10 @@ async function downloadAll(browser: import('@playwright/test').Browser, link: st
 }
 
 test.describe('large files', () => {
-	test('an upload cut off mid-way resumes after the tab is reopened, sending only missing parts', async ({ browser, sealdrop }, testInfo) => {
+	test('an upload cut off mid-way resumes after the tab is reopened, sending only missing parts', async ({
+		browser,
+		sealdrop
+	}, testInfo) => {
 		const file = await makeFile(testInfo.outputDir, 'video.bin', 40 * MiB); // 5 parts of 8 MiB
 		const context = await browser.newContext();
 		const first = await context.newPage();
@@ -64,7 +67,8 @@ test.describe('large files', () => {
 		const page = await browser.newPage();
 		const created: string[] = [];
 		page.on('response', async (res) => {
-			if (res.request().method() === 'POST' && res.url().endsWith('/api/v1/shares')) created.push(((await res.json()) as { id: string }).id);
+			if (res.request().method() === 'POST' && res.url().endsWith('/api/v1/shares'))
+				created.push(((await res.json()) as { id: string }).id);
 		});
 		// Part 1 hangs until the test lets it through: the upload is mid-way.
 		let release = () => {};
@@ -99,11 +103,17 @@ test.describe('large files', () => {
 		await expect.poll(() => created.length).toBe(2);
 		await page.getByRole('button', { name: 'Cancel upload' }).click();
 		await expect
-			.poll(async () => ((await (await fetch(`${sealdrop.url}/api/v1/shares/${created[1]}`)).json()) as { error?: { code: string } }).error?.code)
+			.poll(
+				async () =>
+					((await (await fetch(`${sealdrop.url}/api/v1/shares/${created[1]}`)).json()) as { error?: { code: string } }).error?.code
+			)
 			.toBe('DELETED');
 	});
 
-	test('parts that fail in transit are retried, and the server restarting does not lose the upload', async ({ browser, sealdrop }, testInfo) => {
+	test('parts that fail in transit are retried, and the server restarting does not lose the upload', async ({
+		browser,
+		sealdrop
+	}, testInfo) => {
 		const file = await makeFile(testInfo.outputDir, 'retry.bin', 24 * MiB + 5);
 		const page = await browser.newPage();
 		const attempts = new Map<number, number>();
@@ -159,7 +169,11 @@ test.describe('large files', () => {
 			await makeFile(testInfo.outputDir, 'two.bin', 300_000),
 			await makeFile(testInfo.outputDir, 'three.bin', 200_000)
 		];
-		const link = await uploadThroughUi(await browser.newPage(), sealdrop.url, files.map((f) => f.path));
+		const link = await uploadThroughUi(
+			await browser.newPage(),
+			sealdrop.url,
+			files.map((f) => f.path)
+		);
 		const context = await browser.newContext();
 		await withoutFilePickers(context);
 		const page = await context.newPage();

@@ -164,7 +164,9 @@ test.describe('previews', () => {
 			return (v?.readyState ?? 0) >= 1;
 		});
 		expect(
-			await page.evaluate(() => document.querySelector<HTMLIFrameElement>('iframe.media')!.contentDocument!.querySelector('video')!.duration)
+			await page.evaluate(
+				() => document.querySelector<HTMLIFrameElement>('iframe.media')!.contentDocument!.querySelector('video')!.duration
+			)
 		).toBeCloseTo(10, 1);
 
 		const before = ranges.length;

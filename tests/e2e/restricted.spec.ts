@@ -5,7 +5,10 @@ import { makeFile } from './helpers';
 
 const PASSWORD = 'lantern meadow copper 58';
 
-test('restricted mode: log in through the UI, upload, and a logged-out upload is refused with the reason', async ({ browser, restricted }, testInfo) => {
+test('restricted mode: log in through the UI, upload, and a logged-out upload is refused with the reason', async ({
+	browser,
+	restricted
+}, testInfo) => {
 	await restricted.meta.accounts.addUser({
 		id: randomBytes(12).toString('base64url'),
 		name: 'alice',

@@ -207,7 +207,12 @@ test.describe('sharing and receiving', () => {
 			await makeFile(dir, 'beta.txt', 10),
 			await makeFile(dir, 'gamma.dat', 70_000)
 		];
-		const link = await uploadThroughUi(await browser.newPage(), sealdrop.url, files.map((f) => f.path), { downloads: '5 downloads' });
+		const link = await uploadThroughUi(
+			await browser.newPage(),
+			sealdrop.url,
+			files.map((f) => f.path),
+			{ downloads: '5 downloads' }
+		);
 		const context = await browser.newContext();
 		await withoutFilePickers(context);
 		const page = await context.newPage();
@@ -342,7 +347,7 @@ async function makeWav(path: string, seconds: number): Promise<string> {
 	const out = await open(path, 'w');
 	try {
 		await out.write(header);
-		for (let written = 0; written < bytes; ) {
+		for (let written = 0; written < bytes;) {
 			const chunk = randomBytes(Math.min(4 << 20, bytes - written)).map((b) => b >> 3); // quiet noise
 			await out.write(chunk);
 			written += chunk.length;

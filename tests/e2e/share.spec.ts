@@ -29,7 +29,9 @@ test.describe('share a link end to end', () => {
 		await expect(page.getByTestId('share-status')).toContainText('1 download left');
 
 		const downloads = await collectDownloads(page, 2, () => page.getByRole('button', { name: 'Download all', exact: true }).click());
-		const byName = new Map(await Promise.all(downloads.map(async (d) => [d.suggestedFilename(), await sha256File((await d.path())!)] as const)));
+		const byName = new Map(
+			await Promise.all(downloads.map(async (d) => [d.suggestedFilename(), await sha256File((await d.path())!)] as const))
+		);
 		expect(byName.get('report.bin')).toBe(big.sha256);
 		expect(byName.get('notes.txt')).toBe(small.sha256);
 		await expect(page.getByRole('status').filter({ hasText: 'Saved and verified' })).toBeVisible();

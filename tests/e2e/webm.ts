@@ -62,14 +62,7 @@ export function muxWebm(frames: EncodedFrame[], width: number, height: number, f
 	);
 	const tracks = element(
 		0x1654ae6b,
-		element(
-			0xae,
-			uint(0xd7, 1),
-			uint(0x73c5, 1),
-			uint(0x83, 1),
-			text(0x86, 'V_VP8'),
-			element(0xe0, uint(0xb0, width), uint(0xba, height))
-		)
+		element(0xae, uint(0xd7, 1), uint(0x73c5, 1), uint(0x83, 1), text(0x86, 'V_VP8'), element(0xe0, uint(0xb0, width), uint(0xba, height)))
 	);
 
 	const groups: EncodedFrame[][] = [];

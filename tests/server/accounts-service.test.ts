@@ -32,7 +32,15 @@ describe('Accounts, driven without HTTP', () => {
 		meta = await openSqliteMetaStore({ file: join(dir, 'sealdrop.sqlite') });
 		accounts = new Accounts({ config, clock, accounts: meta.accounts, logger: captureLogs().logger });
 		const passwordHash = await hashPassword(PASSWORD);
-		await meta.accounts.addUser({ id: randomBytes(12).toString('base64url'), name: 'ann', passwordHash, createdAt: clock.now(), quotaBytes: null, quotaShares: null, maxExpiry: null });
+		await meta.accounts.addUser({
+			id: randomBytes(12).toString('base64url'),
+			name: 'ann',
+			passwordHash,
+			createdAt: clock.now(),
+			quotaBytes: null,
+			quotaShares: null,
+			maxExpiry: null
+		});
 	});
 	afterEach(async () => {
 		await meta.close();

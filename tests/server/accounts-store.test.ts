@@ -13,7 +13,16 @@ const T0 = Date.UTC(2030, 0, 1);
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43);
 
 function newUser(name: string, overrides: Partial<NewUser> = {}): NewUser {
-	return { id: randomBytes(12).toString('base64url'), name, passwordHash: HASH, createdAt: T0, quotaBytes: null, quotaShares: null, maxExpiry: null, ...overrides };
+	return {
+		id: randomBytes(12).toString('base64url'),
+		name,
+		passwordHash: HASH,
+		createdAt: T0,
+		quotaBytes: null,
+		quotaShares: null,
+		maxExpiry: null,
+		...overrides
+	};
 }
 
 function newShare(size = 1000): NewShare {
@@ -90,7 +99,9 @@ describe.each(META_BACKENDS)('AccountStore contract: $name', ({ fresh }) => {
 		const hash = randomBytes(32);
 		await meta.accounts.createApiToken({ id: 'tok-cy-000000001', userId: user.id, name: 'backup', hash, createdAt: T0 });
 		expect((await meta.accounts.findApiToken(hash, T0 + 5))?.name).toBe('cy');
-		expect(await meta.accounts.listApiTokens(user.id)).toEqual([{ id: 'tok-cy-000000001', name: 'backup', createdAt: T0, lastUsedAt: T0 + 5 }]);
+		expect(await meta.accounts.listApiTokens(user.id)).toEqual([
+			{ id: 'tok-cy-000000001', name: 'backup', createdAt: T0, lastUsedAt: T0 + 5 }
+		]);
 
 		await meta.accounts.setDisabled('cy', true, T0);
 		expect(await meta.accounts.findApiToken(hash, T0)).toBeUndefined();

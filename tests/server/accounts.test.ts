@@ -107,7 +107,11 @@ describe('restricted upload mode over HTTP', () => {
 		const { response, share } = await create(h, withCookie(cookie));
 		expect(await outcome(response)).toBe('201');
 		for (let n = 0; n < share!.parts; n++) {
-			const put = await h.api(`/shares/${share!.id}/parts/${n}`, { method: 'PUT', body: asBody(partBytes(share!, n)), headers: bearer(share!.ownerToken) });
+			const put = await h.api(`/shares/${share!.id}/parts/${n}`, {
+				method: 'PUT',
+				body: asBody(partBytes(share!, n)),
+				headers: bearer(share!.ownerToken)
+			});
 			expect(put.status).toBe(200);
 		}
 		expect((await completeShare(h, share!)).status).toBe(200);
@@ -123,7 +127,10 @@ describe('restricted upload mode over HTTP', () => {
 		const response = await login(h, 'alice');
 		const cookie = response.headers.get('set-cookie') ?? '';
 		expect(cookie).toMatch(/^__Host-sealdrop_session=[A-Za-z0-9_-]{43};/);
-		const attributes = cookie.split(';').slice(1).map((a) => a.trim().toLowerCase());
+		const attributes = cookie
+			.split(';')
+			.slice(1)
+			.map((a) => a.trim().toLowerCase());
 		expect(attributes).toEqual(expect.arrayContaining(['httponly', 'secure', 'samesite=strict', 'path=/', 'max-age=604800']));
 		expect(attributes.some((a) => a.startsWith('domain'))).toBe(false);
 		const sent = cookie.split(';')[0]!;
@@ -155,7 +162,7 @@ describe('restricted upload mode over HTTP', () => {
 		expect(await outcome(await login(h, 'alice', PASSWORD, { 'sec-fetch-site': 'cross-site' }))).toBe('403 CROSS_ORIGIN');
 		// The session survived the forged logout, and an Origin naming this host is accepted.
 		expect(await outcome((await create(h, { cookie, origin: 'http://sealdrop.test', host: 'sealdrop.test' })).response)).toBe('201');
-		expect(await outcome((await h.api('/tokens', { headers: { cookie } })))).toBe('200');
+		expect(await outcome(await h.api('/tokens', { headers: { cookie } }))).toBe('200');
 	});
 
 	it('refuses wrong passwords alike for known and unknown names, and audits logins without secrets', async () => {
@@ -167,7 +174,8 @@ describe('restricted upload mode over HTTP', () => {
 		expect(logins.map((line) => line.outcome)).toEqual(['failed', 'failed', 'ok']);
 		expect(logins[0]!.userId).toEqual(logins[2]!.userId);
 		expect(logins[1]!.userId).toBeNull();
-		for (const secret of [PASSWORD, 'wrong password here', 'mallory-typed-her-password', token]) expect(h.logs.text()).not.toContain(secret);
+		for (const secret of [PASSWORD, 'wrong password here', 'mallory-typed-her-password', token])
+			expect(h.logs.text()).not.toContain(secret);
 	});
 
 	it('API tokens: made from a session, shown once, stored hashed, refused once revoked', async () => {
@@ -244,7 +252,9 @@ describe('limits of an account', () => {
 		const cookie = await session(h, 'cleo');
 		expect((await create(h, withCookie(cookie))).response.status).toBe(201);
 		const refused = await create(h, withCookie(cookie));
-		expect(await refused.response.json()).toMatchObject({ error: { code: 'QUOTA_EXCEEDED', details: { quota: 'shares', limit: 1, used: 1 } } });
+		expect(await refused.response.json()).toMatchObject({
+			error: { code: 'QUOTA_EXCEEDED', details: { quota: 'shares', limit: 1, used: 1 } }
+		});
 	});
 
 	it("a user's maximum expiry holds on create and on extend", async () => {
@@ -254,7 +264,11 @@ describe('limits of an account', () => {
 		expect(await long.response.json()).toMatchObject({ error: { code: 'EXPIRY_NOT_ALLOWED', details: { maxExpiry: 3600 } } });
 		const { share } = await create(h, withCookie(cookie), { expiresIn: 3600 });
 		for (let n = 0; n < share!.parts; n++) {
-			await h.api(`/shares/${share!.id}/parts/${n}`, { method: 'PUT', body: asBody(partBytes(share!, n)), headers: bearer(share!.ownerToken) });
+			await h.api(`/shares/${share!.id}/parts/${n}`, {
+				method: 'PUT',
+				body: asBody(partBytes(share!, n)),
+				headers: bearer(share!.ownerToken)
+			});
 		}
 		expect((await completeShare(h, share!)).status).toBe(200);
 		const extend = (expiresIn: number) => h.api(`/shares/${share!.id}`, jsonInit('PATCH', { expiresIn }, bearer(share!.ownerToken)));
@@ -312,7 +326,16 @@ describe('open mode (the default)', () => {
 
 describe('secrets an operator could get wrong', () => {
 	it('refuses known-weak passwords and accepts a long random one', () => {
-		for (const weak of ['short1!', 'Password1234!', 'password2024', 'aaaaaaaaaaaaaaaa', 'qwertyuiop123', '123456789012', 'sealdrop-sealdrop', 'alice-is-great-2024']) {
+		for (const weak of [
+			'short1!',
+			'Password1234!',
+			'password2024',
+			'aaaaaaaaaaaaaaaa',
+			'qwertyuiop123',
+			'123456789012',
+			'sealdrop-sealdrop',
+			'alice-is-great-2024'
+		]) {
 			expect(weakPasswordReason(weak, 'alice'), weak).toBeDefined();
 		}
 		expect(weakPasswordReason(PASSWORD, 'alice')).toBeUndefined();
@@ -353,6 +376,8 @@ describe('secrets an operator could get wrong', () => {
 		expect(configProblems({ SEALDROP_UPLOAD_ACCESS: 'restricted', SEALDROP_PUBLIC_URL: 'http://files.example.org' }).join()).toContain(
 			'restricted uploads need https'
 		);
-		expect(() => testConfig('/tmp/x', { SEALDROP_UPLOAD_ACCESS: 'restricted', SEALDROP_PUBLIC_URL: 'http://localhost:8080' })).not.toThrow();
+		expect(() =>
+			testConfig('/tmp/x', { SEALDROP_UPLOAD_ACCESS: 'restricted', SEALDROP_PUBLIC_URL: 'http://localhost:8080' })
+		).not.toThrow();
 	});
 });

@@ -175,7 +175,7 @@ describe.each([
 		expect(await refusal(() => limiter.check(other, 'someone-else'))).toBeUndefined();
 	});
 
-	it('forgets a password share\'s count after an hour without a wrong guess', async () => {
+	it("forgets a password share's count after an hour without a wrong guess", async () => {
 		const clock = new FakeClock();
 		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
 		const quiet = share('quiet', true);
@@ -324,7 +324,7 @@ describe('wrong read tokens over HTTP', () => {
 		expect(await outcome(await read(share, share.readToken, 'alice', '/claim'))).toBe('200');
 	}, 30_000); // 60+ requests, each a database write: slow on a loaded CI machine
 
-	it('a password share: one client is stopped by its own limit first, and its refusals do not grow the share\'s wait', async () => {
+	it("a password share: one client is stopped by its own limit first, and its refusals do not grow the share's wait", async () => {
 		h = await createHarness({ app: { clientAddress: fromHeader } });
 		const share = await readyShare(h, { maxDownloads: 2, header: header(true) });
 		for (let i = 0; i < 10; i++) expect(await outcome(await read(share, wrongToken(), 'mallory'))).toBe('403 FORBIDDEN');
@@ -369,9 +369,7 @@ describe('wrong read tokens over HTTP', () => {
 		for (let i = 0; i < 20; i++) {
 			const response = await h.api(`/shares/${share.id}/metadata`, { headers: { ...bearer(share.readToken), 'x-test-client': 'bob' } });
 			expect(response.status).toBe(200);
-			expect(await outcome(await h.api(`/shares/${share.id}/metadata`, { headers: { authorization: 'nope' } }))).toBe(
-				'401 UNAUTHORIZED'
-			);
+			expect(await outcome(await h.api(`/shares/${share.id}/metadata`, { headers: { authorization: 'nope' } }))).toBe('401 UNAUTHORIZED');
 		}
 		expect((await claim(h, share)).downloads).toBe(1);
 	});
@@ -384,11 +382,16 @@ describe('two app instances on one PostgreSQL schema', () => {
 		const dir = await tempDir();
 		const config = testConfig(dir);
 		const schema = await freshSchema('attempts-http');
-		const metas = [await openPostgresMetaStore({ url: new Secret(schema.url) }), await openPostgresMetaStore({ url: new Secret(schema.url) })];
+		const metas = [
+			await openPostgresMetaStore({ url: new Secret(schema.url) }),
+			await openPostgresMetaStore({ url: new Secret(schema.url) })
+		];
 		try {
 			const blobs = await FsBlobStore.open(join(config.dataDir, 'blobs'));
 			const clock = new FakeClock();
-			const [a, b] = metas.map((meta) => createApp({ config, clock, meta, blobs, logger: createLogger('silent'), clientAddress: fromHeader })) as [Hono, Hono];
+			const [a, b] = metas.map((meta) =>
+				createApp({ config, clock, meta, blobs, logger: createLogger('silent'), clientAddress: fromHeader })
+			) as [Hono, Hono];
 			const call = (app: Hono, path: string, init?: RequestInit) => app.request(API + path, init);
 			async function ready(password: boolean) {
 				const tokens = { owner: randomBytes(32), read: randomBytes(32) };
@@ -397,7 +400,9 @@ describe('two app instances on one PostgreSQL schema', () => {
 				expect(response.status, await response.clone().text()).toBe(201);
 				const created = (await response.json()) as CreateShareResponse;
 				const owner = bearer(b64(tokens.owner));
-				expect((await call(b, `/shares/${created.id}/parts/0`, { method: 'PUT', body: asBody(randomBytes(1000)), headers: owner })).status).toBe(200);
+				expect(
+					(await call(b, `/shares/${created.id}/parts/0`, { method: 'PUT', body: asBody(randomBytes(1000)), headers: owner })).status
+				).toBe(200);
 				expect((await call(a, `/shares/${created.id}/complete`, { method: 'POST', headers: owner })).status).toBe(200);
 				return { id: created.id, read: b64(tokens.read) };
 			}
@@ -406,7 +411,8 @@ describe('two app instances on one PostgreSQL schema', () => {
 
 			// Ten wrong guesses at a password share, five through each instance: both make the next wait.
 			const locked = await ready(true);
-			for (let i = 0; i < 10; i++) expect(await outcome(await read(i % 2 ? a : b, locked, wrongToken(), `10.3.0.${i}`))).toBe('403 FORBIDDEN');
+			for (let i = 0; i < 10; i++)
+				expect(await outcome(await read(i % 2 ? a : b, locked, wrongToken(), `10.3.0.${i}`))).toBe('403 FORBIDDEN');
 			for (const app of [a, b]) {
 				const refused = await read(app, locked, locked.read, 'alice');
 				expect(refused.headers.get('retry-after')).toBe('1');

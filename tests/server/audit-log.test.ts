@@ -26,7 +26,9 @@ describe('audit log of a share’s life', () => {
 		expect(blob.status).toBe(200);
 		await blob.arrayBuffer();
 		// A wrong token and a wrong ticket must not end up in the log either.
-		expect((await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer('d3JvbmctcmVhZC10b2tlbi1hYWFh') })).status).toBe(403);
+		expect((await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer('d3JvbmctcmVhZC10b2tlbi1hYWFh') })).status).toBe(
+			403
+		);
 		expect((await h.api(`/shares/${share.id}/blob`, { headers: bearer('d3JvbmctdGlja2V0LWJiYmJi') })).status).toBe(403);
 		expect((await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) })).status).toBe(204);
 

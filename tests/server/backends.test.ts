@@ -54,8 +54,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 	const deps = () => ({ config: h.config, clock: h.clock, meta: h.meta, blobs: h.blobs, logger: h.logs.logger });
 	const audits = (event: string) => h.logs.lines.filter((line) => line.audit === event);
 	/** Warnings and errors, but the harness's own (it runs without a web build). */
-	const problems = () =>
-		h.logs.lines.filter((line) => Number(line.level) >= 40 && !String(line.msg).startsWith('web app not built'));
+	const problems = () => h.logs.lines.filter((line) => Number(line.level) >= 40 && !String(line.msg).startsWith('web app not built'));
 
 	it('uploads parts in any order (one twice), completes, and serves the bytes whole and by range', async () => {
 		h = await createHarness(options);

@@ -80,7 +80,9 @@ async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Ar
 /** A blob cut into parts as the API cuts shares. */
 function layout(size: number, partSize: number) {
 	const bytes = randomBytes(size);
-	const parts = Array.from({ length: Math.ceil(size / partSize) }, (_, n) => bytes.subarray(n * partSize, Math.min(size, (n + 1) * partSize)));
+	const parts = Array.from({ length: Math.ceil(size / partSize) }, (_, n) =>
+		bytes.subarray(n * partSize, Math.min(size, (n + 1) * partSize))
+	);
 	return { bytes, parts, partSize };
 }
 
@@ -99,7 +101,10 @@ describe.each([
 	});
 
 	/** Begins an upload and stores the given parts (all, in parallel, by default). */
-	async function upload(parts: Uint8Array[], which = parts.map((_, n) => n)): Promise<{ blob: BlobUpload; recorded: { n: number; size: number; etag: string | null }[] }> {
+	async function upload(
+		parts: Uint8Array[],
+		which = parts.map((_, n) => n)
+	): Promise<{ blob: BlobUpload; recorded: { n: number; size: number; etag: string | null }[] }> {
 		const id = newShareId();
 		const blob = { id, upload: await store.begin(id) };
 		const recorded = await Promise.all(
@@ -159,7 +164,9 @@ describe.each([
 		const many = layout(8 * 8192 + 5, 8192);
 		const b = await upload(many.parts);
 		await store.complete(b.blob, b.recorded);
-		expect((await readAll(await store.read({ id: b.blob.id, size: many.bytes.length, partSize: 8192 }, 0, many.bytes.length))).equals(many.bytes)).toBe(true);
+		expect(
+			(await readAll(await store.read({ id: b.blob.id, size: many.bytes.length, partSize: 8192 }, 0, many.bytes.length))).equals(many.bytes)
+		).toBe(true);
 		await Promise.all([store.delete(a.blob), store.delete(b.blob)]);
 	});
 

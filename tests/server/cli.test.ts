@@ -49,27 +49,41 @@ describe('the user command on a real SQLite file', () => {
 	afterAll(() => rm(dir, { recursive: true, force: true }));
 	const file = () => join(dir, 'data', 'sealdrop.sqlite');
 
-	it('adds a user with limits, password from stdin, and never prints the password', async () => {
-		const run = await user(env, ['add', 'Alice', '--quota-bytes', '10GiB', '--quota-shares', '20', '--max-expiry', '86400', '--password-stdin'], `${PASSWORD}\n`);
-		expect(run, run.stderr).toMatchObject({ code: 0, stdout: 'Added user "alice".\n' });
-		expect(JSON.parse(run.stderr.trim())).toMatchObject({ audit: 'user.add', name: 'alice' });
-		expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+	it(
+		'adds a user with limits, password from stdin, and never prints the password',
+		async () => {
+			const run = await user(
+				env,
+				['add', 'Alice', '--quota-bytes', '10GiB', '--quota-shares', '20', '--max-expiry', '86400', '--password-stdin'],
+				`${PASSWORD}\n`
+			);
+			expect(run, run.stderr).toMatchObject({ code: 0, stdout: 'Added user "alice".\n' });
+			expect(JSON.parse(run.stderr.trim())).toMatchObject({ audit: 'user.add', name: 'alice' });
+			expect(run.stdout + run.stderr).not.toContain(PASSWORD);
 
-		const meta = await openSqliteMetaStore({ file: file() });
-		try {
-			const alice = await meta.accounts.findUserByName('alice');
-			expect(alice).toMatchObject({ quotaBytes: 10 * 1024 ** 3, quotaShares: 20, maxExpiry: 86400, disabled: false });
-			// Exactly the piped password, without its line break.
-			expect(await verifyPassword(alice?.passwordHash, PASSWORD)).toBe(true);
-		} finally {
-			await meta.close();
-		}
-	}, SLOW);
+			const meta = await openSqliteMetaStore({ file: file() });
+			try {
+				const alice = await meta.accounts.findUserByName('alice');
+				expect(alice).toMatchObject({ quotaBytes: 10 * 1024 ** 3, quotaShares: 20, maxExpiry: 86400, disabled: false });
+				// Exactly the piped password, without its line break.
+				expect(await verifyPassword(alice?.passwordHash, PASSWORD)).toBe(true);
+			} finally {
+				await meta.close();
+			}
+		},
+		SLOW
+	);
 
-	it('lists accounts and refuses to ask for a password without a terminal', async () => {
-		expect((await user(env, ['list'])).stdout).toMatch(/^NAME\s+STATUS\s+SHARES\s+BYTES\s+MAX EXPIRY\s+CREATED\nalice\s+enabled\s+0\/20\s+0\/10737418240\s+86400s\s+\d{4}-/);
-		expect(await user(env, ['add', 'bob'])).toMatchObject({ code: 1, stderr: expect.stringContaining('--password-stdin') });
-	}, SLOW);
+	it(
+		'lists accounts and refuses to ask for a password without a terminal',
+		async () => {
+			expect((await user(env, ['list'])).stdout).toMatch(
+				/^NAME\s+STATUS\s+SHARES\s+BYTES\s+MAX EXPIRY\s+CREATED\nalice\s+enabled\s+0\/20\s+0\/10737418240\s+86400s\s+\d{4}-/
+			);
+			expect(await user(env, ['add', 'bob'])).toMatchObject({ code: 1, stderr: expect.stringContaining('--password-stdin') });
+		},
+		SLOW
+	);
 
 	// The rest in-process (a process start costs seconds here), on the same database file.
 	async function inProcess(args: string[], password = PASSWORD) {
@@ -97,7 +111,10 @@ describe('the user command on a real SQLite file', () => {
 		expect(await inProcess(['add', 'bob'], 'bob-is-my-name-ok')).toMatchObject({ code: 1, err: expect.stringContaining('user name') });
 		expect(await inProcess(['add', 'alice'])).toMatchObject({ code: 1, err: expect.stringContaining('exists') });
 		expect(await inProcess(['add', 'no spaces'])).toMatchObject({ code: 2 });
-		expect(await inProcess(['add', 'bob', '--password', PASSWORD])).toMatchObject({ code: 2, err: expect.stringContaining('unknown option') });
+		expect(await inProcess(['add', 'bob', '--password', PASSWORD])).toMatchObject({
+			code: 2,
+			err: expect.stringContaining('unknown option')
+		});
 		expect(await inProcess(['add', 'bob', '--quota-shares', '2GiB'])).toMatchObject({ code: 2 });
 		expect(await inProcess(['frobnicate'])).toMatchObject({ code: 2, err: expect.stringContaining('Usage') });
 	});
@@ -133,31 +150,39 @@ describe('the user command on PostgreSQL', () => {
 	});
 	afterAll(() => schema.drop());
 
-	it('migrates a fresh database and adds a user to it', async () => {
-		const env = { SEALDROP_DATABASE_URL: schema.url, SEALDROP_DATA_DIR: join(await tempDir(), 'unused') };
-		expect(await user(env, ['add', 'carol', '--password-stdin'], PASSWORD)).toMatchObject({ code: 0 });
-		const meta = await openPostgresMetaStore({ url: new Secret(schema.url) });
-		try {
-			expect(await verifyPassword((await meta.accounts.findUserByName('carol'))?.passwordHash, PASSWORD)).toBe(true);
-		} finally {
-			await meta.close();
-		}
-	}, SLOW);
+	it(
+		'migrates a fresh database and adds a user to it',
+		async () => {
+			const env = { SEALDROP_DATABASE_URL: schema.url, SEALDROP_DATA_DIR: join(await tempDir(), 'unused') };
+			expect(await user(env, ['add', 'carol', '--password-stdin'], PASSWORD)).toMatchObject({ code: 0 });
+			const meta = await openPostgresMetaStore({ url: new Secret(schema.url) });
+			try {
+				expect(await verifyPassword((await meta.accounts.findUserByName('carol'))?.passwordHash, PASSWORD)).toBe(true);
+			} finally {
+				await meta.close();
+			}
+		},
+		SLOW
+	);
 
-	it('reads the database from SEALDROP_CONFIG_FILE, as the server does', async () => {
-		const dir = await tempDir();
-		const configFile = join(dir, 'sealdrop.env');
-		await writeFile(configFile, `SEALDROP_DATABASE_URL=${schema.url}\n`);
-		// No database in the environment: a CLI that ignored the file would write to SQLite here.
-		const env = { SEALDROP_CONFIG_FILE: configFile, SEALDROP_DATA_DIR: join(dir, 'data') };
-		expect(await user(env, ['add', 'dave', '--password-stdin'], PASSWORD)).toMatchObject({ code: 0 });
-		const meta = await openPostgresMetaStore({ url: new Secret(schema.url) });
-		try {
-			expect(await meta.accounts.findUserByName('dave')).toMatchObject({ name: 'dave' });
-		} finally {
-			await meta.close();
-		}
-		await expect(access(join(dir, 'data', 'sealdrop.sqlite'))).rejects.toThrow();
-		await rm(dir, { recursive: true, force: true });
-	}, SLOW);
+	it(
+		'reads the database from SEALDROP_CONFIG_FILE, as the server does',
+		async () => {
+			const dir = await tempDir();
+			const configFile = join(dir, 'sealdrop.env');
+			await writeFile(configFile, `SEALDROP_DATABASE_URL=${schema.url}\n`);
+			// No database in the environment: a CLI that ignored the file would write to SQLite here.
+			const env = { SEALDROP_CONFIG_FILE: configFile, SEALDROP_DATA_DIR: join(dir, 'data') };
+			expect(await user(env, ['add', 'dave', '--password-stdin'], PASSWORD)).toMatchObject({ code: 0 });
+			const meta = await openPostgresMetaStore({ url: new Secret(schema.url) });
+			try {
+				expect(await meta.accounts.findUserByName('dave')).toMatchObject({ name: 'dave' });
+			} finally {
+				await meta.close();
+			}
+			await expect(access(join(dir, 'data', 'sealdrop.sqlite'))).rejects.toThrow();
+			await rm(dir, { recursive: true, force: true });
+		},
+		SLOW
+	);
 });

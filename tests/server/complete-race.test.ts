@@ -104,7 +104,9 @@ async function trial(h: Harness, tally: Tally): Promise<void> {
 		h.app.request(`${API}/shares/${share.id}/parts/0`, streamInit('PUT', stream, bearer(share.ownerToken)))
 	);
 	await Promise.race(bodies.map((body) => body.halfway));
-	const completed = await outcome(await h.app.request(`${API}/shares/${share.id}/complete`, { method: 'POST', headers: bearer(share.ownerToken) }));
+	const completed = await outcome(
+		await h.app.request(`${API}/shares/${share.id}/complete`, { method: 'POST', headers: bearer(share.ownerToken) })
+	);
 	open();
 	for (const response of await Promise.all(parts)) {
 		const result = await outcome(response);
@@ -170,7 +172,9 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		expect(refused.status).toBe(409);
 		expect(await refused.json()).toMatchObject({ error: { code: 'MISSING_PARTS', details: { missing: [0, 1, 2] } } });
 		expect(await h.meta.shares.get(share.id)).toMatchObject({ state: 'uploading', completingSince: null });
-		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe('409 NOT_READY');
+		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe(
+			'409 NOT_READY'
+		);
 		const status = await h.api(`/shares/${share.id}/parts`, { headers: bearer(share.ownerToken) });
 		expect(await status.json()).toMatchObject({ received: [], complete: false });
 
@@ -188,7 +192,11 @@ describe.each<{ name: string; options: HarnessOptions }>([
 		// Another instance took the share to complete it, and crashed.
 		expect(await h.meta.parts.beginCompleting(share.id, h.clock.now(), h.clock.now() - COMPLETE_LEASE_MS)).toBe(true);
 		// h.api fails a test on any 5xx: these 503s are asked for directly.
-		const part = await h.app.request(`${API}/shares/${share.id}/parts/0`, { method: 'PUT', body: asBody(partBytes(share, 0)), headers: bearer(share.ownerToken) });
+		const part = await h.app.request(`${API}/shares/${share.id}/parts/0`, {
+			method: 'PUT',
+			body: asBody(partBytes(share, 0)),
+			headers: bearer(share.ownerToken)
+		});
 		expect(await outcome(part)).toBe('503 UNAVAILABLE');
 		const waiting = await h.app.request(`${API}/shares/${share.id}/complete`, { method: 'POST', headers: bearer(share.ownerToken) });
 		expect(await outcome(waiting.clone())).toBe('503 UNAVAILABLE');
@@ -244,7 +252,11 @@ describe('complete on the filesystem store', () => {
 		await uploadAll(h, share);
 		const other = randomBytes(1024);
 		hold = true;
-		const racing = h.app.request(`${API}/shares/${share.id}/parts/0`, { method: 'PUT', body: asBody(other), headers: bearer(share.ownerToken) });
+		const racing = h.app.request(`${API}/shares/${share.id}/parts/0`, {
+			method: 'PUT',
+			body: asBody(other),
+			headers: bearer(share.ownerToken)
+		});
 		await storedPromise;
 		hold = false;
 		const first = await outcome(await completeShare(h, share));

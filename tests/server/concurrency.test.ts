@@ -12,7 +12,9 @@ describe('claims under concurrency', () => {
 			const outcomes = await Promise.all(responses.map((r) => outcome(r.clone())));
 			expect(outcomes.filter((o) => o === '200')).toHaveLength(5);
 			expect(outcomes.filter((o) => o === '410 DOWNLOAD_LIMIT_REACHED')).toHaveLength(45);
-			const tickets = await Promise.all(responses.filter((r) => r.status === 200).map(async (r) => (await r.json()) as { ticket: string; downloads: number }));
+			const tickets = await Promise.all(
+				responses.filter((r) => r.status === 200).map(async (r) => (await r.json()) as { ticket: string; downloads: number })
+			);
 			expect(new Set(tickets.map((t) => t.ticket)).size).toBe(5);
 			expect(tickets.map((t) => t.downloads).sort()).toEqual([1, 2, 3, 4, 5]);
 			expect((await h.meta.shares.get(share.id))?.downloads).toBe(5);

@@ -36,7 +36,11 @@ describe('a bad setting', () => {
 	it('stops the server process with the variable named on stderr', async () => {
 		const dir = await tempDir();
 		try {
-			const bad = await runUntilExit({ SEALDROP_DATA_DIR: join(dir, 'data'), SEALDROP_RATE_LIMIT_CREATE: 'lots', SEALDROP_TRUST_PROXY: 'maybe' });
+			const bad = await runUntilExit({
+				SEALDROP_DATA_DIR: join(dir, 'data'),
+				SEALDROP_RATE_LIMIT_CREATE: 'lots',
+				SEALDROP_TRUST_PROXY: 'maybe'
+			});
 			expect(bad.code).toBe(1);
 			expect(bad.stderr).toContain('SEALDROP_RATE_LIMIT_CREATE: must be N/SECONDS');
 			expect(bad.stderr).toContain('SEALDROP_TRUST_PROXY: must be false, true or a number of proxies');

@@ -79,7 +79,9 @@ describe('SEALDROP_CONFIG_FILE', () => {
 	});
 
 	it('refuses malformed lines, repeated keys, unterminated quotes and a nested config file', async () => {
-		const path = await file('just words\nSEALDROP_PORT=1\nSEALDROP_PORT=2\nSEALDROP_LOG_LEVEL="warn\nSEALDROP_CONFIG_FILE=/etc/other.env\n');
+		const path = await file(
+			'just words\nSEALDROP_PORT=1\nSEALDROP_PORT=2\nSEALDROP_LOG_LEVEL="warn\nSEALDROP_CONFIG_FILE=/etc/other.env\n'
+		);
 		expect(problemsOf({ SEALDROP_CONFIG_FILE: path })).toEqual([
 			`${path} line 1: expected KEY=value`,
 			`${path} line 3: SEALDROP_PORT is already set on line 2`,

@@ -1,16 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-	b64,
-	createBody,
-	createHarness,
-	DEFAULT_HEADER,
-	jsonInit,
-	outcome,
-	streamInit,
-	watchedStream,
-	type Harness
-} from './helpers';
+import { b64, createBody, createHarness, DEFAULT_HEADER, jsonInit, outcome, streamInit, watchedStream, type Harness } from './helpers';
 
 const tokens = () => ({ owner: randomBytes(32), read: randomBytes(32) });
 
@@ -129,13 +119,11 @@ describe('POST /shares', () => {
 	it('answers 415 for a body that is not JSON', async () => {
 		const text = JSON.stringify(valid());
 		expect(await outcome(await h.api('/shares', { method: 'POST', body: text }))).toBe('415 UNSUPPORTED_MEDIA_TYPE');
+		expect(await outcome(await h.api('/shares', { method: 'POST', body: text, headers: { 'content-type': 'text/plain' } }))).toBe(
+			'415 UNSUPPORTED_MEDIA_TYPE'
+		);
 		expect(
-			await outcome(await h.api('/shares', { method: 'POST', body: text, headers: { 'content-type': 'text/plain' } }))
-		).toBe('415 UNSUPPORTED_MEDIA_TYPE');
-		expect(
-			await outcome(
-				await h.api('/shares', { method: 'POST', body: text, headers: { 'content-type': 'application/json; charset=utf-8' } })
-			)
+			await outcome(await h.api('/shares', { method: 'POST', body: text, headers: { 'content-type': 'application/json; charset=utf-8' } }))
 		).toBe('201');
 	});
 

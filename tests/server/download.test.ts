@@ -1,17 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PublicShareInfo } from '../../src/lib/api/types';
-import {
-	b64,
-	bearer,
-	claim,
-	createHarness,
-	HOUR,
-	outcome,
-	readyShare,
-	type ClientShare,
-	type Harness
-} from './helpers';
+import { b64, bearer, claim, createHarness, HOUR, outcome, readyShare, type ClientShare, type Harness } from './helpers';
 
 describe('reading a share', () => {
 	let h: Harness;
@@ -194,9 +184,7 @@ describe('reading a share', () => {
 
 	it('answers 410 DELETED once the owner deleted it, and ends its tickets', async () => {
 		const { ticket } = await claim(h, share);
-		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.readToken) }))).toBe(
-			'403 FORBIDDEN'
-		);
+		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.readToken) }))).toBe('403 FORBIDDEN');
 		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE' }))).toBe('401 UNAUTHORIZED');
 		const deleted = await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) });
 		expect(deleted.status).toBe(204);
@@ -207,11 +195,16 @@ describe('reading a share', () => {
 		expect(await outcome(await metadata())).toBe('410 DELETED');
 		expect(await outcome(await claimResponse())).toBe('410 DELETED');
 		expect(await outcome(await blob(ticket))).toBe('410 DELETED');
-		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe(
-			'410 DELETED'
-		);
+		expect(await outcome(await h.api(`/shares/${share.id}`, { method: 'DELETE', headers: bearer(share.ownerToken) }))).toBe('410 DELETED');
 		const row = await h.meta.shares.get(share.id);
-		expect(row).toMatchObject({ state: 'deleted', header: null, metadata: null, readTokenHash: null, ownerTokenHash: null, blobGone: true });
+		expect(row).toMatchObject({
+			state: 'deleted',
+			header: null,
+			metadata: null,
+			readTokenHash: null,
+			ownerTokenHash: null,
+			blobGone: true
+		});
 		expect(await h.blobs.size?.(share.id)).toBeUndefined();
 	});
 

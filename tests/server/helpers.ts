@@ -279,13 +279,16 @@ export async function listFiles(dir: string): Promise<string[]> {
 /** A stream that records whether anyone read it. */
 export function watchedStream(bytes: Uint8Array): { stream: ReadableStream<Uint8Array>; pulled: () => boolean } {
 	let pulled = false;
-	const stream = new ReadableStream<Uint8Array>({
-		pull(controller) {
-			pulled = true;
-			controller.enqueue(bytes);
-			controller.close();
-		}
-	}, { highWaterMark: 0 });
+	const stream = new ReadableStream<Uint8Array>(
+		{
+			pull(controller) {
+				pulled = true;
+				controller.enqueue(bytes);
+				controller.close();
+			}
+		},
+		{ highWaterMark: 0 }
+	);
 	return { stream, pulled: () => pulled };
 }
 

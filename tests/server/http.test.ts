@@ -73,9 +73,7 @@ describe('the web app and headers', () => {
 		const csp = response.headers.get('content-security-policy') ?? '';
 		const scriptSrc = csp.split('; ').find((d) => d.startsWith('script-src ')) ?? '';
 		// 'wasm-unsafe-eval': WebAssembly (Argon2id) may compile; JavaScript eval stays forbidden.
-		expect(scriptSrc).toBe(
-			`script-src 'self' 'wasm-unsafe-eval' ${[cspHash(SCRIPT), cspHash('console.log(1)')].sort().join(' ')}`
-		);
+		expect(scriptSrc).toBe(`script-src 'self' 'wasm-unsafe-eval' ${[cspHash(SCRIPT), cspHash('console.log(1)')].sort().join(' ')}`);
 		expect(csp).not.toContain("'unsafe-eval'");
 		const styleSrc = csp.split('; ').find((d) => d.startsWith('style-src ')) ?? '';
 		expect(styleSrc).toBe(`style-src 'self' 'unsafe-hashes' ${cspHash('display: contents')}`);
@@ -119,7 +117,13 @@ describe('the web app and headers', () => {
 
 	it('never serves a file outside the static directory', async () => {
 		await writeFile(join(base, 'secret.txt'), 'secret');
-		for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/a/%2e%2e/%2e%2e/secret.txt']) {
+		for (const path of [
+			'/../secret.txt',
+			'/%2e%2e/secret.txt',
+			'/..%2fsecret.txt',
+			'/%2e%2e%2fsecret.txt',
+			'/a/%2e%2e/%2e%2e/secret.txt'
+		]) {
 			const response = await h.app.request(path);
 			expect(await response.text(), path).not.toContain('secret');
 		}

@@ -135,7 +135,10 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 		expect(await a.parts.record(share.id, { n: 0, size: 1024, etag: '"a"' }, T0 + 1, on)).toBe(true);
 		expect(await b.parts.record(share.id, { n: 1, size: 1024, etag: '"b"' }, T0 + 1, { blobUpload: 'another-upload' })).toBe(false);
 		// Two instances at once: exactly one takes it.
-		const taken = await Promise.all([a.parts.beginCompleting(share.id, T0 + 2, T0 - 60_000), b.parts.beginCompleting(share.id, T0 + 2, T0 - 60_000)]);
+		const taken = await Promise.all([
+			a.parts.beginCompleting(share.id, T0 + 2, T0 - 60_000),
+			b.parts.beginCompleting(share.id, T0 + 2, T0 - 60_000)
+		]);
 		expect(taken.filter(Boolean)).toHaveLength(1);
 		expect(await a.shares.get(share.id)).toMatchObject({ state: 'uploading', completingSince: T0 + 2, lastPartAt: T0 + 2 });
 		expect(await b.parts.record(share.id, { n: 1, size: 1024, etag: '"b"' }, T0 + 3, on)).toBe(false);
@@ -216,7 +219,10 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 		const share = await ready({ maxDownloads: 5, expiresIn: 3600 });
 		await a.tickets.claim(share.id, T0 + 1, ticket(T0 + 1000));
 		await a.tickets.claim(share.id, T0 + 1, ticket(T0 + 1000));
-		expect(await b.shares.update(share.id, T0 + 2, { expiresAt: T0 + 7200_000 })).toMatchObject({ expiresAt: T0 + 7200_000, maxDownloads: 5 });
+		expect(await b.shares.update(share.id, T0 + 2, { expiresAt: T0 + 7200_000 })).toMatchObject({
+			expiresAt: T0 + 7200_000,
+			maxDownloads: 5
+		});
 		expect(await b.shares.update(share.id, T0 + 3, { maxDownloads: 2 })).toMatchObject({ maxDownloads: 2, downloads: 2 });
 		expect(await a.shares.update(share.id, T0 + 4, { maxDownloads: 1 })).toBeUndefined();
 		expect(await a.shares.update(share.id, T0 + 7200_000, { maxDownloads: 10 })).toBeUndefined(); // expired meanwhile
@@ -258,7 +264,10 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 		await a.shares.insert(idle);
 		await a.shares.insert(busy);
 		await a.parts.record(busy.id, { n: 0, size: 1024, etag: null }, T0 + 5000);
-		const [x, y] = await Promise.all([a.sweeping.abandonIdle(T0 + 1000, T0 + 9000, 100), b.sweeping.abandonIdle(T0 + 1000, T0 + 9000, 100)]);
+		const [x, y] = await Promise.all([
+			a.sweeping.abandonIdle(T0 + 1000, T0 + 9000, 100),
+			b.sweeping.abandonIdle(T0 + 1000, T0 + 9000, 100)
+		]);
 		const all = [...x, ...y];
 		expect(all.filter((id) => id === idle.id)).toHaveLength(1);
 		expect(all).not.toContain(busy.id);

@@ -22,7 +22,10 @@ import {
 /** The MetaStore on a fresh PostgreSQL schema (blobs stay on the filesystem). */
 async function postgres(config: Config) {
 	const schema = await freshSchema('metrics');
-	const stores = await openStores(loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url }), createLogger('silent'));
+	const stores = await openStores(
+		loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url }),
+		createLogger('silent')
+	);
 	return {
 		...stores,
 		async close() {
@@ -83,7 +86,9 @@ describe('GET /metrics', () => {
 		expect(sample(text, 'sealdrop_errors_total{code="NOT_FOUND"}')).toBe(1);
 		expect(sample(text, 'sealdrop_errors_total{code="FORBIDDEN"}')).toBe(1);
 		// Route patterns, never ids.
-		expect(sample(text, 'sealdrop_http_request_duration_seconds_count{method="PUT",route="/api/v1/shares/:id/parts/:n",status="200"}')).toBe(3);
+		expect(
+			sample(text, 'sealdrop_http_request_duration_seconds_count{method="PUT",route="/api/v1/shares/:id/parts/:n",status="200"}')
+		).toBe(3);
 		expect(sample(text, 'sealdrop_http_request_duration_seconds_count{method="POST",route="/api/v1/shares",status="201"}')).toBe(1);
 		expect(text).not.toContain(share.id);
 	});

@@ -69,7 +69,8 @@ describe('two instances sharing PostgreSQL and S3', () => {
 			headers: bearer(share.owner),
 			body: share.bytes.subarray(n * share.partSize, (n + 1) * share.partSize)
 		});
-	const complete = (via: Instance, share: Share) => api(via, `/shares/${share.id}/complete`, { method: 'POST', headers: bearer(share.owner) });
+	const complete = (via: Instance, share: Share) =>
+		api(via, `/shares/${share.id}/complete`, { method: 'POST', headers: bearer(share.owner) });
 	const claim = (via: Instance, share: Share) => api(via, `/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.read) });
 
 	async function ready(via: Instance, size: number, maxDownloads = 1): Promise<Share> {
@@ -111,7 +112,9 @@ describe('two instances sharing PostgreSQL and S3', () => {
 		const whole = await api(b, `/shares/${share.id}/blob`, { headers: bearer(ticket) });
 		expect(whole.status).toBe(200);
 		expect(sha256(Buffer.from(await whole.arrayBuffer())).equals(sha256(share.bytes))).toBe(true);
-		const across = await api(a, `/shares/${share.id}/blob`, { headers: { ...bearer(ticket), range: `bytes=${5 * MiB - 10}-${5 * MiB + 9}` } });
+		const across = await api(a, `/shares/${share.id}/blob`, {
+			headers: { ...bearer(ticket), range: `bytes=${5 * MiB - 10}-${5 * MiB + 9}` }
+		});
 		expect(across.status).toBe(206);
 		expect(Buffer.from(await across.arrayBuffer()).equals(share.bytes.subarray(5 * MiB - 10, 5 * MiB + 10))).toBe(true);
 	});
@@ -122,7 +125,9 @@ describe('two instances sharing PostgreSQL and S3', () => {
 		const outcomes = await Promise.all(responses.map((response) => outcome(response.clone())));
 		expect(outcomes.filter((o) => o === '200')).toHaveLength(7);
 		expect(outcomes.filter((o) => o === '410 DOWNLOAD_LIMIT_REACHED')).toHaveLength(33);
-		const tickets = await Promise.all(responses.filter((r) => r.status === 200).map(async (r) => ((await r.json()) as ClaimResponse).ticket));
+		const tickets = await Promise.all(
+			responses.filter((r) => r.status === 200).map(async (r) => ((await r.json()) as ClaimResponse).ticket)
+		);
 		for (const [i, ticket] of tickets.entries()) {
 			const response = await api(i % 2 === 0 ? b : a, `/shares/${share.id}/blob`, { headers: bearer(ticket) });
 			expect(Buffer.from(await response.arrayBuffer()).equals(share.bytes)).toBe(true);
@@ -147,7 +152,8 @@ describe('two instances sharing PostgreSQL and S3', () => {
 	it('both sweepers running expire each share exactly once, delete its blob, and log no error', async () => {
 		const shares = await Promise.all(Array.from({ length: 10 }, (_, i) => ready(i % 2 === 0 ? a : b, 1000)));
 		const ids = shares.map((share) => share.id);
-		const expireLines = () => [...a.lines(), ...b.lines()].filter((line) => line.audit === 'share.expire' && ids.includes(String(line.shareId)));
+		const expireLines = () =>
+			[...a.lines(), ...b.lines()].filter((line) => line.audit === 'share.expire' && ids.includes(String(line.shareId)));
 		// Time passes in the database, as it would: both sweepers (every second) now find them due.
 		await db.query('update shares set expires_at = $1 where id = any($2)', [Date.now() - 1000, ids]);
 
@@ -167,8 +173,15 @@ describe('two instances sharing PostgreSQL and S3', () => {
 			})
 		);
 
-		expect(expireLines().map((line) => line.shareId).sort()).toEqual([...ids].sort());
-		const { rows } = await db.query<{ n: string }>(`select count(*) as n from shares where id = any($1) and state = 'expired' and blob_gone = 1`, [ids]);
+		expect(
+			expireLines()
+				.map((line) => line.shareId)
+				.sort()
+		).toEqual([...ids].sort());
+		const { rows } = await db.query<{ n: string }>(
+			`select count(*) as n from shares where id = any($1) and state = 'expired' and blob_gone = 1`,
+			[ids]
+		);
 		expect(Number(rows[0]?.n), 'expired shares whose blob is gone').toBe(ids.length);
 		for (const share of shares) {
 			expect(await outcome(await api(share.id.charCodeAt(0) % 2 ? a : b, `/shares/${share.id}`))).toBe('410 EXPIRED');

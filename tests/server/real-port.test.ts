@@ -195,9 +195,9 @@ describe('startSealdrop', () => {
 		const dir = await tempDir();
 		const first = await startSealdrop(testConfig(dir, { SEALDROP_PORT: '0' }), { logger: captureLogs().logger });
 		try {
-			await expect(
-				startSealdrop({ ...testConfig(dir), port: first.port }, { logger: captureLogs().logger })
-			).rejects.toMatchObject({ code: 'EADDRINUSE' });
+			await expect(startSealdrop({ ...testConfig(dir), port: first.port }, { logger: captureLogs().logger })).rejects.toMatchObject({
+				code: 'EADDRINUSE'
+			});
 		} finally {
 			await first.close();
 			await rm(dir, { recursive: true, force: true });

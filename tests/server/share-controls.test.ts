@@ -52,7 +52,8 @@ describe('share controls through the client library', () => {
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	const file = (name: string, bytes: Uint8Array) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
+	const file = (name: string, bytes: Uint8Array) =>
+		new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
 
 	it('a password share opens only with its password; a wrong one sends nothing', async () => {
 		const content = randomBytes(200_000);
@@ -98,10 +99,7 @@ describe('share controls through the client library', () => {
 		// Boundaries inside records (each file shares its first and last record with a neighbour), and
 		// files longer than one read of plaintext, so each arrives in several chunks.
 		const contents = [randomBytes(1_500_003), randomBytes(2_600_005), randomBytes(1_100_007)];
-		const done = await uploadShare(
-			{ files: contents.map((c, i) => file(`f${i}.bin`, c)), expiresIn: 3600, maxDownloads: 1 },
-			deps
-		);
+		const done = await uploadShare({ files: contents.map((c, i) => file(`f${i}.bin`, c)), expiresIn: 3600, maxDownloads: 1 }, deps);
 		const opened = await openShare(api, done.id, done.secret);
 		const session = new DownloadSession(opened, { api, crypto: backend });
 		for (const [i, entry] of opened.metadata.files.entries()) {

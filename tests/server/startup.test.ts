@@ -47,8 +47,18 @@ describe('start-up with unusable backends', () => {
 
 	it.each([
 		['a missing bucket', 'S3_BUCKET_NOT_FOUND', { SEALDROP_S3_BUCKET: 'no-such-bucket' }, /"no-such-bucket".*SEALDROP_S3_BUCKET/],
-		['an unknown access key', 'S3_AUTH_FAILED', { SEALDROP_S3_ACCESS_KEY_ID: 'NOT-A-KEY' }, /refused access \(403\).*SEALDROP_S3_ACCESS_KEY_ID/],
-		['an endpoint nobody listens on', 'S3_UNREACHABLE', { SEALDROP_S3_ENDPOINT: 'http://127.0.0.1:1' }, /unreachable \(ECONNREFUSED\).*SEALDROP_S3_ENDPOINT/]
+		[
+			'an unknown access key',
+			'S3_AUTH_FAILED',
+			{ SEALDROP_S3_ACCESS_KEY_ID: 'NOT-A-KEY' },
+			/refused access \(403\).*SEALDROP_S3_ACCESS_KEY_ID/
+		],
+		[
+			'an endpoint nobody listens on',
+			'S3_UNREACHABLE',
+			{ SEALDROP_S3_ENDPOINT: 'http://127.0.0.1:1' },
+			/unreachable \(ECONNREFUSED\).*SEALDROP_S3_ENDPOINT/
+		]
 	])('S3: %s fails with %s', async (_, code, change, message) => {
 		const error = await startError({ ...s3.env, ...change });
 		expect(error.code).toBe(code);
@@ -57,9 +67,19 @@ describe('start-up with unusable backends', () => {
 	});
 
 	it.each([
-		['a server nobody listens on', 'DB_UNREACHABLE', databaseUrl((u) => (u.port = '1')), /:1\/sealdrop_test is unreachable \(ECONNREFUSED\)/],
+		[
+			'a server nobody listens on',
+			'DB_UNREACHABLE',
+			databaseUrl((u) => (u.port = '1')),
+			/:1\/sealdrop_test is unreachable \(ECONNREFUSED\)/
+		],
 		['a wrong password', 'DB_AUTH_FAILED', databaseUrl((u) => (u.password = WRONG_PASSWORD)), /refused the login \(28P01\)/],
-		['a missing database', 'DB_NOT_FOUND', databaseUrl((u) => (u.pathname = '/no_such_database')), /no_such_database: the database does not exist/]
+		[
+			'a missing database',
+			'DB_NOT_FOUND',
+			databaseUrl((u) => (u.pathname = '/no_such_database')),
+			/no_such_database: the database does not exist/
+		]
 	])('PostgreSQL: %s fails with %s', async (_, code, url, message) => {
 		const error = await startError({ SEALDROP_DATABASE_URL: url });
 		expect(error.code).toBe(code);
@@ -73,10 +93,16 @@ describe('start-up with unusable backends', () => {
 		const { code, stdout, stderr } = await runUntilExit(env);
 		expect(code).toBe(1);
 		const lines = stderr.split('\n').filter((line) => line.startsWith('Sealdrop'));
-		expect(lines).toEqual([expect.stringMatching(/^Sealdrop cannot start: PostgreSQL at .* refused the login .*SEALDROP_DATABASE_URL.*\[DB_AUTH_FAILED\]$/)]);
+		expect(lines).toEqual([
+			expect.stringMatching(/^Sealdrop cannot start: PostgreSQL at .* refused the login .*SEALDROP_DATABASE_URL.*\[DB_AUTH_FAILED\]$/)
+		]);
 		expect(stdout + stderr).not.toContain(WRONG_PASSWORD);
 
-		const bad = await runUntilExit({ SEALDROP_DATA_DIR: join(dir, 'proc'), SEALDROP_BLOB_STORE: 's3', SEALDROP_S3_SECRET_ACCESS_KEY: WRONG_PASSWORD });
+		const bad = await runUntilExit({
+			SEALDROP_DATA_DIR: join(dir, 'proc'),
+			SEALDROP_BLOB_STORE: 's3',
+			SEALDROP_S3_SECRET_ACCESS_KEY: WRONG_PASSWORD
+		});
 		expect(bad.code).toBe(1);
 		expect(bad.stderr).toContain('SEALDROP_S3_BUCKET: required when SEALDROP_BLOB_STORE=s3');
 		expect(bad.stdout + bad.stderr).not.toContain(WRONG_PASSWORD);

@@ -25,8 +25,14 @@ describe('store selection from the environment', () => {
 	});
 
 	it('takes sqlite:PATH (resolved) and postgres:// URLs', () => {
-		expect(loadConfig({ SEALDROP_DATABASE_URL: 'sqlite:/var/lib/x.sqlite' }).database).toEqual({ kind: 'sqlite', file: '/var/lib/x.sqlite' });
-		expect(loadConfig({ SEALDROP_DATABASE_URL: 'sqlite:rel/x.sqlite' }).database).toEqual({ kind: 'sqlite', file: `${process.cwd()}/rel/x.sqlite` });
+		expect(loadConfig({ SEALDROP_DATABASE_URL: 'sqlite:/var/lib/x.sqlite' }).database).toEqual({
+			kind: 'sqlite',
+			file: '/var/lib/x.sqlite'
+		});
+		expect(loadConfig({ SEALDROP_DATABASE_URL: 'sqlite:rel/x.sqlite' }).database).toEqual({
+			kind: 'sqlite',
+			file: `${process.cwd()}/rel/x.sqlite`
+		});
 		for (const scheme of ['postgres', 'postgresql']) {
 			const url = `${scheme}://sealdrop:${PASSWORD}@db.internal:5433/sealdrop`;
 			const database = loadConfig({ SEALDROP_DATABASE_URL: url }).database;
@@ -71,9 +77,15 @@ describe('store selection from the environment', () => {
 		expect(problems(noBucket)).toEqual(['SEALDROP_S3_BUCKET: required when SEALDROP_BLOB_STORE=s3']);
 		const { SEALDROP_S3_SECRET_ACCESS_KEY: _key, ...halfKeys } = S3;
 		expect(problems(halfKeys)).toEqual([expect.stringMatching(/^SEALDROP_S3_ACCESS_KEY_ID, SEALDROP_S3_SECRET_ACCESS_KEY: set both/)]);
-		expect(problems({ ...S3, SEALDROP_S3_FORCE_PATH_STYLE: 'maybe' })).toEqual([expect.stringMatching(/^SEALDROP_S3_FORCE_PATH_STYLE: must be true or false/)]);
-		expect(problems({ ...S3, SEALDROP_S3_BUCKET: 'No_Such/Bucket' })).toEqual([expect.stringMatching(/^SEALDROP_S3_BUCKET: must be a valid bucket name/)]);
-		expect(problems({ ...S3, SEALDROP_S3_ENDPOINT: 'ftp://x' })).toEqual([expect.stringMatching(/^SEALDROP_S3_ENDPOINT: must be an http\(s\) URL/)]);
+		expect(problems({ ...S3, SEALDROP_S3_FORCE_PATH_STYLE: 'maybe' })).toEqual([
+			expect.stringMatching(/^SEALDROP_S3_FORCE_PATH_STYLE: must be true or false/)
+		]);
+		expect(problems({ ...S3, SEALDROP_S3_BUCKET: 'No_Such/Bucket' })).toEqual([
+			expect.stringMatching(/^SEALDROP_S3_BUCKET: must be a valid bucket name/)
+		]);
+		expect(problems({ ...S3, SEALDROP_S3_ENDPOINT: 'ftp://x' })).toEqual([
+			expect.stringMatching(/^SEALDROP_S3_ENDPOINT: must be an http\(s\) URL/)
+		]);
 		expect(problems({ ...S3, SEALDROP_BLOB_STORE: 'gcs' })).toEqual([expect.stringMatching(/^SEALDROP_BLOB_STORE: /)]);
 		// S3 settings while the blob store is fs: a forgotten SEALDROP_BLOB_STORE=s3.
 		const { SEALDROP_BLOB_STORE: _store, SEALDROP_S3_FORCE_PATH_STYLE: _style, ...forgotten } = S3;

@@ -83,7 +83,10 @@ describe('storage that is busy or full', () => {
 		const logged = h.logs.lines.find((line) => line.msg === 'storage unavailable') as { err?: { message?: string } } | undefined;
 		expect(logged?.err?.message).toContain('ENOSPC');
 		disk.full = false;
-		expect((await h.api(`/shares/${share.id}/parts/0`, { method: 'PUT', body: asBody(partBytes(share, 0)), headers: bearer(share.ownerToken) })).status).toBe(200);
+		expect(
+			(await h.api(`/shares/${share.id}/parts/0`, { method: 'PUT', body: asBody(partBytes(share, 0)), headers: bearer(share.ownerToken) }))
+				.status
+		).toBe(200);
 	});
 
 	it('the HTTP layer knows no backend code: a raw SQLITE_BUSY thrown above the stores is a 500', async () => {

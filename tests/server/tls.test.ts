@@ -20,8 +20,23 @@ async function makeCertificate(dir: string, name: string): Promise<{ cert: strin
 	const cert = join(dir, `${name}.crt`);
 	const key = join(dir, `${name}.key`);
 	await run('openssl', [
-		'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-		'-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'
+		'req',
+		'-x509',
+		'-newkey',
+		'ec',
+		'-pkeyopt',
+		'ec_paramgen_curve:prime256v1',
+		'-nodes',
+		'-keyout',
+		key,
+		'-out',
+		cert,
+		'-days',
+		'1',
+		'-subj',
+		`/CN=${name}`,
+		'-addext',
+		'subjectAltName=IP:127.0.0.1'
 	]);
 	return { cert, key };
 }

@@ -27,8 +27,7 @@ describe('PATCH /shares/:id (owner changes expiry and limit)', () => {
 		await h.close();
 	});
 
-	const patch = (body: unknown, token = share.ownerToken, id = share.id) =>
-		h.api(`/shares/${id}`, jsonInit('PATCH', body, bearer(token)));
+	const patch = (body: unknown, token = share.ownerToken, id = share.id) => h.api(`/shares/${id}`, jsonInit('PATCH', body, bearer(token)));
 	const info = async (): Promise<PublicShareInfo> => (await (await h.api(`/shares/${share.id}`)).json()) as PublicShareInfo;
 
 	it('extends the expiry, counted from now, and the recipient sees it', async () => {

@@ -102,9 +102,10 @@ describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 
 		// The web app's client sees a transient error and the server's wait.
 		const client = new ApiClient(server.url);
-		const error: unknown = await client
-			.putPart(three.id, 0, new Uint8Array(three.bytes), three.owner)
-			.then(() => undefined, (e: unknown) => e);
+		const error: unknown = await client.putPart(three.id, 0, new Uint8Array(three.bytes), three.owner).then(
+			() => undefined,
+			(e: unknown) => e
+		);
 		expect(error).toBeInstanceOf(ApiError);
 		expect((error as ApiError).code).toBe('SERVER_BUSY');
 		expect(isTransient(error)).toBe(true);
@@ -253,7 +254,9 @@ describe('per-client upload share behind a trusted proxy', () => {
 	}
 
 	it('counts slots per real client (X-Forwarded-For), not per proxy address', async () => {
-		h = await createHarness({ env: { SEALDROP_TRUST_PROXY: '1', SEALDROP_MAX_CONCURRENT_UPLOADS: '8', SEALDROP_MAX_UPLOADS_PER_CLIENT: '2' } });
+		h = await createHarness({
+			env: { SEALDROP_TRUST_PROXY: '1', SEALDROP_MAX_CONCURRENT_UPLOADS: '8', SEALDROP_MAX_UPLOADS_PER_CLIENT: '2' }
+		});
 		const share = await createShare(h, { size: 8 * 1024, partSize: 1024 });
 		const first = held(share, 0, '203.0.113.1');
 		const second = held(share, 1, '203.0.113.1');

@@ -19,7 +19,11 @@ export interface Instance {
 	 * Its first log line matching `predicate`, among lines() from index `from` on (all by
 	 * default): checked now and on each new chunk of output; fails after timeoutMs (10 s).
 	 */
-	waitForLine(predicate: (line: Record<string, unknown>) => boolean, what: string, options?: { from?: number; timeoutMs?: number }): Promise<Record<string, unknown>>;
+	waitForLine(
+		predicate: (line: Record<string, unknown>) => boolean,
+		what: string,
+		options?: { from?: number; timeoutMs?: number }
+	): Promise<Record<string, unknown>>;
 	/** Everything it wrote to stderr so far. */
 	stderr(): string;
 	/** SIGTERM, then waits for it to exit (SIGKILL after 15 s). */
@@ -67,7 +71,10 @@ function parseLines(chunks: string[]): Record<string, unknown>[] {
 }
 
 /** Starts an instance and resolves once it listens; rejects with its stderr if it exits first. */
-export async function startInstance(env: Record<string, string>, { entry = 'source', timeoutMs = 60_000 }: { entry?: Entry; timeoutMs?: number } = {}): Promise<Instance> {
+export async function startInstance(
+	env: Record<string, string>,
+	{ entry = 'source', timeoutMs = 60_000 }: { entry?: Entry; timeoutMs?: number } = {}
+): Promise<Instance> {
 	const { child, stdout, stderr } = launch(env, entry);
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const port = await new Promise<number>((resolve, reject) => {
@@ -96,7 +103,10 @@ export async function startInstance(env: Record<string, string>, { entry = 'sour
 		lines: () => parseLines(stdout),
 		output: child.stdout!,
 		waitForLine: (predicate, what, { from = 0, timeoutMs } = {}) =>
-			until(() => parseLines(stdout).slice(from).find(predicate), [child.stdout!], 'data', { what: `${what} in the instance's log`, timeoutMs }),
+			until(() => parseLines(stdout).slice(from).find(predicate), [child.stdout!], 'data', {
+				what: `${what} in the instance's log`,
+				timeoutMs
+			}),
 		stderr: () => stderr.join(''),
 		async stop() {
 			if (child.exitCode !== null || child.signalCode !== null) return;
@@ -109,7 +119,10 @@ export async function startInstance(env: Record<string, string>, { entry = 'sour
 }
 
 /** Runs an instance expected to fail at start-up; resolves with its exit code and output. */
-export async function runUntilExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runUntilExit(
+	env: Record<string, string>,
+	timeoutMs = 60_000
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
 	const { child, stdout, stderr } = launch(env);
 	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 	const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));

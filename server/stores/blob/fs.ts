@@ -128,7 +128,12 @@ export class FsBlobStore implements BlobStore {
 		} catch (error) {
 			// Completed already (a retry after a crash, or a concurrent complete): check the result.
 			if (!isMissing(error)) throw error;
-			if (!(await exists(to))) throw new PartsMismatchError(blob.id, parts.map((part) => part.n), true);
+			if (!(await exists(to)))
+				throw new PartsMismatchError(
+					blob.id,
+					parts.map((part) => part.n),
+					true
+				);
 		}
 		const names = new Set(await readdir(to));
 		// A sealed `<n>` means an earlier complete of this same list began naming the parts (the
@@ -160,7 +165,13 @@ export class FsBlobStore implements BlobStore {
 	}
 
 	async read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>> {
-		if (!(Number.isSafeInteger(start) && Number.isSafeInteger(endExclusive) && 0 <= start && start < endExclusive && endExclusive <= blob.size)) {
+		if (!(
+			Number.isSafeInteger(start) &&
+			Number.isSafeInteger(endExclusive) &&
+			0 <= start &&
+			start < endExclusive &&
+			endExclusive <= blob.size
+		)) {
 			throw new RangeError(`bad range ${start}-${endExclusive} of ${blob.size}`);
 		}
 		const dir = this.blobDir(blob.id);
@@ -278,7 +289,7 @@ async function exists(path: string): Promise<boolean> {
 async function writeFully(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
 	if (chunks.length === 0) return;
 	const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
-	for (let offset = 0; offset < data.byteLength; ) {
+	for (let offset = 0; offset < data.byteLength;) {
 		const { bytesWritten } = await handle.write(data, offset, data.byteLength - offset);
 		offset += bytesWritten;
 	}

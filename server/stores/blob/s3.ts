@@ -165,13 +165,24 @@ export class S3BlobStore implements BlobStore {
 			// nothing and the upload still takes parts. Which part, S3 does not say.
 			if (['InvalidPart', 'InvalidPartOrder'].includes(errorName(error) ?? '')) throw new PartsMismatchError(blob.id, []);
 			// The upload is gone and no whole object stands for it: it must begin again.
-			if (errorName(error) === 'NoSuchUpload') throw new PartsMismatchError(blob.id, sorted.map((part) => part.n), true);
+			if (errorName(error) === 'NoSuchUpload')
+				throw new PartsMismatchError(
+					blob.id,
+					sorted.map((part) => part.n),
+					true
+				);
 			throw error;
 		}
 	}
 
 	async read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>> {
-		if (!(Number.isSafeInteger(start) && Number.isSafeInteger(endExclusive) && 0 <= start && start < endExclusive && endExclusive <= blob.size)) {
+		if (!(
+			Number.isSafeInteger(start) &&
+			Number.isSafeInteger(endExclusive) &&
+			0 <= start &&
+			start < endExclusive &&
+			endExclusive <= blob.size
+		)) {
 			throw new RangeError(`bad range ${start}-${endExclusive} of ${blob.size}`);
 		}
 		const key = this.key(blob.id);

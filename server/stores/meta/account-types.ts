@@ -44,9 +44,7 @@ export interface ApiTokenRecord {
 }
 
 export type QuotaRefusal =
-	| { reason: 'disabled' }
-	| { reason: 'bytes'; used: number; limit: number }
-	| { reason: 'shares'; used: number; limit: number };
+	{ reason: 'disabled' } | { reason: 'bytes'; used: number; limit: number } | { reason: 'shares'; used: number; limit: number };
 
 export interface AccountStore {
 	/** False if the name is taken. */

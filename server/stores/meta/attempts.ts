@@ -29,10 +29,20 @@ export class KyselyAttemptStore implements AttemptStore {
 				oc.column('key').doUpdateSet((eb) => {
 					const ended = eb('attempts.reset_at', '<=', now);
 					return {
-						count: eb.case().when(ended).then(1).else(eb('attempts.count', '+', 1)).end(),
+						count: eb
+							.case()
+							.when(ended)
+							.then(1)
+							.else(eb('attempts.count', '+', 1))
+							.end(),
 						// A sliding window only moves forward, whatever order instances write in.
 						reset_at: sliding
-							? eb.case().when(eb('attempts.reset_at', '>', end)).then(eb.ref('attempts.reset_at')).else(end).end()
+							? eb
+									.case()
+									.when(eb('attempts.reset_at', '>', end))
+									.then(eb.ref('attempts.reset_at'))
+									.else(end)
+									.end()
 							: eb.case().when(ended).then(end).else(eb.ref('attempts.reset_at')).end()
 					};
 				})

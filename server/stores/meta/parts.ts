@@ -32,12 +32,7 @@ export class KyselyPartStore implements PartStore {
 	}
 
 	async list(id: string): Promise<PartRecord[]> {
-		const rows = await this.db
-			.selectFrom('parts')
-			.select(['n', 'size', 'etag'])
-			.where('share_id', '=', id)
-			.orderBy('n')
-			.execute();
+		const rows = await this.db.selectFrom('parts').select(['n', 'size', 'etag']).where('share_id', '=', id).orderBy('n').execute();
 		return rows.map((row) => ({ n: num(row.n), size: num(row.size), etag: row.etag }));
 	}
 

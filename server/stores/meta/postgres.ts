@@ -26,7 +26,9 @@ const INT8_OID = 20;
  */
 const types: pg.CustomTypesConfig = {
 	getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-		oid === INT8_OID && format !== 'binary' ? (text: string) => Number(text) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser']
+		oid === INT8_OID && format !== 'binary'
+			? (text: string) => Number(text)
+			: pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser']
 };
 
 /**
@@ -93,11 +95,15 @@ function connectError(error: unknown, where: string): StoreStartError {
 		return new StoreStartError('DB_AUTH_FAILED', `PostgreSQL at ${where} refused the login (${code}); ${hint}.`, { cause: error });
 	}
 	if (code === '3D000') {
-		return new StoreStartError('DB_NOT_FOUND', `PostgreSQL at ${where}: the database does not exist; create it or ${hint}.`, { cause: error });
+		return new StoreStartError('DB_NOT_FOUND', `PostgreSQL at ${where}: the database does not exist; create it or ${hint}.`, {
+			cause: error
+		});
 	}
 	const network = networkCode(error);
 	if (network !== undefined || /timeout/i.test(firstLine(error))) {
-		return new StoreStartError('DB_UNREACHABLE', `PostgreSQL at ${where} is unreachable (${network ?? 'timeout'}); ${hint}.`, { cause: error });
+		return new StoreStartError('DB_UNREACHABLE', `PostgreSQL at ${where} is unreachable (${network ?? 'timeout'}); ${hint}.`, {
+			cause: error
+		});
 	}
 	return new StoreStartError('DB_UNREACHABLE', `PostgreSQL at ${where} failed: ${firstLine(error)}; ${hint}.`, { cause: error });
 }

@@ -26,9 +26,7 @@ export class KyselySweepStore implements SweepStore {
 	}
 
 	expireDue(now: number, limit: number): Promise<string[]> {
-		return this.transition('expired', now, limit, (eb) =>
-			eb.and([eb('state', '=', 'ready'), eb('expires_at', '<=', now)])
-		);
+		return this.transition('expired', now, limit, (eb) => eb.and([eb('state', '=', 'ready'), eb('expires_at', '<=', now)]));
 	}
 
 	exhaustDrained(now: number, limit: number): Promise<string[]> {
@@ -50,9 +48,7 @@ export class KyselySweepStore implements SweepStore {
 	}
 
 	abandonIdle(idleSince: number, now: number, limit: number): Promise<string[]> {
-		return this.transition('abandoned', now, limit, (eb) =>
-			eb.and([eb('state', '=', 'uploading'), eb('last_part_at', '<=', idleSince)])
-		);
+		return this.transition('abandoned', now, limit, (eb) => eb.and([eb('state', '=', 'uploading'), eb('last_part_at', '<=', idleSince)]));
 	}
 
 	async listBlobsToDelete(limit: number): Promise<BlobToDelete[]> {
@@ -68,7 +64,11 @@ export class KyselySweepStore implements SweepStore {
 
 	async markBlobGone(id: string): Promise<void> {
 		await this.db.transaction().execute(async (trx) => {
-			await trx.updateTable('shares').set({ blob_gone: 1, blob_upload: null, ...WIPED }).where('id', '=', id).execute();
+			await trx
+				.updateTable('shares')
+				.set({ blob_gone: 1, blob_upload: null, ...WIPED })
+				.where('id', '=', id)
+				.execute();
 			await trx.deleteFrom('parts').where('share_id', '=', id).execute();
 		});
 	}

@@ -31,11 +31,7 @@ export class KyselyTicketStore implements TicketStore {
 	}
 
 	async find(hash: Uint8Array): Promise<TicketRecord | undefined> {
-		const row = await this.db
-			.selectFrom('tickets')
-			.select(['share_id', 'expires_at'])
-			.where('hash', '=', hash)
-			.executeTakeFirst();
+		const row = await this.db.selectFrom('tickets').select(['share_id', 'expires_at']).where('hash', '=', hash).executeTakeFirst();
 		return row && { shareId: row.share_id, expiresAt: num(row.expires_at) };
 	}
 }

@@ -233,7 +233,11 @@ export class ReceiveController extends Observable<ReceiveState> {
 	 * then runs `save` with progress and a Cancel. The session claims its one download on the first
 	 * byte; a failure or a cancel leaves the page ready to try again.
 	 */
-	private async save(entries: FileEntry[], bytes: number, save: (target: SinkFactory, signal: AbortSignal) => Promise<void>): Promise<void> {
+	private async save(
+		entries: FileEntry[],
+		bytes: number,
+		save: (target: SinkFactory, signal: AbortSignal) => Promise<void>
+	): Promise<void> {
 		const session = this.session;
 		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
 		this.update({ failure: null });

@@ -176,7 +176,8 @@ export class UploadController extends Observable<UploadState> {
 			);
 		} catch (err) {
 			// Paused or cancelled before the share existed: nothing to resume, nothing went wrong.
-			if (this.attempt === attempt) this.settle({ phase: 'pick', progress: null, failure: attempt.controller.signal.aborted ? null : failureOf(err) });
+			if (this.attempt === attempt)
+				this.settle({ phase: 'pick', progress: null, failure: attempt.controller.signal.aborted ? null : failureOf(err) });
 			return;
 		}
 		// Cancelled while the share was being created: it exists now, so it is deleted.

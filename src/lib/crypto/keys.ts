@@ -1,13 +1,6 @@
 /** Key schedule (FORMAT.md §3): HKDF-SHA256 over secret [‖ password key], bound to the header prefix. */
 import { asBytes, concatBytes, constantTimeEqual, randomBytes, utf8Encoder, type Bytes } from './bytes';
-import {
-	DEFAULT_RECORD_SIZE,
-	HEADER_PREFIX_BYTES,
-	KEY_BYTES,
-	PASSWORD_KEY_BYTES,
-	SALT_BYTES,
-	SECRET_BYTES
-} from './constants';
+import { DEFAULT_RECORD_SIZE, HEADER_PREFIX_BYTES, KEY_BYTES, PASSWORD_KEY_BYTES, SALT_BYTES, SECRET_BYTES } from './constants';
 import { CryptoError } from './errors';
 import { encodeHeader, type Argon2Params, type Header } from './header';
 
@@ -54,11 +47,7 @@ async function deriveFromHeader(headerBytes: Bytes, ikm: Bytes): Promise<ShareKe
 	const hkdfKey = await crypto.subtle.importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
 	const derive = async (label: Label): Promise<Bytes> =>
 		new Uint8Array(
-			await crypto.subtle.deriveBits(
-				{ name: 'HKDF', hash: 'SHA-256', salt, info: info(label, prefix) },
-				hkdfKey,
-				KEY_BYTES * 8
-			)
+			await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info: info(label, prefix) }, hkdfKey, KEY_BYTES * 8)
 		);
 	const [content, metadata, readToken, commitment] = await Promise.all([
 		derive('content'),

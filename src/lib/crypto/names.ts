@@ -14,12 +14,7 @@ function isControl(code: number): boolean {
 
 /** Invisible format characters that can disguise a name, e.g. U+202E turning "exe.pdf" around. */
 function isDisguising(code: number): boolean {
-	return (
-		(code >= 0x200b && code <= 0x200f) ||
-		(code >= 0x202a && code <= 0x202e) ||
-		(code >= 0x2060 && code <= 0x2069) ||
-		code === 0xfeff
-	);
+	return (code >= 0x200b && code <= 0x200f) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2060 && code <= 0x2069) || code === 0xfeff;
 }
 
 function utf8Length(text: string): number {

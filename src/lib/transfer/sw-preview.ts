@@ -48,7 +48,8 @@ export function previewResponse(url: URL, request: Request): Promise<Response> |
 	return Promise.resolve(new Response('Not found', { status: 404 }));
 }
 
-const FRAME_STYLE = 'html,body{margin:0;height:100%;background:#000;display:grid;place-items:center}audio,video{width:100%;max-height:100%}';
+const FRAME_STYLE =
+	'html,body{margin:0;height:100%;background:#000;display:grid;place-items:center}audio,video{width:100%;max-height:100%}';
 
 /** A script-free document holding the media element; its CSP allows its own style and media only. */
 async function frameDocument(preview: Preview): Promise<Response> {

@@ -176,7 +176,12 @@ export async function runUpload(job: UploadJob, deps: UploadDeps): Promise<Uploa
  * server checks the owner token before the state, so that answer proves the share was completed
  * with this owner token, and the expiry and limit are read back from the share itself.
  */
-async function complete(api: ApiClient, id: string, ownerToken: string, signal?: AbortSignal): Promise<{ expiresAt: number; maxDownloads: number }> {
+async function complete(
+	api: ApiClient,
+	id: string,
+	ownerToken: string,
+	signal?: AbortSignal
+): Promise<{ expiresAt: number; maxDownloads: number }> {
 	try {
 		return await withRetry(() => api.complete(id, ownerToken, { signal }), signal);
 	} catch (err) {
@@ -222,7 +227,17 @@ async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Pro
 		await runPool(parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
 			const first = n * recordsPerPart;
 			const count = Math.min(recordsPerPart, layout.records - first);
-			const part = { key, source, layout, first, count, origin: deps.api.origin, id: job.pending.id, n, ownerToken: job.pending.ownerToken };
+			const part = {
+				key,
+				source,
+				layout,
+				first,
+				count,
+				origin: deps.api.origin,
+				id: job.pending.id,
+				n,
+				ownerToken: job.pending.ownerToken
+			};
 			await withRetry(() => deps.crypto.sendPart(part, deps.signal), deps.signal);
 			meter.add(plainBytes(n));
 		});

@@ -64,7 +64,13 @@ describe('receive controller, against a real server', () => {
 	): Promise<UploadResult> {
 		const api = t.client();
 		return uploadShare(
-			{ files, expiresIn: options.expiresIn ?? 3600, maxDownloads: options.maxDownloads ?? 5, password: options.password, note: options.note },
+			{
+				files,
+				expiresIn: options.expiresIn ?? 3600,
+				maxDownloads: options.maxDownloads ?? 5,
+				password: options.password,
+				note: options.note
+			},
 			{ api, config: await api.config(), crypto: inlineBackend, pending: memoryPendingUploads(), passwordKdf: fastKdf }
 		);
 	}

@@ -24,7 +24,11 @@ export interface TestServer {
 
 export async function startTestServer(): Promise<TestServer> {
 	const dir = await tempDir();
-	const base = testConfig(dir, { SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', SEALDROP_RATE_LIMIT_CREATE: 'off', SEALDROP_RATE_LIMIT_CLAIM: 'off' }, false);
+	const base = testConfig(
+		dir,
+		{ SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', SEALDROP_RATE_LIMIT_CREATE: 'off', SEALDROP_RATE_LIMIT_CLAIM: 'off' },
+		false
+	);
 	const clock = new FakeClock();
 	const server = await startSealdrop({ ...base, partSize: { min: 1024, max: 1024 * 1024, preferred: 1024 } }, { clock });
 	return {

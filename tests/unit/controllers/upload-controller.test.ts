@@ -105,7 +105,11 @@ describe('upload controller, against a real server', () => {
 		expect(backend.sent.sort()).toEqual([0, 1, 2, 3]);
 		expect(await pending.list()).toEqual([]);
 		expect(controller.state.remembered).toBe(true);
-		expect(myUploads.items.get(result!.id)).toMatchObject({ hasPassword: true, hasNote: true, files: [{ name: 'a.bin', size: bytes.length }] });
+		expect(myUploads.items.get(result!.id)).toMatchObject({
+			hasPassword: true,
+			hasNote: true,
+			files: [{ name: 'a.bin', size: bytes.length }]
+		});
 		expect((await readShare(api, result!.id, result!.secret, 'correct horse')).equals(bytes)).toBe(true);
 
 		controller.reset();
@@ -217,7 +221,11 @@ describe('upload controller, against a real server', () => {
 		expect(backend.sent.sort()).toEqual([0, 1, 2, 3]);
 		const { result } = controller.state;
 		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
-		const cancelledId = api.requests().find((r) => r.startsWith('DELETE'))!.split('/').at(-1)!;
+		const cancelledId = api
+			.requests()
+			.find((r) => r.startsWith('DELETE'))!
+			.split('/')
+			.at(-1)!;
 		expect(cancelledId).not.toBe(result!.id);
 		expect(await shareStatus(api, cancelledId)).toBe('DELETED');
 	});

@@ -72,10 +72,7 @@ describe('RecordDecryptor output', () => {
 });
 
 describe('decryptTransform', () => {
-	async function pipe(
-		stream: ReadableStream<Uint8Array>,
-		transform: TransformStream<Uint8Array, Uint8Array>
-	): Promise<Uint8Array> {
+	async function pipe(stream: ReadableStream<Uint8Array>, transform: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
 		const parts: Uint8Array[] = [];
 		const reader = stream.pipeThrough(transform).getReader();
 		for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);

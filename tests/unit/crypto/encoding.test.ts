@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-	decodeSecret,
-	encodeSecret,
-	fromBase64Url,
-	generateSecret,
-	sha256,
-	toBase64Url
-} from '../../../src/lib/crypto';
+import { decodeSecret, encodeSecret, fromBase64Url, generateSecret, sha256, toBase64Url } from '../../../src/lib/crypto';
 import { bytesToHex, expectCryptoError } from './helpers';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -86,8 +79,6 @@ describe('secret', () => {
 
 describe('sha256', () => {
 	it('matches the FIPS 180-2 vector for "abc"', async () => {
-		expect(bytesToHex(await sha256(ascii('abc')))).toBe(
-			'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
-		);
+		expect(bytesToHex(await sha256(ascii('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 	});
 });

@@ -14,10 +14,7 @@ import {
 export { bytesToHex, counterBytes, hexToBytes } from '../../vectors/vectors';
 
 /** Asserts that `action` throws or rejects with a CryptoError of this code. */
-export async function expectCryptoError(
-	action: Promise<unknown> | (() => unknown),
-	code: CryptoErrorCode
-): Promise<CryptoError> {
+export async function expectCryptoError(action: Promise<unknown> | (() => unknown), code: CryptoErrorCode): Promise<CryptoError> {
 	let caught: unknown = undefined;
 	try {
 		await (typeof action === 'function' ? action() : action);

@@ -95,9 +95,7 @@ describe('createShareKeys', () => {
 	it('requires the password key exactly when the header has a kdf', async () => {
 		await expect(createShareKeys({ secret: fixedSecret(), kdf })).rejects.toThrow(TypeError);
 		await expect(createShareKeys({ secret: fixedSecret(), passwordKey })).rejects.toThrow(TypeError);
-		await expect(createShareKeys({ secret: fixedSecret(), kdf, passwordKey: passwordKey.subarray(1) })).rejects.toThrow(
-			TypeError
-		);
+		await expect(createShareKeys({ secret: fixedSecret(), kdf, passwordKey: passwordKey.subarray(1) })).rejects.toThrow(TypeError);
 	});
 });
 

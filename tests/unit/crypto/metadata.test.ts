@@ -1,12 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-	buildMetadata,
-	MAX_NOTE_LENGTH,
-	openMetadata,
-	sealMetadata,
-	type Metadata,
-	type ShareKeys
-} from '../../../src/lib/crypto';
+import { buildMetadata, MAX_NOTE_LENGTH, openMetadata, sealMetadata, type Metadata, type ShareKeys } from '../../../src/lib/crypto';
 import { bytesToHex, expectCryptoError, shareKeys } from './helpers';
 
 let keys: ShareKeys;

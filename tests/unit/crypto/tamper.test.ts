@@ -1,11 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-	layoutForCipherSize,
-	RecordDecryptor,
-	sealRecord,
-	type CryptoErrorCode,
-	type RecordLayout
-} from '../../../src/lib/crypto';
+import { layoutForCipherSize, RecordDecryptor, sealRecord, type CryptoErrorCode, type RecordLayout } from '../../../src/lib/crypto';
 import { concat, counterBytes, decryptChunks, encryptAll, expectCryptoError, shareKeys } from './helpers';
 
 const R = 1024;

@@ -25,9 +25,7 @@ describe('previewKind', () => {
 		expect(previewKind(file('huge.pdf', 'application/pdf', PDF_LIMIT + 1))).toBeNull();
 		expect(previewKind(file('icon.ico', 'image/x-icon'))).toBeNull();
 		expect(noPreviewReason(file('run.exe', 'application/octet-stream'))).toBe('No preview for this type of file');
-		expect(noPreviewReason(file('huge.pdf', 'application/pdf', PDF_LIMIT + 1))).toBe(
-			'Too large to preview (over 64 MiB): download it'
-		);
+		expect(noPreviewReason(file('huge.pdf', 'application/pdf', PDF_LIMIT + 1))).toBe('Too large to preview (over 64 MiB): download it');
 		// Streamed media has no size limit.
 		expect(noPreviewReason(file('long.webm', 'video/webm', 2 ** 40))).toBeNull();
 	});
@@ -48,9 +46,16 @@ describe('my uploads', () => {
 	it('builds the link and a title', () => {
 		expect(linkOf({ id: 'x'.repeat(22), secret: 'k' }, 'https://h')).toBe(`https://h/s/${'x'.repeat(22)}#k`);
 		expect(titleOf({ files: [{ name: 'a', size: 1 }], hasNote: false })).toBe('a');
-		expect(titleOf({ files: [{ name: 'a', size: 1 }, { name: 'b', size: 1 }, { name: 'c', size: 1 }], hasNote: false })).toBe(
-			'a and 2 more'
-		);
+		expect(
+			titleOf({
+				files: [
+					{ name: 'a', size: 1 },
+					{ name: 'b', size: 1 },
+					{ name: 'c', size: 1 }
+				],
+				hasNote: false
+			})
+		).toBe('a and 2 more');
 		expect(titleOf({ files: [], hasNote: true })).toBe('Message');
 	});
 });

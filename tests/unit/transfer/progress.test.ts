@@ -5,7 +5,11 @@ import { ProgressMeter, REPORT_INTERVAL_MS, type Progress } from '../../../src/l
 function meter(total: number) {
 	let t = 0;
 	const heard: Progress[] = [];
-	const m = new ProgressMeter(total, (p) => heard.push(p), () => t);
+	const m = new ProgressMeter(
+		total,
+		(p) => heard.push(p),
+		() => t
+	);
 	return { m, heard, advance: (ms: number) => (t += ms) };
 }
 

@@ -147,8 +147,22 @@ describe('ZIP of a share', () => {
 	});
 
 	it('names the ZIP after a single top folder', () => {
-		expect(zipFileName(entries([['photos/a.jpg', 1], ['photos/b/c.jpg', 1]]))).toBe('photos.zip');
-		expect(zipFileName(entries([['a.jpg', 1], ['b.jpg', 1]]))).toBe('sealdrop-files.zip');
+		expect(
+			zipFileName(
+				entries([
+					['photos/a.jpg', 1],
+					['photos/b/c.jpg', 1]
+				])
+			)
+		).toBe('photos.zip');
+		expect(
+			zipFileName(
+				entries([
+					['a.jpg', 1],
+					['b.jpg', 1]
+				])
+			)
+		).toBe('sealdrop-files.zip');
 	});
 
 	it('streamSink holds one chunk at a time: write waits for the reader', async () => {
@@ -205,10 +219,16 @@ describe('ZIP of a share', () => {
 	it('predicts the ZIP64 layout for files of 4 GiB and more, and for more than 65 535 files', () => {
 		const many = (n: number, size = 1) => entries(Array.from({ length: n }, (_, i): [string, number] => [`d/${i}`, size]));
 		const cases: Record<string, FileEntry[]> = {
-			'small': entries([['a.bin', 1000], ['b.txt', 10]]),
+			small: entries([
+				['a.bin', 1000],
+				['b.txt', 10]
+			]),
 			'one byte under 4 GiB in all': entries([['a', 0xffffffff - 100]]),
 			'a file of exactly 0xFFFFFFFF bytes': entries([['a', 0xffffffff]]),
-			'a file over 4 GiB and one after it': entries([['big.bin', 4 * 1024 ** 3 + 12_345], ['small.txt', 100]]),
+			'a file over 4 GiB and one after it': entries([
+				['big.bin', 4 * 1024 ** 3 + 12_345],
+				['small.txt', 100]
+			]),
 			'4 GiB in small files': many(5, 0x40000000),
 			'65 535 files': many(65_535),
 			'65 536 files': many(65_536),
