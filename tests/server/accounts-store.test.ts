@@ -8,6 +8,7 @@ import type { MetaStore, NewShare } from '../../server/stores/meta/types';
 import { META_BACKENDS, type MetaDatabase } from '../support/meta-databases';
 import { freshSchema } from '../support/postgres';
 import { condition } from '../support/wait';
+import { describeWithServices } from '../support/tier';
 
 const T0 = Date.UTC(2030, 0, 1);
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43);
@@ -176,7 +177,7 @@ describe.each(META_BACKENDS)('AccountStore contract: $name', ({ fresh }) => {
 	});
 });
 
-describe('AccountStore on PostgreSQL: the quota check waits for another instance', () => {
+describeWithServices('AccountStore on PostgreSQL: the quota check waits for another instance', () => {
 	it('an upload that overlaps another one of the same user sees its share', async () => {
 		const schema = await freshSchema('accounts_lock');
 		const meta = await openPostgresMetaStore({ url: new Secret(schema.url) });

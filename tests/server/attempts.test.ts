@@ -43,6 +43,7 @@ import {
 	type ClientShare,
 	type Harness
 } from './helpers';
+import { describeWithServices, withServices } from '../support/tier';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -122,115 +123,115 @@ async function postgresBackend(): Promise<Backend> {
 	};
 }
 
-describe.each([
-	{ name: 'sqlite', open: sqliteBackend },
-	{ name: 'postgres', open: postgresBackend }
-])('AttemptLimiter on $name', ({ open }) => {
-	let backend: Backend;
-	beforeAll(async () => {
-		backend = await open();
-	}, 30_000);
-	afterAll(() => backend?.close());
+describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 'postgres', open: postgresBackend })])(
+	'AttemptLimiter on $name',
+	({ open }) => {
+		let backend: Backend;
+		beforeAll(async () => {
+			backend = await open();
+		}, 30_000);
+		afterAll(() => backend?.close());
 
-	/** A share id no other test uses (the database is shared by the tests of this block). */
-	const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
-	const share = (label: string, password: boolean) => ({ id: fresh(label), header: header(password) });
-	const retryAfter = async (action: () => Promise<void>) => (await refusal(action))?.headers?.['Retry-After'];
+		/** A share id no other test uses (the database is shared by the tests of this block). */
+		const fresh = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
+		const share = (label: string, password: boolean) => ({ id: fresh(label), header: header(password) });
+		const retryAfter = async (action: () => Promise<void>) => (await refusal(action))?.headers?.['Retry-After'];
 
-	it('never refuses a share without a password for its wrong tokens, and stores no counter for it', async () => {
-		const limiter = new AttemptLimiter(backend.a.attempts, new FakeClock(), rules);
-		const open = share('open', false);
-		for (let i = 0; i < 50; i++) await limiter.fail(open, fresh('client'));
-		expect(await refusal(() => limiter.check(open, 'alice'))).toBeUndefined();
-		expect((await backend.rows()).map((row) => row.key)).not.toContain(attemptKey('share', open.id));
-	});
+		it('never refuses a share without a password for its wrong tokens, and stores no counter for it', async () => {
+			const limiter = new AttemptLimiter(backend.a.attempts, new FakeClock(), rules);
+			const open = share('open', false);
+			for (let i = 0; i < 50; i++) await limiter.fail(open, fresh('client'));
+			expect(await refusal(() => limiter.check(open, 'alice'))).toBeUndefined();
+			expect((await backend.rows()).map((row) => row.key)).not.toContain(attemptKey('share', open.id));
+		});
 
-	it('makes a password share wait after its free guesses, doubling up to the cap, with an honest Retry-After', async () => {
-		const clock = new FakeClock();
-		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
-		const locked = share('locked', true);
-		for (let i = 0; i < 3; i++) {
-			expect(await refusal(() => limiter.check(locked, 'a'))).toBeUndefined();
-			await limiter.fail(locked, fresh('client')); // from different clients: the share counts them all
-			clock.advance(MINUTE);
-		}
-		// The third wrong guess was a minute ago and its 1 s wait is over; no lock lingers.
-		expect(await refusal(() => limiter.check(locked, 'b'))).toBeUndefined();
-		for (const seconds of [2, 4, 8, 8, 8]) {
+		it('makes a password share wait after its free guesses, doubling up to the cap, with an honest Retry-After', async () => {
+			const clock = new FakeClock();
+			const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
+			const locked = share('locked', true);
+			for (let i = 0; i < 3; i++) {
+				expect(await refusal(() => limiter.check(locked, 'a'))).toBeUndefined();
+				await limiter.fail(locked, fresh('client')); // from different clients: the share counts them all
+				clock.advance(MINUTE);
+			}
+			// The third wrong guess was a minute ago and its 1 s wait is over; no lock lingers.
+			expect(await refusal(() => limiter.check(locked, 'b'))).toBeUndefined();
+			for (const seconds of [2, 4, 8, 8, 8]) {
+				await limiter.fail(locked, fresh('client'));
+				const error = await refusal(() => limiter.check(locked, 'someone-else'));
+				expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
+				expect(error?.status).toBe(429);
+				expect(error?.headers).toEqual({ 'Retry-After': String(seconds) });
+				expect(error?.details).toEqual({ retryAfter: seconds });
+				// Honest: refused until exactly then, and not a moment longer.
+				clock.advance(seconds * 1000 - 1);
+				expect(await retryAfter(() => limiter.check(locked, 'x'))).toBe('1');
+				clock.advance(1);
+				expect(await refusal(() => limiter.check(locked, 'x'))).toBeUndefined();
+			}
+			// Other shares are not affected.
+			const other = share('other', true);
 			await limiter.fail(locked, fresh('client'));
-			const error = await refusal(() => limiter.check(locked, 'someone-else'));
-			expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
-			expect(error?.status).toBe(429);
-			expect(error?.headers).toEqual({ 'Retry-After': String(seconds) });
-			expect(error?.details).toEqual({ retryAfter: seconds });
-			// Honest: refused until exactly then, and not a moment longer.
-			clock.advance(seconds * 1000 - 1);
-			expect(await retryAfter(() => limiter.check(locked, 'x'))).toBe('1');
-			clock.advance(1);
-			expect(await refusal(() => limiter.check(locked, 'x'))).toBeUndefined();
-		}
-		// Other shares are not affected.
-		const other = share('other', true);
-		await limiter.fail(locked, fresh('client'));
-		expect(await refusal(() => limiter.check(other, 'someone-else'))).toBeUndefined();
-	});
+			expect(await refusal(() => limiter.check(other, 'someone-else'))).toBeUndefined();
+		});
 
-	it("forgets a password share's count after an hour without a wrong guess", async () => {
-		const clock = new FakeClock();
-		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
-		const quiet = share('quiet', true);
-		for (let i = 0; i < 5; i++) await limiter.fail(quiet, fresh('client'));
-		expect(await retryAfter(() => limiter.check(quiet, 'x'))).toBe('4');
-		clock.advance(HOUR - 1000);
-		await limiter.fail(quiet, fresh('client')); // still counting: the hour starts again
-		expect(await retryAfter(() => limiter.check(quiet, 'x'))).toBe('8');
-		clock.advance(HOUR);
-		expect(await refusal(() => limiter.check(quiet, 'x'))).toBeUndefined();
-		await limiter.fail(quiet, fresh('client')); // a fresh count: one of the three free guesses
-		expect(await refusal(() => limiter.check(quiet, 'x'))).toBeUndefined();
-	});
+		it("forgets a password share's count after an hour without a wrong guess", async () => {
+			const clock = new FakeClock();
+			const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
+			const quiet = share('quiet', true);
+			for (let i = 0; i < 5; i++) await limiter.fail(quiet, fresh('client'));
+			expect(await retryAfter(() => limiter.check(quiet, 'x'))).toBe('4');
+			clock.advance(HOUR - 1000);
+			await limiter.fail(quiet, fresh('client')); // still counting: the hour starts again
+			expect(await retryAfter(() => limiter.check(quiet, 'x'))).toBe('8');
+			clock.advance(HOUR);
+			expect(await refusal(() => limiter.check(quiet, 'x'))).toBeUndefined();
+			await limiter.fail(quiet, fresh('client')); // a fresh count: one of the three free guesses
+			expect(await refusal(() => limiter.check(quiet, 'x'))).toBeUndefined();
+		});
 
-	it('locks a client across shares, with or without a password, and only that client', async () => {
-		const clock = new FakeClock();
-		const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
-		const mallory = fresh('mallory');
-		for (let i = 0; i < 5; i++) await limiter.fail(share('share', i % 2 === 0), mallory);
-		clock.advance(3 * MINUTE);
-		for (const password of [false, true]) {
-			const target = share('share', password);
-			const error = await refusal(() => limiter.check(target, mallory));
-			expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
-			expect(error?.headers).toEqual({ 'Retry-After': String(7 * 60) });
-			expect(await refusal(() => limiter.check(target, fresh('alice')))).toBeUndefined();
-			// An unknown client (no address) is only limited per password share.
-			expect(await refusal(() => limiter.check(target, undefined))).toBeUndefined();
-		}
-		clock.advance(7 * MINUTE);
-		expect(await refusal(() => limiter.check(share('share', true), mallory))).toBeUndefined();
-	});
+		it('locks a client across shares, with or without a password, and only that client', async () => {
+			const clock = new FakeClock();
+			const limiter = new AttemptLimiter(backend.a.attempts, clock, rules);
+			const mallory = fresh('mallory');
+			for (let i = 0; i < 5; i++) await limiter.fail(share('share', i % 2 === 0), mallory);
+			clock.advance(3 * MINUTE);
+			for (const password of [false, true]) {
+				const target = share('share', password);
+				const error = await refusal(() => limiter.check(target, mallory));
+				expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
+				expect(error?.headers).toEqual({ 'Retry-After': String(7 * 60) });
+				expect(await refusal(() => limiter.check(target, fresh('alice')))).toBeUndefined();
+				// An unknown client (no address) is only limited per password share.
+				expect(await refusal(() => limiter.check(target, undefined))).toBeUndefined();
+			}
+			clock.advance(7 * MINUTE);
+			expect(await refusal(() => limiter.check(share('share', true), mallory))).toBeUndefined();
+		});
 
-	it('counts concurrent failures on two instances exactly, and each instance sees the wait', async () => {
-		const clock = new FakeClock();
-		const onA = new AttemptLimiter(backend.a.attempts, clock, rules);
-		const onB = new AttemptLimiter(backend.b.attempts, clock, rules);
-		const busy = share('busy', true);
-		await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? onA : onB).fail(busy, undefined)));
-		const counted = (await backend.rows()).find((row) => row.key === attemptKey('share', busy.id));
-		expect(Number(counted?.count)).toBe(40);
-		expect(await retryAfter(() => onA.check(busy, undefined))).toBe('8');
-		expect(await retryAfter(() => onB.check(busy, undefined))).toBe('8');
-	});
+		it('counts concurrent failures on two instances exactly, and each instance sees the wait', async () => {
+			const clock = new FakeClock();
+			const onA = new AttemptLimiter(backend.a.attempts, clock, rules);
+			const onB = new AttemptLimiter(backend.b.attempts, clock, rules);
+			const busy = share('busy', true);
+			await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? onA : onB).fail(busy, undefined)));
+			const counted = (await backend.rows()).find((row) => row.key === attemptKey('share', busy.id));
+			expect(Number(counted?.count)).toBe(40);
+			expect(await retryAfter(() => onA.check(busy, undefined))).toBe('8');
+			expect(await retryAfter(() => onB.check(busy, undefined))).toBe('8');
+		});
 
-	it('keeps no client address or share id in clear', async () => {
-		const limiter = new AttemptLimiter(backend.a.attempts, new FakeClock(), rules);
-		await limiter.fail({ id: 'share-in-clear', header: header(true) }, '203.0.113.77');
-		const keys = (await backend.rows()).map((row) => row.key).join(' ');
-		expect(keys).toContain(attemptKey('client', '203.0.113.77'));
-		expect(keys).toContain(attemptKey('share', 'share-in-clear'));
-		expect(keys).not.toContain('203.0.113.77');
-		expect(keys).not.toContain('share-in-clear');
-	});
-});
+		it('keeps no client address or share id in clear', async () => {
+			const limiter = new AttemptLimiter(backend.a.attempts, new FakeClock(), rules);
+			await limiter.fail({ id: 'share-in-clear', header: header(true) }, '203.0.113.77');
+			const keys = (await backend.rows()).map((row) => row.key).join(' ');
+			expect(keys).toContain(attemptKey('client', '203.0.113.77'));
+			expect(keys).toContain(attemptKey('share', 'share-in-clear'));
+			expect(keys).not.toContain('203.0.113.77');
+			expect(keys).not.toContain('share-in-clear');
+		});
+	}
+);
 
 describe('which shares have a password', () => {
 	it('reads the kdf byte of a version-1 header, and assumes a password for any header it cannot read', () => {
@@ -375,7 +376,7 @@ describe('wrong read tokens over HTTP', () => {
 	});
 });
 
-describe('two app instances on one PostgreSQL schema', () => {
+describeWithServices('two app instances on one PostgreSQL schema', () => {
 	const fromHeader = (c: Context) => c.req.header('x-test-client');
 
 	it('count wrong tokens together: per password share and per client', async () => {

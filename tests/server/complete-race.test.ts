@@ -26,6 +26,7 @@ import {
 	type Harness,
 	type HarnessOptions
 } from './helpers';
+import { withServices } from '../support/tier';
 
 /**
  * `complete` racing part uploads of the same share (docs/API.md, "Complete"): complete either
@@ -129,7 +130,7 @@ async function readsWhole(h: Harness, share: ClientShare): Promise<boolean> {
 
 describe.each<{ name: string; options: HarnessOptions }>([
 	{ name: 'sqlite + fs', options: { config: bigParts } },
-	{ name: 'postgres + s3', options: { config: bigParts, openStores: postgresAndS3 } }
+	...withServices({ name: 'postgres + s3', options: { config: bigParts, openStores: postgresAndS3 } })
 ])('complete racing part uploads on $name', ({ name, options }) => {
 	let h: Harness;
 	afterEach(async () => {
@@ -150,7 +151,7 @@ describe.each<{ name: string; options: HarnessOptions }>([
 
 describe.each<{ name: string; options: HarnessOptions }>([
 	{ name: 'sqlite + fs', options: {} },
-	{ name: 'postgres + s3', options: { openStores: postgresAndS3 } }
+	...withServices({ name: 'postgres + s3', options: { openStores: postgresAndS3 } })
 ])('complete checks what it sealed, on $name', ({ options }) => {
 	let h: Harness;
 	afterEach(async () => {

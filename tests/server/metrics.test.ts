@@ -18,6 +18,7 @@ import {
 	type Harness,
 	type HarnessOptions
 } from './helpers';
+import { withServices } from '../support/tier';
 
 /** The MetaStore on a fresh PostgreSQL schema (blobs stay on the filesystem). */
 async function postgres(config: Config) {
@@ -95,7 +96,7 @@ describe('GET /metrics', () => {
 
 	it.each<{ name: string; options: HarnessOptions }>([
 		{ name: 'SQLite', options: {} },
-		{ name: 'PostgreSQL', options: { openStores: postgres } }
+		...withServices({ name: 'PostgreSQL', options: { openStores: postgres } })
 	])('storage gauges follow live shares and their bytes through upload, completion and delete ($name)', async ({ options }) => {
 		await start(options);
 		const gauges = async () => {

@@ -11,6 +11,7 @@ import { sweep } from '../../server/sweeper';
 import { freshSchema, type TestSchema } from '../support/postgres';
 import { startS3rver, type TestS3 } from '../support/s3rver';
 import { createHarness, createShare, HOUR, readyShare, type Harness, type HarnessOptions } from './helpers';
+import { withServices } from '../support/tier';
 
 /** Storage that no share row claims: never made any more (the row comes first), swept if found. */
 let s3: TestS3;
@@ -36,7 +37,7 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 
 describe.each<{ name: string; fs: boolean; options: HarnessOptions }>([
 	{ name: 'sqlite + fs', fs: true, options: {} },
-	{ name: 'postgres + s3', fs: false, options: { openStores: postgresAndS3 } }
+	...withServices({ name: 'postgres + s3', fs: false, options: { openStores: postgresAndS3 } })
 ])('orphaned storage on $name', ({ fs, options }) => {
 	let h: Harness;
 	afterEach(async () => {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { startSealdrop } from '../../server/start';
@@ -10,6 +10,7 @@ import { runUntilExit } from '../support/instances';
 import { freshSchema, TEST_DATABASE_URL, type TestSchema } from '../support/postgres';
 import { startS3rver, type TestS3 } from '../support/s3rver';
 import { tempDir } from './helpers';
+import { describeWithServices } from '../support/tier';
 
 const WRONG_PASSWORD = 'wrong-pa55word-must-not-leak';
 const silent = createLogger('silent');
@@ -21,7 +22,7 @@ function databaseUrl(change: (url: URL) => void): string {
 	return url.toString();
 }
 
-describe('start-up with unusable backends', () => {
+describeWithServices('start-up with unusable backends', () => {
 	let s3: TestS3;
 	let dir: string;
 	beforeAll(async () => {
@@ -109,7 +110,7 @@ describe('start-up with unusable backends', () => {
 	}, 60_000);
 });
 
-describe('/healthz and /readyz', () => {
+describeWithServices('/healthz and /readyz', () => {
 	let s3: TestS3;
 	let db: TestSchema;
 	let dir: string;

@@ -8,3 +8,8 @@ export const FAST_TIER = process.env.SEALDROP_TEST_TIER === 'fast';
 
 /** `describe` for a block that needs the real PostgreSQL or S3 server; skipped in the fast tier. */
 export const describeWithServices = FAST_TIER ? describe.skip : describe;
+
+/** A test case that needs the real PostgreSQL or S3 server, as a list: empty in the fast tier. */
+export function withServices<T>(testCase: T): T[] {
+	return FAST_TIER ? [] : [testCase];
+}
