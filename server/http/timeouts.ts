@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerOptions } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { Config } from '../config/schema';
 import type { Logger } from '../logger';
 
@@ -28,28 +28,23 @@ export function httpServerOptions(timeouts: Config['timeouts']): ServerOptions {
  */
 export function bodyIdleTimeout(ms: number, logger: Logger): MiddlewareHandler {
 	return async (c, next) => {
-		const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming as IncomingMessage | undefined;
-		// app.request() in tests has no socket; a request without a body has nothing to wait for.
-		if (!incoming?.socket || !hasBody(incoming) || incoming.complete) return next();
+		const incoming = unreadBody(c);
+		if (!incoming) return next();
 		const socket = incoming.socket;
 		const onIdle = () => {
 			logger.info({ method: c.req.method, route: c.req.routePath, idleTimeout: ms / 1000 }, 'request body idle; connection closed');
 			socket.destroy();
 		};
-		const arm = () => socket.setTimeout(ms);
-		const disarm = () => socket.setTimeout(0);
 		socket.on('timeout', onIdle);
-		incoming.on('resume', arm);
-		incoming.on('pause', disarm);
-		incoming.on('end', disarm);
 		try {
-			await next();
+			await whileReading(
+				incoming,
+				() => socket.setTimeout(ms),
+				() => socket.setTimeout(0),
+				next
+			);
 		} finally {
-			disarm();
 			socket.off('timeout', onIdle);
-			incoming.off('resume', arm);
-			incoming.off('pause', disarm);
-			incoming.off('end', disarm);
 		}
 	};
 }
@@ -75,8 +70,8 @@ const MIN_CHECK_MS = 100;
  */
 export function minBodyRate(rule: MinRate | undefined, logger: Logger): MiddlewareHandler {
 	return async (c, next) => {
-		const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming as IncomingMessage | undefined;
-		if (!rule || !incoming?.socket || !hasBody(incoming) || incoming.complete) return next();
+		const incoming = unreadBody(c);
+		if (!rule || !incoming) return next();
 		const socket = incoming.socket;
 		const graceMs = rule.graceSeconds * 1000;
 		const perMs = rule.bytesPerSecond / 1000;
@@ -115,18 +110,33 @@ export function minBodyRate(rule: MinRate | undefined, logger: Logger): Middlewa
 			since = undefined;
 			clearTimeout(timer);
 		};
-		incoming.on('resume', resume);
-		incoming.on('pause', pause);
-		incoming.on('end', pause);
-		try {
-			await next();
-		} finally {
-			pause();
-			incoming.off('resume', resume);
-			incoming.off('pause', pause);
-			incoming.off('end', pause);
-		}
+		await whileReading(incoming, resume, pause, next);
 	};
+}
+
+/** The request's Node message if its body is still to be read from a socket (app.request() in tests has none). */
+function unreadBody(c: Context): IncomingMessage | undefined {
+	const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming as IncomingMessage | undefined;
+	// A request without a body, or one already read, has nothing to watch.
+	return incoming?.socket && hasBody(incoming) && !incoming.complete ? incoming : undefined;
+}
+
+/**
+ * Runs the handler (`next`) calling `reading` whenever the server starts or resumes reading the
+ * body, and `stopped` whenever it holds it back or has it all, and once more when the handler is done.
+ */
+async function whileReading(incoming: IncomingMessage, reading: () => void, stopped: () => void, next: Next): Promise<void> {
+	incoming.on('resume', reading);
+	incoming.on('pause', stopped);
+	incoming.on('end', stopped);
+	try {
+		await next();
+	} finally {
+		stopped();
+		incoming.off('resume', reading);
+		incoming.off('pause', stopped);
+		incoming.off('end', stopped);
+	}
 }
 
 function hasBody(incoming: IncomingMessage): boolean {

@@ -1,11 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openStores } from '../../server/stores/open';
-import type { Config } from '../../server/config/schema';
-import { loadConfig } from '../../server/config/load';
-import { createLogger } from '../../server/logger';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sweep } from '../../server/sweeper';
-import { freshSchema, type TestSchema } from '../support/postgres';
-import { startS3rver, type TestS3 } from '../support/s3rver';
+import { postgresAndS3Stores } from '../support/postgres-s3';
 import {
 	bearer,
 	claim,
@@ -25,23 +20,7 @@ import {
  * The API's main paths through the real use cases on each pair of backends: the embedded default
  * (SQLite + filesystem) and the scale-out one (PostgreSQL + S3, here s3rver).
  */
-let s3: TestS3;
-const schemas: TestSchema[] = [];
-beforeAll(async () => {
-	s3 = await startS3rver();
-});
-afterAll(async () => {
-	await s3?.close();
-	for (const schema of schemas) await schema.drop();
-});
-
-/** Opens PostgreSQL (a fresh schema per harness, so sweeps see only this test's shares) and S3. */
-async function postgresAndS3(config: Config) {
-	const schema = await freshSchema('backends');
-	schemas.push(schema);
-	const selected = loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url, ...s3.env });
-	return openStores(selected, createLogger('silent'));
-}
+const postgresAndS3 = postgresAndS3Stores('backends');
 
 describe.each<{ name: string; options: HarnessOptions }>([
 	{ name: 'sqlite + fs', options: {} },

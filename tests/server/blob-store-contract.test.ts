@@ -8,7 +8,7 @@ import { S3_KEY_PREFIX, S3BlobStore } from '../../server/stores/blob/s3';
 import { PartLengthError, UploadClosedError, type BlobStore, type BlobUpload } from '../../server/stores/blob/types';
 import { newShareId } from '../../server/shares/tokens';
 import { startS3rver, type TestS3 } from '../support/s3rver';
-import { tempDir } from './helpers';
+import { chunked, hangsUpAfterFirstPiece, readAll, tempDir } from './helpers';
 import { withServices } from '../support/tier';
 
 /** One backend under test: how to open it, and what it can tell us from the outside. */
@@ -68,14 +68,6 @@ async function s3Backend(): Promise<Backend> {
 			await s3.close();
 		}
 	};
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-	return Buffer.from(await new Response(stream).arrayBuffer());
-}
-
-async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
-	for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
 /** A blob cut into parts as the API cuts shares. */
@@ -196,12 +188,7 @@ describe.each([{ name: 'fs', open: fsBackend }, ...withServices({ name: 's3 (s3r
 			const id = newShareId();
 			const blob = { id, upload: await store.begin(id) };
 			const controller = new AbortController();
-			async function* slow(): AsyncGenerator<Uint8Array> {
-				yield new Uint8Array(10);
-				controller.abort(new Error('client gone'));
-				yield new Uint8Array(10);
-			}
-			await expect(store.putPart(blob, 0, slow(), 100, controller.signal)).rejects.toThrow('client gone');
+			await expect(store.putPart(blob, 0, hangsUpAfterFirstPiece(controller), 100, controller.signal)).rejects.toThrow('client gone');
 			await store.delete(blob);
 		});
 

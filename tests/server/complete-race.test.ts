@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config/schema';
-import { loadConfig } from '../../server/config/load';
-import { createLogger } from '../../server/logger';
 import { COMPLETE_LEASE_MS } from '../../server/shares/upload';
-import { openStores } from '../../server/stores/open';
 import type { BlobStore } from '../../server/stores/blob/types';
 import { sweep } from '../../server/sweeper';
-import { freshSchema, type TestSchema } from '../support/postgres';
-import { startS3rver, type TestS3 } from '../support/s3rver';
+import { postgresAndS3Stores } from '../support/postgres-s3';
 import {
 	API,
 	asBody,
@@ -33,22 +29,7 @@ import { withServices } from '../support/tier';
  * refuses, or the share is ready and every read returns its whole, right bytes; a racing part is
  * refused with a documented code, never a 500.
  */
-let s3: TestS3;
-const schemas: TestSchema[] = [];
-beforeAll(async () => {
-	s3 = await startS3rver();
-});
-afterAll(async () => {
-	await s3?.close();
-	for (const schema of schemas) await schema.drop();
-});
-
-async function postgresAndS3(config: Config) {
-	const schema = await freshSchema('race');
-	schemas.push(schema);
-	const selected = loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url, ...s3.env });
-	return openStores(selected, createLogger('silent'));
-}
+const postgresAndS3 = postgresAndS3Stores('race');
 
 const KiB = 1024;
 /** Parts big enough that a part upload is still streaming while complete runs. */

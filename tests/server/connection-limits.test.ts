@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config/load';
 import { connectionLimits } from '../../server/http/connections';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
-import { captureLogs, listeningConfig, tempDir } from './helpers';
+import { captureLogs, listeningConfig, openSocket, tempDir } from './helpers';
 
 // Linux routes all of 127.0.0.0/8 to the loopback interface, so a client socket bound to
 // 127.0.0.2 reaches the server from a second address.
@@ -27,7 +27,7 @@ interface Watched {
 
 /** A TCP connection from `localAddress` that sends nothing until the test says so. */
 async function openSilent(port: number, localAddress = '127.0.0.1'): Promise<Watched> {
-	const socket = connect({ port, host: '127.0.0.1', localAddress });
+	const socket = await openSocket(port, localAddress);
 	opened.add(socket);
 	let done = false;
 	const closed = new Promise<void>((resolve) =>
@@ -38,10 +38,6 @@ async function openSilent(port: number, localAddress = '127.0.0.1'): Promise<Wat
 	);
 	// A reset from the server is how a refusal may look; it only closes the socket.
 	socket.on('error', () => {});
-	await new Promise<void>((resolve, reject) => {
-		socket.once('connect', () => resolve());
-		socket.once('error', reject);
-	});
 	return { socket, closed, isClosed: () => done };
 }
 

@@ -3,17 +3,9 @@ import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../server/stores/blob/fs';
 import { PartLengthError, UploadClosedError } from '../../server/stores/blob/types';
-import { listFiles, tempDir } from './helpers';
+import { chunked, hangsUpAfterFirstPiece, listFiles, readAll, tempDir } from './helpers';
 
 const ID = 'abcdefghijklmnopqrstuv';
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-	return Buffer.from(await new Response(stream).arrayBuffer());
-}
-
-async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
-	for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
 
 describe('FsBlobStore', () => {
 	let dir: string;
@@ -60,6 +52,20 @@ describe('FsBlobStore', () => {
 		await expect(store.read(layout, 5, 5)).rejects.toThrow(RangeError);
 	});
 
+	it('keeps every copy of a part sent twice until complete, whichever copy ends up recorded', async () => {
+		// Two uploads of one part (a retry after a lost answer, the first still in flight): their
+		// records may land in either order, so the copy recorded last must still be there.
+		const first = randomBytes(1000);
+		const second = Buffer.from(first);
+		await store.begin(ID);
+		const a = await store.putPart(blob, 0, chunked(first, 3), 1000);
+		const b = await store.putPart(blob, 0, chunked(second, 3), 1000);
+		expect(a.etag).not.toBe(b.etag);
+		await store.complete(blob, [{ n: 0, size: 1000, etag: a.etag }]);
+		expect(await listFiles(dir)).toEqual([`${ID}/0`]);
+		expect((await readAll(await store.read({ id: ID, size: 1000, partSize: 1000 }, 0, 1000))).equals(first)).toBe(true);
+	});
+
 	it('keeps nothing of a part with the wrong length', async () => {
 		await store.begin(ID);
 		await expect(store.putPart(blob, 0, chunked(randomBytes(101), 10), 100)).rejects.toMatchObject({ kind: 'long' });
@@ -70,12 +76,7 @@ describe('FsBlobStore', () => {
 	it('stops at the signal', async () => {
 		await store.begin(ID);
 		const controller = new AbortController();
-		async function* slow(): AsyncGenerator<Uint8Array> {
-			yield new Uint8Array(10);
-			controller.abort(new Error('client gone'));
-			yield new Uint8Array(10);
-		}
-		await expect(store.putPart(blob, 0, slow(), 100, controller.signal)).rejects.toThrow('client gone');
+		await expect(store.putPart(blob, 0, hangsUpAfterFirstPiece(controller), 100, controller.signal)).rejects.toThrow('client gone');
 		expect(await listFiles(dir)).toEqual([]);
 	});
 

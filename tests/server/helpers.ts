@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
@@ -204,6 +205,29 @@ export function createBody(options: ShareOptions & { size: number; partSize: num
 	};
 }
 
+/**
+ * A one-part share of `size` random bytes, created over HTTP on the listening server at `baseUrl`
+ * (startSealdrop): what a client holds, with the URL its part is PUT to.
+ */
+export async function createOnePartShare(baseUrl: string, size: number) {
+	const tokens = { owner: randomBytes(32), read: randomBytes(32) };
+	const response = await fetch(`${baseUrl}${API}/shares`, jsonInit('POST', createBody({ size, partSize: size }, tokens)));
+	expect(response.status).toBe(201);
+	const share = (await response.json()) as CreateShareResponse;
+	return { ...share, owner: b64(tokens.owner), bytes: randomBytes(size), partUrl: `${baseUrl}${API}/shares/${share.id}/parts/0` };
+}
+export type OnePartShare = Awaited<ReturnType<typeof createOnePartShare>>;
+
+/** A raw TCP connection to 127.0.0.1:`port` (from `localAddress`, if given), once it is open. */
+export async function openSocket(port: number, localAddress?: string): Promise<Socket> {
+	const socket = connect({ port, host: '127.0.0.1', localAddress });
+	await new Promise<void>((resolve, reject) => {
+		socket.once('connect', () => resolve());
+		socket.once('error', reject);
+	});
+	return socket;
+}
+
 export async function createShare(h: Harness, options: ShareOptions = {}): Promise<ClientShare> {
 	const size = options.size ?? 3000;
 	const partSize = options.partSize ?? 1024;
@@ -274,6 +298,23 @@ export async function listFiles(dir: string): Promise<string[]> {
 		.filter((entry) => entry.isFile())
 		.map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
 		.sort();
+}
+
+/** All the bytes of a stream (a blob store's read). */
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+	return Buffer.from(await new Response(stream).arrayBuffer());
+}
+
+/** `bytes` as a part body for a blob store, in pieces of `size`. */
+export async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+	for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** A part body of 100 declared bytes whose client hangs up ('client gone' on `controller`) after the first 10. */
+export async function* hangsUpAfterFirstPiece(controller: AbortController): AsyncGenerator<Uint8Array> {
+	yield new Uint8Array(10);
+	controller.abort(new Error('client gone'));
+	yield new Uint8Array(10);
 }
 
 /** A stream that records whether anyone read it. */

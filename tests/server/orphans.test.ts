@@ -1,35 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../server/config/schema';
-import { loadConfig } from '../../server/config/load';
-import { createLogger } from '../../server/logger';
+import { afterEach, describe, expect, it } from 'vitest';
 import { newShareId } from '../../server/shares/tokens';
 import type { MetaStore, ShareStore } from '../../server/stores/meta/types';
-import { openStores } from '../../server/stores/open';
 import { sweep } from '../../server/sweeper';
-import { freshSchema, type TestSchema } from '../support/postgres';
-import { startS3rver, type TestS3 } from '../support/s3rver';
+import { postgresAndS3Stores } from '../support/postgres-s3';
 import { createHarness, createShare, HOUR, readyShare, type Harness, type HarnessOptions } from './helpers';
 import { withServices } from '../support/tier';
 
 /** Storage that no share row claims: never made any more (the row comes first), swept if found. */
-let s3: TestS3;
-const schemas: TestSchema[] = [];
-beforeAll(async () => {
-	s3 = await startS3rver();
-});
-afterAll(async () => {
-	await s3?.close();
-	for (const schema of schemas) await schema.drop();
-});
-
-async function postgresAndS3(config: Config) {
-	const schema = await freshSchema('orphans');
-	schemas.push(schema);
-	const selected = loadConfig({ SEALDROP_DATA_DIR: config.dataDir, SEALDROP_DATABASE_URL: schema.url, ...s3.env });
-	return openStores(selected, createLogger('silent'));
-}
+const postgresAndS3 = postgresAndS3Stores('orphans');
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 	yield bytes;

@@ -1,25 +1,23 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { BodyBudget, readJsonBody } from '../../server/http/json-body';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import type { BlobLayout, BlobStore } from '../../server/stores/blob/types';
-import type { CreateShareResponse } from '../../src/lib/api/types';
+import { makeCertificate } from '../support/certificates';
 import {
 	b64,
 	bearer,
 	captureLogs,
 	claim,
-	createBody,
+	createOnePartShare,
 	createHarness,
 	listeningConfig,
+	openSocket,
 	readyShare,
 	tempDir,
 	type Harness,
@@ -60,15 +58,6 @@ function rawAnswer(socket: Socket): Promise<RawAnswer> {
 	});
 }
 
-async function open(port: number): Promise<Socket> {
-	const socket = connect(port, '127.0.0.1');
-	await new Promise<void>((resolve, reject) => {
-		socket.once('connect', resolve);
-		socket.once('error', reject);
-	});
-	return socket;
-}
-
 describe('request bodies are read only once the request is authorised (real socket)', () => {
 	let dir: string;
 	let server: RunningSealdrop;
@@ -85,20 +74,9 @@ describe('request bodies are read only once the request is authorised (real sock
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	async function create(): Promise<CreateShareResponse> {
-		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
-		const response = await fetch(`${server.url}/api/v1/shares`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(createBody({ size: 1000, partSize: 1000 }, tokens))
-		});
-		expect(response.status).toBe(201);
-		return (await response.json()) as CreateShareResponse;
-	}
-
 	/** A PATCH declaring a 1 MB body of which only its first bytes are sent. */
 	async function patchWithoutBody(id: string): Promise<RawAnswer> {
-		const socket = await open(server.port);
+		const socket = await openSocket(server.port);
 		sockets.push(socket);
 		const answer = rawAnswer(socket);
 		socket.write(
@@ -109,7 +87,7 @@ describe('request bodies are read only once the request is authorised (real sock
 	}
 
 	it('answers a PATCH with a wrong owner token at once, without waiting for its 1 MB body', async () => {
-		const share = await create();
+		const share = await createOnePartShare(server.url, 1000);
 		const answer = await patchWithoutBody(share.id);
 		expect(answer.status).toBe(403);
 		expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'FORBIDDEN' } });
@@ -158,32 +136,6 @@ describe('a budget for JSON bodies buffered at once', () => {
 		expect(budget.inUse).toBe(0);
 	});
 });
-
-/** A self-signed certificate for 127.0.0.1, made with the openssl CLI. */
-async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
-	const cert = join(dir, 'tls.crt');
-	const key = join(dir, 'tls.key');
-	await promisify(execFile)('openssl', [
-		'req',
-		'-x509',
-		'-newkey',
-		'ec',
-		'-pkeyopt',
-		'ec_paramgen_curve:prime256v1',
-		'-nodes',
-		'-keyout',
-		key,
-		'-out',
-		cert,
-		'-days',
-		'1',
-		'-subj',
-		'/CN=127.0.0.1',
-		'-addext',
-		'subjectAltName=IP:127.0.0.1'
-	]);
-	return { cert, key };
-}
 
 describe.each([{ tls: false }, { tls: true }])('requests Node refuses itself get a JSON answer (real socket, tls: $tls)', ({ tls }) => {
 	let dir: string;

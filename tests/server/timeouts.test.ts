@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpServerOptions } from '../../server/http/timeouts';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
-import type { CreateShareResponse, PartsStatus } from '../../src/lib/api/types';
-import { b64, bearer, captureLogs, createBody, listeningConfig, tempDir } from './helpers';
+import type { PartsStatus } from '../../src/lib/api/types';
+import { bearer, captureLogs, createOnePartShare, listeningConfig, openSocket, tempDir, type OnePartShare } from './helpers';
 
 const KiB = 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,6 +15,12 @@ interface Upload {
 	end(bytes?: Uint8Array): void;
 	/** The answer, or how the connection ended without one. */
 	result: Promise<{ status: number; body: string } | { cut: string }>;
+}
+
+/** The parts the server has of `share`. */
+async function receivedParts(baseUrl: string, share: OnePartShare): Promise<number[]> {
+	const response = await fetch(`${baseUrl}/api/v1/shares/${share.id}/parts`, { headers: bearer(share.owner) });
+	return ((await response.json()) as PartsStatus).received;
 }
 
 /** A part PUT whose body the test sends piece by piece over its own connection. */
@@ -61,22 +65,8 @@ describe('HTTP server timeouts over a real socket', () => {
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	async function newShare(size: number) {
-		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
-		const response = await fetch(`${server.url}/api/v1/shares`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(createBody({ size, partSize: size }, tokens))
-		});
-		expect(response.status).toBe(201);
-		const share = (await response.json()) as CreateShareResponse;
-		return { ...share, owner: b64(tokens.owner), bytes: randomBytes(size), partUrl: `${server.url}/api/v1/shares/${share.id}/parts/0` };
-	}
-
-	const received = async (share: { id: string; owner: string }) => {
-		const response = await fetch(`${server.url}/api/v1/shares/${share.id}/parts`, { headers: bearer(share.owner) });
-		return ((await response.json()) as PartsStatus).received;
-	};
+	const newShare = (size: number) => createOnePartShare(server.url, size);
+	const received = (share: OnePartShare) => receivedParts(server.url, share);
 
 	it('cuts a part upload whose client stops sending, and keeps nothing of the part', async () => {
 		const share = await newShare(256 * KiB);
@@ -121,8 +111,7 @@ describe('HTTP server timeouts over a real socket', () => {
 	});
 
 	it('closes a connection that does not finish its request headers', async () => {
-		const socket = connect(server.port, '127.0.0.1');
-		await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+		const socket = await openSocket(server.port);
 		const opened = Date.now();
 		socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
 		let answer = '';
@@ -134,8 +123,7 @@ describe('HTTP server timeouts over a real socket', () => {
 	});
 
 	it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
-		const socket = connect(server.port, '127.0.0.1');
-		await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+		const socket = await openSocket(server.port);
 		let answer = '';
 		const first = new Promise<void>((resolve) =>
 			socket.on('data', (chunk: Buffer) => {
@@ -180,22 +168,8 @@ describe('minimum upload rate over a real socket', () => {
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	async function newShare(size: number) {
-		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
-		const response = await fetch(`${server.url}/api/v1/shares`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(createBody({ size, partSize: size }, tokens))
-		});
-		expect(response.status).toBe(201);
-		const share = (await response.json()) as CreateShareResponse;
-		return { ...share, owner: b64(tokens.owner), bytes: randomBytes(size), partUrl: `${server.url}/api/v1/shares/${share.id}/parts/0` };
-	}
-
-	const received = async (share: { id: string; owner: string }) => {
-		const response = await fetch(`${server.url}/api/v1/shares/${share.id}/parts`, { headers: bearer(share.owner) });
-		return ((await response.json()) as PartsStatus).received;
-	};
+	const newShare = (size: number) => createOnePartShare(server.url, size);
+	const received = (share: OnePartShare) => receivedParts(server.url, share);
 
 	/** Sends `piece` bytes every `everyMs` (pacing, not synchronisation) until the upload ends or is cut. */
 	async function pace(upload: Upload, bytes: Uint8Array, piece: number, everyMs: number, maxPieces: number) {

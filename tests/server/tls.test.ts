@@ -1,45 +1,16 @@
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../server/config/schema';
 import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
+import { makeCertificate } from '../support/certificates';
 import { startInstance } from '../support/instances';
 import { tempDir } from './helpers';
-
-const run = promisify(execFile);
-
-/** A self-signed certificate for 127.0.0.1, made with the openssl CLI. */
-async function makeCertificate(dir: string, name: string): Promise<{ cert: string; key: string }> {
-	const cert = join(dir, `${name}.crt`);
-	const key = join(dir, `${name}.key`);
-	await run('openssl', [
-		'req',
-		'-x509',
-		'-newkey',
-		'ec',
-		'-pkeyopt',
-		'ec_paramgen_curve:prime256v1',
-		'-nodes',
-		'-keyout',
-		key,
-		'-out',
-		cert,
-		'-days',
-		'1',
-		'-subj',
-		`/CN=${name}`,
-		'-addext',
-		'subjectAltName=IP:127.0.0.1'
-	]);
-	return { cert, key };
-}
 
 interface Answer {
 	status: number;

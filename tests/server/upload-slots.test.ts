@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,13 +5,11 @@ import { UploadSlots } from '../../server/http/upload-slots';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { ApiClient, ApiError } from '../../src/lib/api/client';
-import type { CreateShareResponse } from '../../src/lib/api/types';
 import { isTransient, retryAfterMs } from '../../src/lib/transfer/retry';
 import {
 	API,
-	b64,
 	bearer,
-	createBody,
+	createOnePartShare,
 	createHarness,
 	createShare,
 	listeningConfig,
@@ -20,11 +17,18 @@ import {
 	partBytes,
 	tempDir,
 	type ClientShare,
-	type Harness
+	type Harness,
+	type OnePartShare
 } from './helpers';
 
 const SIZE = 256 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Part uploads the server holds a slot for, from its metrics. */
+async function uploadsInFlight(baseUrl: string): Promise<number> {
+	const text = await (await fetch(`${baseUrl}/metrics`)).text();
+	return Number(/^sealdrop_uploads_in_flight (\d+)$/m.exec(text)?.[1]);
+}
 
 describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 	let dir: string;
@@ -40,21 +44,10 @@ describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	async function newShare() {
-		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
-		const response = await fetch(`${server.url}/api/v1/shares`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(createBody({ size: SIZE, partSize: SIZE }, tokens))
-		});
-		expect(response.status).toBe(201);
-		const share = (await response.json()) as CreateShareResponse;
-		return { ...share, owner: b64(tokens.owner), bytes: randomBytes(SIZE), partUrl: `${server.url}/api/v1/shares/${share.id}/parts/0` };
-	}
-	type Share = Awaited<ReturnType<typeof newShare>>;
+	const newShare = () => createOnePartShare(server.url, SIZE);
 
 	/** A part upload that sends its first 16 KiB and then waits for the test. */
-	async function slowUpload(share: Share): Promise<{ req: ClientRequest; finish(): Promise<number> }> {
+	async function slowUpload(share: OnePartShare): Promise<{ req: ClientRequest; finish(): Promise<number> }> {
 		const req = request(share.partUrl, {
 			method: 'PUT',
 			agent: false,
@@ -79,15 +72,12 @@ describe('SEALDROP_MAX_CONCURRENT_UPLOADS over a real socket', () => {
 		};
 	}
 
-	const inFlight = async () => {
-		const text = await (await fetch(`${server.url}/metrics`)).text();
-		return Number(/^sealdrop_uploads_in_flight (\d+)$/m.exec(text)?.[1]);
-	};
+	const inFlight = () => uploadsInFlight(server.url);
 	async function untilInFlight(n: number) {
 		for (let i = 0; i < 100 && (await inFlight()) !== n; i++) await sleep(50);
 		expect(await inFlight()).toBe(n);
 	}
-	const put = (share: Share) => fetch(share.partUrl, { method: 'PUT', headers: bearer(share.owner), body: share.bytes });
+	const put = (share: OnePartShare) => fetch(share.partUrl, { method: 'PUT', headers: bearer(share.owner), body: share.bytes });
 
 	it('refuses the upload over the cap with 503 SERVER_BUSY and Retry-After, and takes it once a slot frees', async () => {
 		const [one, two, three, four] = await Promise.all([newShare(), newShare(), newShare(), newShare()]);
@@ -147,24 +137,13 @@ describe('one client cannot take every upload slot', () => {
 		await rm(dir, { recursive: true, force: true });
 	});
 
-	async function newShare() {
-		const tokens = { owner: randomBytes(32), read: randomBytes(32) };
-		const response = await fetch(`${server.url}/api/v1/shares`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify(createBody({ size: SIZE, partSize: SIZE }, tokens))
-		});
-		expect(response.status).toBe(201);
-		const share = (await response.json()) as CreateShareResponse;
-		return { ...share, owner: b64(tokens.owner), bytes: randomBytes(SIZE), partUrl: `${server.url}/api/v1/shares/${share.id}/parts/0` };
-	}
-	type Share = Awaited<ReturnType<typeof newShare>>;
+	const newShare = () => createOnePartShare(server.url, SIZE);
 
 	/**
 	 * A part upload from `localAddress` (127.0.0.0/8 is all loopback on Linux) that sends 16 KiB
 	 * and then trickles nothing more until the test finishes or drops it.
 	 */
-	function trickle(share: Share, localAddress: string) {
+	function trickle(share: OnePartShare, localAddress: string) {
 		const req = request(share.partUrl, {
 			method: 'PUT',
 			agent: false,
@@ -189,10 +168,7 @@ describe('one client cannot take every upload slot', () => {
 		return { req, status, answered: () => answered, finish: () => (req.end(share.bytes.subarray(16 * 1024)), status) };
 	}
 
-	const inFlight = async () => {
-		const text = await (await fetch(`${server.url}/metrics`)).text();
-		return Number(/^sealdrop_uploads_in_flight (\d+)$/m.exec(text)?.[1]);
-	};
+	const inFlight = () => uploadsInFlight(server.url);
 
 	it('refuses a client over its share of slots while another client still uploads', async () => {
 		const shares = await Promise.all(Array.from({ length: 8 }, () => newShare()));

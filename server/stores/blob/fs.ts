@@ -6,6 +6,7 @@ import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
 import { transientErrno, translatingErrors } from '../errors';
 import {
+	checkReadRange,
 	PartLengthError,
 	PartsMismatchError,
 	UploadClosedError,
@@ -75,7 +76,6 @@ export class FsBlobStore implements BlobStore {
 		const dir = this.uploadDir(blob.id);
 		const etag = randomBytes(9).toString('base64url');
 		const tmp = join(this.tmpDir, `${blob.id}.${n}.${etag}`);
-		const startedAt = Date.now();
 		const handle = await open(tmp, 'wx', 0o600);
 		let handleOpen = true;
 		try {
@@ -109,7 +109,8 @@ export class FsBlobStore implements BlobStore {
 				if (isMissing(error)) throw new UploadClosedError(blob.id);
 				throw error;
 			}
-			await dropOlderCopies(dir, n, etag, startedAt);
+			// Earlier copies of part n stay until complete: whichever copy the MetaStore ends up
+			// recording (the last upload to record, not the last to finish) must still be there.
 			return { size: received, etag };
 		} catch (error) {
 			if (handleOpen) await handle.close().catch(() => {});
@@ -165,15 +166,7 @@ export class FsBlobStore implements BlobStore {
 	}
 
 	async read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>> {
-		if (!(
-			Number.isSafeInteger(start) &&
-			Number.isSafeInteger(endExclusive) &&
-			0 <= start &&
-			start < endExclusive &&
-			endExclusive <= blob.size
-		)) {
-			throw new RangeError(`bad range ${start}-${endExclusive} of ${blob.size}`);
-		}
+		checkReadRange(blob, start, endExclusive);
 		const dir = this.blobDir(blob.id);
 		const first = Math.floor(start / blob.partSize);
 		const last = Math.floor((endExclusive - 1) / blob.partSize);
@@ -257,23 +250,6 @@ function checkId(id: string): string {
 
 function isMissing(error: unknown): boolean {
 	return (error as { code?: unknown } | null)?.code === 'ENOENT';
-}
-
-/**
- * After storing copy `etag` of part n, deletes the copies of n that were finished before this one
- * began (so re-sending a part does not pile up copies). One whose record lands after ours is then
- * missing at complete, which answers MISSING_PARTS for it: wasted work, never wrong bytes.
- */
-async function dropOlderCopies(dir: string, n: number, etag: string, startedAt: number): Promise<void> {
-	try {
-		for (const name of await readdir(dir)) {
-			if (!name.startsWith(`${n}.`) || name === `${n}.${etag}`) continue;
-			const info = await stat(join(dir, name)).catch(() => undefined);
-			if (info && info.mtimeMs < startedAt) await rm(join(dir, name), { force: true });
-		}
-	} catch {
-		// Tidying only: the directory may have been completed or deleted meanwhile.
-	}
 }
 
 async function exists(path: string): Promise<boolean> {

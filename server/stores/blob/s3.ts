@@ -20,6 +20,7 @@ import type { S3Config } from '../../config/stores';
 import { transientErrno, translatingErrors } from '../errors';
 import { errorName, httpStatus, s3StartError } from './s3-errors';
 import {
+	checkReadRange,
 	PartLengthError,
 	PartsMismatchError,
 	UploadClosedError,
@@ -176,15 +177,7 @@ export class S3BlobStore implements BlobStore {
 	}
 
 	async read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>> {
-		if (!(
-			Number.isSafeInteger(start) &&
-			Number.isSafeInteger(endExclusive) &&
-			0 <= start &&
-			start < endExclusive &&
-			endExclusive <= blob.size
-		)) {
-			throw new RangeError(`bad range ${start}-${endExclusive} of ${blob.size}`);
-		}
+		checkReadRange(blob, start, endExclusive);
 		const key = this.key(blob.id);
 		// The existence check answers before any byte (a missing blob is an error response, not a
 		// broken stream). The GET waits for the first pull: a response whose body is never read

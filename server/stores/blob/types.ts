@@ -77,6 +77,19 @@ export interface BlobLayout {
 	partSize: number;
 }
 
+/** For `read`: throws a RangeError unless `start … endExclusive−1` is a non-empty range of bytes inside the blob. */
+export function checkReadRange(blob: BlobLayout, start: number, endExclusive: number): void {
+	if (!(
+		Number.isSafeInteger(start) &&
+		Number.isSafeInteger(endExclusive) &&
+		0 <= start &&
+		start < endExclusive &&
+		endExclusive <= blob.size
+	)) {
+		throw new RangeError(`bad range ${start}-${endExclusive} of ${blob.size}`);
+	}
+}
+
 /** The part body was not exactly the expected length. */
 export class PartLengthError extends Error {
 	constructor(

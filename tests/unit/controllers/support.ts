@@ -103,31 +103,25 @@ export class GatedApi extends ApiClient {
 	}
 
 	override async createShare(body: CreateShareRequest, opts?: RequestOptions): Promise<CreateShareResponse> {
-		const before = this.beforeCreate;
-		this.beforeCreate = null;
-		if (before) {
-			before.reached.resolve();
-			await before.release.promise;
-		}
+		await this.pass('beforeCreate');
 		const created = await super.createShare(body, opts);
-		const after = this.afterCreate;
-		this.afterCreate = null;
-		if (after) {
-			after.reached.resolve();
-			await after.release.promise;
-		}
+		await this.pass('afterCreate');
 		return created;
 	}
 
 	override async complete(id: string, ownerToken: string, opts?: RequestOptions): Promise<CompleteResponse> {
 		const completed = await super.complete(id, ownerToken, opts);
-		const after = this.afterComplete;
-		this.afterComplete = null;
-		if (after) {
-			after.reached.resolve();
-			await after.release.promise;
-		}
+		await this.pass('afterComplete');
 		return completed;
+	}
+
+	/** Waits at the named gate if the test set one; a gate holds one call only. */
+	private async pass(name: 'beforeCreate' | 'afterCreate' | 'afterComplete'): Promise<void> {
+		const held = this[name];
+		this[name] = null;
+		if (!held) return;
+		held.reached.resolve();
+		await held.release.promise;
 	}
 }
 
