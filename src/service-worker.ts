@@ -6,9 +6,9 @@
 // disk itself (Firefox, Safari, mobile): the page registers a download and feeds it through a
 // MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Its scope is
 // /_download/ alone, so it controls no page and no other request passes through it.
-import { portStream } from './lib/transfer/sw-flow';
-import { previewMessage, previewResponse } from './lib/transfer/sw-preview';
-import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/transfer/sw-protocol';
+import { portStream } from './lib/service-worker/sw-flow';
+import { previewMessage, previewResponse } from './lib/service-worker/sw-preview';
+import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/service-worker/sw-protocol';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -25,7 +25,7 @@ const BUFFERED_BYTES = 4 << 20;
 sw.addEventListener('install', () => void sw.skipWaiting());
 
 sw.addEventListener('message', (event) => {
-	if (previewMessage(event.data, event.ports)) return; // media previews: src/lib/transfer/sw-preview.ts
+	if (previewMessage(event.data, event.ports)) return; // media previews: src/lib/service-worker/sw-preview.ts
 	const data = event.data as PageToWorker | undefined;
 	if (data?.type !== 'register' || !event.ports[0]) return; // keep-alive pings need no answer
 	const port = event.ports[0];

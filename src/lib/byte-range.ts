@@ -1,5 +1,5 @@
 // The one `Range` parser, shared by the server (blob downloads, server/routes/downloads.ts) and
-// the service worker (media previews, src/lib/transfer/sw-preview.ts). Pure and import-free, so
+// the service worker (media previews, src/lib/service-worker/sw-preview.ts). Pure and import-free, so
 // it adds a few hundred bytes to the service worker and nothing of the server to it.
 
 /**

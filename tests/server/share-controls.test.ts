@@ -5,8 +5,8 @@ import { startSealdrop, type RunningSealdrop } from '../../server/start';
 import { ApiClient } from '../../src/lib/api/client';
 import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader } from '../../src/lib/transfer/download';
-import { memoryPendingUploads } from '../../src/lib/transfer/pending-uploads';
-import type { SaveSink } from '../../src/lib/transfer/sinks';
+import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
+import type { SaveSink } from '../../src/lib/save/sinks';
 import { resumeUpload, runUpload, startUpload, uploadShare, type UploadDeps } from '../../src/lib/transfer/upload';
 import { listeningConfig, tempDir } from './helpers';
 

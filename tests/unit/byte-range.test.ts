@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseByteRange, type ByteRange } from '../../src/lib/byte-range';
-import { mediaRange } from '../../src/lib/transfer/sw-preview';
+import { mediaRange } from '../../src/lib/service-worker/sw-preview';
 
 /**
  * The one Range parser, used by the server's blob route (server/routes/downloads.ts) and by the

@@ -6,7 +6,7 @@ import { CryptoError, type CryptoErrorCode } from '../../src/lib/crypto';
 import { describeError, describeFailure, problem, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
 import type { PdfPreviewError } from '../../src/lib/preview/pdf';
 import type { PasswordError } from '../../src/lib/transfer/download';
-import type { SaveUnsupportedError } from '../../src/lib/transfer/save-target';
+import type { SaveUnsupportedError } from '../../src/lib/save/save-target';
 import type { FileReadError } from '../../src/lib/transfer/wire-errors';
 
 describe('the message table', () => {

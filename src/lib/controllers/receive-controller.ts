@@ -4,10 +4,10 @@ import type { FileEntry, PasswordKdf } from '../crypto';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
-import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPreview, type MediaPreview } from '../transfer/preview';
+import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPreview, type MediaPreview } from '../preview/preview';
 import type { Progress } from '../transfer/progress';
-import type { SinkFactory } from '../transfer/save-target';
-import { saveZip, zipFileName, zipSize } from '../transfer/zip';
+import type { SinkFactory } from '../save/save-target';
+import { saveZip, zipFileName, zipSize } from '../save/zip';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 

@@ -3,7 +3,7 @@ import type { ApiClient } from '../api/client';
 import type { AccountInfo, ServerConfig } from '../api/types';
 import { MAX_NOTE_LENGTH, type PasswordKdf } from '../crypto';
 import type { CryptoBackend } from '../transfer/crypto-backend';
-import type { PendingUpload, PendingUploadStore } from '../transfer/pending-uploads';
+import type { PendingUpload, PendingUploadStore } from '../uploads/pending-uploads';
 import type { Progress } from '../transfer/progress';
 import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob, type UploadResult } from '../transfer/upload';
 import type { MyUploadsStore } from '../uploads/my-uploads';

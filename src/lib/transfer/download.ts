@@ -20,7 +20,7 @@ import {
 import type { CryptoBackend } from './crypto-backend';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { DEFAULT_RETRY, isTransient, realRetryEnv, waitToRetry, type RetryEnv } from './retry';
-import type { SaveSink } from './sinks';
+import type { SaveSink } from '../save/sinks';
 
 /** A share whose keys check out and whose metadata is decrypted; nothing spent yet. */
 export interface OpenedShare {

@@ -21,7 +21,7 @@ import {
 	type RecordLayout
 } from '../crypto';
 import type { CryptoBackend } from './crypto-backend';
-import { identify, matchFiles, type PendingUpload, type PendingUploadStore } from './pending-uploads';
+import { identify, matchFiles, type PendingUpload, type PendingUploadStore } from '../uploads/pending-uploads';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runPool, withRetry } from './retry';
 

@@ -7,9 +7,9 @@ import { shareLink, splitLink } from '../../../src/lib/link';
 import type { PdfDocument } from '../../../src/lib/preview/pdf';
 import type { RangeReader } from '../../../src/lib/transfer/cipher-reader';
 import { inlineBackend, type CryptoBackend } from '../../../src/lib/transfer/crypto-backend';
-import { memoryPendingUploads } from '../../../src/lib/transfer/pending-uploads';
+import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
 import { uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
-import { zipSize } from '../../../src/lib/transfer/zip';
+import { zipSize } from '../../../src/lib/save/zip';
 import { DAY } from '../../server/helpers';
 import {
 	collectingSink,

@@ -6,7 +6,7 @@ import type { CompleteResponse, CreateShareRequest, CreateShareResponse } from '
 import { concatBytes, passwordBytes, sha256, type PasswordKdf } from '../../../src/lib/crypto';
 import { inlineBackend, type CryptoBackend, type PartUpload } from '../../../src/lib/transfer/crypto-backend';
 import { DownloadSession, openShare } from '../../../src/lib/transfer/download';
-import type { SaveSink } from '../../../src/lib/transfer/sinks';
+import type { SaveSink } from '../../../src/lib/save/sinks';
 import type { MyUploadsStore, RememberedUpload } from '../../../src/lib/uploads/my-uploads';
 import { FakeClock, tempDir, testConfig } from '../../server/helpers';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/lib/api/client';
 import { UploadController } from '../../../src/lib/controllers/upload-controller';
 import { MAX_NOTE_LENGTH } from '../../../src/lib/crypto';
-import { memoryPendingUploads, type PendingUploadStore } from '../../../src/lib/transfer/pending-uploads';
+import { memoryPendingUploads, type PendingUploadStore } from '../../../src/lib/uploads/pending-uploads';
 import { startUpload } from '../../../src/lib/transfer/upload';
 import {
 	fastKdf,

@@ -5,7 +5,7 @@ import { startSealdrop, type RunningSealdrop } from '../../../server/start';
 import { ApiClient } from '../../../src/lib/api/client';
 import { inlineBackend } from '../../../src/lib/transfer/crypto-backend';
 import { DownloadSession, openShare } from '../../../src/lib/transfer/download';
-import { memoryPendingUploads } from '../../../src/lib/transfer/pending-uploads';
+import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
 import { resumeUpload, runUpload, startUpload, uploadShare, type UploadDeps } from '../../../src/lib/transfer/upload';
 import { listeningConfig, tempDir } from '../../server/helpers';
 

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { FileEntry } from '../../../src/lib/crypto';
 import type { DownloadSession } from '../../../src/lib/transfer/download';
-import type { SaveSink } from '../../../src/lib/transfer/sinks';
-import { saveZip, streamSink, zipFileName, zipNames, zipSize } from '../../../src/lib/transfer/zip';
+import type { SaveSink } from '../../../src/lib/save/sinks';
+import { saveZip, streamSink, zipFileName, zipNames, zipSize } from '../../../src/lib/save/zip';
 import { quiescent } from '../../support/wait';
 
 const run = promisify(execFile);

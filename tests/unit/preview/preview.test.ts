@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateBits, passwordStrength } from '../../../src/lib/password-strength';
-import { IMAGE_LIMIT, noPreviewReason, PDF_LIMIT, previewKind } from '../../../src/lib/transfer/preview';
+import { IMAGE_LIMIT, noPreviewReason, PDF_LIMIT, previewKind } from '../../../src/lib/preview/preview';
 import { linkOf, titleOf } from '../../../src/lib/uploads/my-uploads';
 
 const file = (name: string, type = '', size = 1000) => ({ name, type, size, offset: 0 });

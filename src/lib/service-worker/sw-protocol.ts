@@ -11,7 +11,7 @@ export type PageToWorker =
 export type WorkerToPage = { type: 'registered' } | { type: 'pull' } | { type: 'cancel' };
 
 /**
- * Media previews (src/lib/transfer/preview.ts, src/lib/transfer/sw-preview.ts): a frame at
+ * Media previews (src/lib/preview/preview.ts, src/lib/service-worker/sw-preview.ts): a frame at
  * PREVIEW_PATH<id>/ holds an <audio> or <video> whose source PREVIEW_PATH<id>/media the worker
  * answers Range by Range, asking the page for each range's decrypted bytes.
  */

@@ -1,4 +1,4 @@
-import type { CryptoBackend } from './crypto-backend';
+import type { CryptoBackend } from '../transfer/crypto-backend';
 import { createWorkerBackend } from './worker-backend';
 
 let backend: CryptoBackend | null = null;

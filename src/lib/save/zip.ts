@@ -1,7 +1,7 @@
 import { makeZip, predictLength } from 'client-zip';
 import type { FileEntry } from '../crypto';
-import type { DownloadSession } from './download';
-import type { Progress, ProgressListener } from './progress';
+import type { DownloadSession } from '../transfer/download';
+import type { Progress, ProgressListener } from '../transfer/progress';
 import { uniqueNames } from './save-target';
 import type { SaveSink } from './sinks';
 

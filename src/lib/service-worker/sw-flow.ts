@@ -2,7 +2,7 @@
 // (sw-sink.ts, src/service-worker.ts) and media previews (preview.ts, sw-preview.ts): the worker
 // asks for a chunk (`pull`) whenever its response stream has room, and the page sends one chunk
 // per request, so the page decrypts no faster than the browser reads and memory stays bounded.
-import type { SaveSink } from './sinks';
+import type { SaveSink } from '../save/sinks';
 import type { PageToWorker, WorkerToPage } from './sw-protocol';
 
 /** Browsers stop an idle service worker after about 30 s; a message every 10 s keeps it alive. */

@@ -1,8 +1,8 @@
 import { toBase64Url, type FileEntry } from '../crypto';
-import type { DownloadSession } from './download';
-import type { SaveSink } from './sinks';
-import { keepWorkerAlive, portSink } from './sw-flow';
-import { PREVIEW_PATH, type PreviewPageToWorker, type PreviewWorkerToPage } from './sw-protocol';
+import type { DownloadSession } from '../transfer/download';
+import type { SaveSink } from '../save/sinks';
+import { keepWorkerAlive, portSink } from '../service-worker/sw-flow';
+import { PREVIEW_PATH, type PreviewPageToWorker, type PreviewWorkerToPage } from '../service-worker/sw-protocol';
 
 /**
  * Previews of a share's files in the page, before or instead of saving them. Every preview reads

@@ -1,9 +1,9 @@
 import * as Comlink from 'comlink';
 import type { CryptoWorkerApi } from '../workers/crypto.worker';
 import { ApiError } from '../api/client';
-import type { RangeReader } from './cipher-reader';
-import type { CryptoBackend } from './crypto-backend';
-import { fromWire, type WireError } from './wire-errors';
+import type { RangeReader } from '../transfer/cipher-reader';
+import type { CryptoBackend } from '../transfer/crypto-backend';
+import { fromWire, type WireError } from '../transfer/wire-errors';
 
 interface Lane {
 	worker: Worker;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portSink, portStream } from '../../../src/lib/transfer/sw-flow';
+import { portSink, portStream } from '../../../src/lib/service-worker/sw-flow';
 
 /**
  * The page ↔ service worker flow control (downloads and media previews), over a real

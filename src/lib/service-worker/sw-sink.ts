@@ -1,6 +1,6 @@
 import { dev } from '$app/environment';
 import { toBase64Url } from '../crypto';
-import type { SaveSink } from './sinks';
+import type { SaveSink } from '../save/sinks';
 import { keepWorkerAlive, portSink } from './sw-flow';
 import { DOWNLOAD_PATH, type PageToWorker } from './sw-protocol';
 

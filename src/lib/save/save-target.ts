@@ -1,6 +1,6 @@
 import { sanitizeFileName, type FileEntry } from '../crypto';
 import { fileHandleSink, memorySink, type SaveSink } from './sinks';
-import { downloadWorker, serviceWorkerSink } from './sw-sink';
+import { downloadWorker, serviceWorkerSink } from '../service-worker/sw-sink';
 
 /** Up to this size a file may be assembled in memory and handed over as a Blob. */
 export const MEMORY_SAVE_LIMIT = 32 * 1024 * 1024;
