@@ -5,7 +5,7 @@ import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
 export default ts.config(
-	{ ignores: ['build/', 'dist/', '.svelte-kit/', 'data/', 'bench-results/', 'test-results/', 'playwright-report/'] },
+	{ ignores: ['src/lib/paraglide/', 'build/', 'dist/', '.svelte-kit/', 'data/', 'bench-results/', 'test-results/', 'playwright-report/'] },
 	js.configs.recommended,
 	...ts.configs.recommended,
 	...svelte.configs.recommended,

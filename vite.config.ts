@@ -1,3 +1,4 @@
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
@@ -6,11 +7,23 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/support/chromium.ts';
 // In development the API runs separately (`npm run serve`); Vite proxies /api to it.
 const apiTarget = process.env.SEALDROP_DEV_API ?? 'http://127.0.0.1:8080';
 
+const PARAGLIDE = {
+	project: './project.inlang',
+	outdir: './src/lib/paraglide',
+	strategy: ['localStorage', 'preferredLanguage', 'baseLocale'],
+	emitTsDeclarations: true
+} satisfies Parameters<typeof paraglideVitePlugin>[0];
+
 /** Test files that are about PostgreSQL, S3 or several processes as a whole. */
 const FULL_TIER_ONLY = ['tests/server/multi-instance.test.ts', 'tests/server/backends.test.ts', 'tests/server/cli.test.ts'];
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [
+		// Compiles messages/*.json into typed functions in src/lib/paraglide (generated, git-ignored).
+		// The SPA renders in the browser only: the locale is the switcher's choice, then the browser's.
+		paraglideVitePlugin(PARAGLIDE),
+		sveltekit()
+	],
 	server: { proxy: { '/api': apiTarget } },
 	test: {
 		projects: [

@@ -6,7 +6,19 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const INPUTS = ['src', 'server', 'static', 'package.json', 'package-lock.json', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json'];
+const INPUTS = [
+	'src',
+	'server',
+	'static',
+	'messages',
+	'project.inlang/settings.json',
+	'scripts/inlang-json-messages.js',
+	'package.json',
+	'package-lock.json',
+	'svelte.config.js',
+	'vite.config.ts',
+	'tsconfig.json'
+];
 const OUTPUTS = ['build/200.html', 'dist/server.js', 'dist/cli.js'];
 const STAMP = 'dist/.source-hash';
 
@@ -16,6 +28,8 @@ function* files(path) {
 		yield path;
 		return;
 	}
+	// The compiled messages are an output of the build (from messages/), not an input.
+	if (path === join('src', 'lib', 'paraglide')) return;
 	for (const entry of readdirSync(path).sort()) yield* files(join(path, entry));
 }
 

@@ -1,4 +1,9 @@
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+import { getLocale } from './paraglide/runtime.js';
+
+// Every number a person reads goes through Intl for the current language: its digits, decimal
+// separator, unit names and word order ("1,5 MB", "1,5 Mo", "in 3 Stunden", "٣ ساعات").
+
+const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
 /** Bytes as a person reads them (decimal units, as file managers show). */
 export function formatBytes(bytes: number): string {
@@ -8,19 +13,30 @@ export function formatBytes(bytes: number): string {
 		value /= 1000;
 		unit++;
 	}
-	return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+	const digits = unit === 0 ? 0 : value < 10 ? 1 : 0;
+	return new Intl.NumberFormat(getLocale(), {
+		style: 'unit',
+		unit: UNITS[unit],
+		unitDisplay: 'short',
+		minimumFractionDigits: digits,
+		maximumFractionDigits: digits
+	}).format(digits === 0 ? Math.round(value) : value);
+}
+
+type Unit = 'second' | 'minute' | 'hour' | 'day';
+
+/** The unit and rounded count a duration reads best in. */
+function durationParts(seconds: number): [number, Unit] {
+	if (seconds < 59.5) return [Math.max(1, Math.round(seconds)), 'second'];
+	// Thresholds at the rounding points, so 59 min 59 s reads "1 hour", not "60 min".
+	if (seconds < 3570) return [Math.round(seconds / 60), 'minute'];
+	if (seconds < 84600) return [Math.round(seconds / 3600), 'hour'];
+	return [Math.round(seconds / 86400), 'day'];
 }
 
 export function formatDuration(seconds: number): string {
-	if (seconds < 59.5) return `${Math.max(1, Math.round(seconds))} s`;
-	// Thresholds at the rounding points, so 59 min 59 s reads "1 hour", not "60 min".
-	if (seconds < 3570) return `${Math.round(seconds / 60)} min`;
-	if (seconds < 84600) {
-		const h = Math.round(seconds / 3600);
-		return `${h} hour${h === 1 ? '' : 's'}`;
-	}
-	const d = Math.round(seconds / 86400);
-	return `${d} day${d === 1 ? '' : 's'}`;
+	const [count, unit] = durationParts(seconds);
+	return new Intl.NumberFormat(getLocale(), { style: 'unit', unit, unitDisplay: 'long' }).format(count);
 }
 
 export function formatSpeed(bytesPerSecond: number): string {
@@ -30,5 +46,22 @@ export function formatSpeed(bytesPerSecond: number): string {
 /** "in 3 hours" style, relative to now. */
 export function formatUntil(epochMs: number, now = Date.now()): string {
 	const seconds = (epochMs - now) / 1000;
-	return seconds <= 0 ? 'now' : `in ${formatDuration(seconds)}`;
+	if (seconds <= 0) return new Intl.RelativeTimeFormat(getLocale(), { numeric: 'auto' }).format(0, 'second');
+	const [count, unit] = durationParts(seconds);
+	return new Intl.RelativeTimeFormat(getLocale(), { numeric: 'always' }).format(count, unit);
+}
+
+/** A moment as a local date and time ("29 Nov 2026, 18:04"), for expiry and start times. */
+export function formatDate(epochMs: number): string {
+	return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(epochMs);
+}
+
+/** A whole number, with the locale's digits and grouping. */
+export function formatNumber(n: number): string {
+	return new Intl.NumberFormat(getLocale()).format(n);
+}
+
+/** A share of a whole (0 to 1) as a percentage, floored so that 100 % means done. */
+export function formatPercent(fraction: number): string {
+	return new Intl.NumberFormat(getLocale(), { style: 'percent', maximumFractionDigits: 0 }).format(Math.floor(fraction * 100) / 100);
 }
