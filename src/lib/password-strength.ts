@@ -1,3 +1,5 @@
+import { m } from './paraglide/messages.js';
+
 /**
  * A rough strength hint for a share password, from its length and the kinds of characters in
  * it. Anyone who holds the link can test guesses offline (at one Argon2id per guess), so the
@@ -28,8 +30,8 @@ export function estimateBits(password: string): number {
 export function passwordStrength(password: string): Strength {
 	const bits = estimateBits(password);
 	if (bits === 0) return { score: 0, label: '', advice: '' };
-	if (bits < 40) return { score: 1, label: 'Weak', advice: 'Easy to guess. Use several random words or more characters.' };
-	if (bits < 60) return { score: 2, label: 'Fair', advice: 'Could be guessed with effort. Longer is better.' };
-	if (bits < 80) return { score: 3, label: 'Good', advice: 'Hard to guess.' };
-	return { score: 4, label: 'Strong', advice: 'Very hard to guess.' };
+	if (bits < 40) return { score: 1, label: m.strength_weak(), advice: m.strength_weak_advice() };
+	if (bits < 60) return { score: 2, label: m.strength_fair(), advice: m.strength_fair_advice() };
+	if (bits < 80) return { score: 3, label: m.strength_good(), advice: m.strength_good_advice() };
+	return { score: 4, label: m.strength_strong(), advice: m.strength_strong_advice() };
 }
