@@ -1,4 +1,6 @@
 import { toBase64Url, type FileEntry } from '../crypto';
+import { formatNumber } from '../format';
+import { m } from '../paraglide/messages.js';
 import type { DownloadSession } from '../transfer/download';
 import type { SaveSink } from '../save/sinks';
 import { keepWorkerAlive, portSink } from '../service-worker/sw-flow';
@@ -83,9 +85,9 @@ export function previewKind(file: FileEntry): { kind: PreviewKind; mime: string 
 /** Why `file` has no preview, in a few words for its row; null if it has one. */
 export function noPreviewReason(file: FileEntry): string | null {
 	const how = kindOf(file);
-	if (!how) return 'No preview for this type of file';
+	if (!how) return m.no_preview_type();
 	const limit = MEMORY_LIMITS[how.kind];
-	if (limit !== undefined && file.size > limit) return `Too large to preview (over ${limit / 1024 / 1024} MiB): download it`;
+	if (limit !== undefined && file.size > limit) return m.no_preview_large({ size: `${formatNumber(limit / 1024 / 1024)} MiB` });
 	return null;
 }
 
