@@ -3,6 +3,16 @@ import { getLocale } from './paraglide/runtime.js';
 // Every number a person reads goes through Intl for the current language: its digits, decimal
 // separator, unit names and word order ("1,5 MB", "1,5 Mo", "in 3 Stunden", "٣ ساعات").
 
+/**
+ * The tag Intl formats for: the browser's own preference when it is of the chosen language (so
+ * en-GB reads "29 Nov", en-US "Nov 29", ar-EG Arabic-Indic digits), else the chosen language.
+ */
+function intlLocale(): string {
+	const language = getLocale();
+	const preferred = typeof navigator === 'undefined' ? [] : (navigator.languages ?? []);
+	return preferred.find((tag) => tag.split('-')[0]?.toLowerCase() === language) ?? language;
+}
+
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
 /** Bytes as a person reads them (decimal units, as file managers show). */
@@ -14,7 +24,7 @@ export function formatBytes(bytes: number): string {
 		unit++;
 	}
 	const digits = unit === 0 ? 0 : value < 10 ? 1 : 0;
-	return new Intl.NumberFormat(getLocale(), {
+	return new Intl.NumberFormat(intlLocale(), {
 		style: 'unit',
 		unit: UNITS[unit],
 		unitDisplay: 'short',
@@ -36,7 +46,7 @@ function durationParts(seconds: number): [number, Unit] {
 
 export function formatDuration(seconds: number): string {
 	const [count, unit] = durationParts(seconds);
-	return new Intl.NumberFormat(getLocale(), { style: 'unit', unit, unitDisplay: 'long' }).format(count);
+	return new Intl.NumberFormat(intlLocale(), { style: 'unit', unit, unitDisplay: 'long' }).format(count);
 }
 
 export function formatSpeed(bytesPerSecond: number): string {
@@ -46,14 +56,14 @@ export function formatSpeed(bytesPerSecond: number): string {
 /** "in 3 hours" style, relative to now. */
 export function formatUntil(epochMs: number, now = Date.now()): string {
 	const seconds = (epochMs - now) / 1000;
-	if (seconds <= 0) return new Intl.RelativeTimeFormat(getLocale(), { numeric: 'auto' }).format(0, 'second');
+	if (seconds <= 0) return new Intl.RelativeTimeFormat(intlLocale(), { numeric: 'auto' }).format(0, 'second');
 	const [count, unit] = durationParts(seconds);
-	return new Intl.RelativeTimeFormat(getLocale(), { numeric: 'always' }).format(count, unit);
+	return new Intl.RelativeTimeFormat(intlLocale(), { numeric: 'always' }).format(count, unit);
 }
 
 /** A moment as a local date and time ("29 Nov 2026, 18:04"), for expiry and start times. */
 export function formatDate(epochMs: number): string {
-	return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(epochMs);
+	return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(epochMs);
 }
 
 /** A whole number, with the locale's digits and grouping. */
@@ -63,5 +73,5 @@ export function formatNumber(n: number): string {
 
 /** A share of a whole (0 to 1) as a percentage, floored so that 100 % means done. */
 export function formatPercent(fraction: number): string {
-	return new Intl.NumberFormat(getLocale(), { style: 'percent', maximumFractionDigits: 0 }).format(Math.floor(fraction * 100) / 100);
+	return new Intl.NumberFormat(intlLocale(), { style: 'percent', maximumFractionDigits: 0 }).format(Math.floor(fraction * 100) / 100);
 }
