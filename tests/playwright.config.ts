@@ -16,6 +16,8 @@ export default defineConfig({
 	use: {
 		browserName: 'chromium',
 		acceptDownloads: true,
+		// The app follows the browser's language: the other specs read English.
+		locale: 'en-US',
 		launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
 		trace: 'off'
 	}
