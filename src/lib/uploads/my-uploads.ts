@@ -1,5 +1,7 @@
 import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
 import { shareLink } from '../link';
+import { formatNumber } from '../format';
+import { m } from '../paraglide/messages.js';
 
 /**
  * A finished upload as its sender's browser remembers it ("My uploads"). It holds the link's key
@@ -38,9 +40,9 @@ export function linkOf(upload: Pick<RememberedUpload, 'id' | 'secret'>, origin =
 
 /** A short description: the first names and how many more. */
 export function titleOf(upload: Pick<RememberedUpload, 'files' | 'hasNote'>): string {
-	if (upload.files.length === 0) return upload.hasNote ? 'Message' : 'Empty share';
+	if (upload.files.length === 0) return upload.hasNote ? m.title_message() : m.title_empty();
 	const first = upload.files[0]!.name;
-	return upload.files.length === 1 ? first : `${first} and ${upload.files.length - 1} more`;
+	return upload.files.length === 1 ? first : m.title_more({ first, more: formatNumber(upload.files.length - 1) });
 }
 
 let idbStore: UseStore | null = null;
