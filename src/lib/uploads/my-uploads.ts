@@ -42,7 +42,9 @@ export function linkOf(upload: Pick<RememberedUpload, 'id' | 'secret'>, origin =
 export function titleOf(upload: Pick<RememberedUpload, 'files' | 'hasNote'>): string {
 	if (upload.files.length === 0) return upload.hasNote ? m.title_message() : m.title_empty();
 	const first = upload.files[0]!.name;
-	return upload.files.length === 1 ? first : m.title_more({ first, more: formatNumber(upload.files.length - 1) });
+	return upload.files.length === 1
+		? first
+		: m.title_more({ first, count: upload.files.length - 1, more: formatNumber(upload.files.length - 1) });
 }
 
 let idbStore: UseStore | null = null;
