@@ -17,6 +17,11 @@ const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
 /** Bytes as a person reads them (decimal units, as file managers show). */
 export function formatBytes(bytes: number): string {
+	return bytesIn(bytes, '');
+}
+
+/** `bytes` in the largest unit that keeps it at 1 or more; `per` '-per-second' makes it a speed. */
+function bytesIn(bytes: number, per: '' | '-per-second'): string {
 	let value = bytes;
 	let unit = 0;
 	while (value >= 1000 && unit < UNITS.length - 1) {
@@ -26,8 +31,9 @@ export function formatBytes(bytes: number): string {
 	const digits = unit === 0 ? 0 : value < 10 ? 1 : 0;
 	return new Intl.NumberFormat(intlLocale(), {
 		style: 'unit',
-		unit: UNITS[unit],
-		unitDisplay: 'short',
+		unit: `${UNITS[unit]}${per}`,
+		// "500 bytes", "500 octets": the short form of a bare byte ("500 byte") reads as a typo.
+		unitDisplay: unit === 0 ? 'long' : 'short',
 		minimumFractionDigits: digits,
 		maximumFractionDigits: digits
 	}).format(digits === 0 ? Math.round(value) : value);
@@ -50,7 +56,7 @@ export function formatDuration(seconds: number): string {
 }
 
 export function formatSpeed(bytesPerSecond: number): string {
-	return `${formatBytes(bytesPerSecond)}/s`;
+	return bytesIn(bytesPerSecond, '-per-second');
 }
 
 /** "in 3 hours" style, relative to now. */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatBytes, formatDate, formatDuration, formatUntil } from '../../src/lib/format';
+import { formatBytes, formatDate, formatDuration, formatSpeed, formatUntil } from '../../src/lib/format';
 import { describeError } from '../../src/lib/messages';
 import { m } from '../../src/lib/paraglide/messages.js';
 import { baseLocale, locales, overwriteGetLocale, type Locale } from '../../src/lib/paraglide/runtime.js';
@@ -65,6 +65,7 @@ describe('in another language', () => {
 	it('formats sizes, durations and times with the locale’s numbers and words', () => {
 		use('de');
 		expect(formatBytes(1_500_000)).toBe('1,5 MB');
+		expect(formatSpeed(1_500_000)).toBe('1,5 MB/s');
 		expect(formatDuration(7200)).toBe('2 Stunden');
 		expect(formatUntil(Date.now() + 3 * 86_400_000 + 1000)).toBe('in 3 Tagen');
 		use('fr');
@@ -78,6 +79,8 @@ describe('in another language', () => {
 		);
 		use('en');
 		expect(formatBytes(1_500_000)).toBe('1.5 MB');
+		expect(formatBytes(500)).toBe('500 bytes');
+		expect(formatSpeed(25_000_000)).toBe('25 MB/s');
 		expect(formatUntil(Date.now() + 86_400_000 + 1000)).toBe('in 1 day');
 	});
 });
