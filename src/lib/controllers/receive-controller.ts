@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
-import type { FileEntry, PasswordKdf } from '../crypto';
+import { saveNames, type FileEntry, type PasswordKdf } from '../crypto';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
@@ -48,7 +48,7 @@ export interface ReceiveControllerDeps {
 	crypto: () => CryptoBackend;
 	passwordKdf?: PasswordKdf;
 	/** Asks where to save: called straight from the click, as save dialogs need; null if dismissed. */
-	chooseSaveTarget: (files: FileEntry[]) => Promise<SinkFactory | null>;
+	chooseSaveTarget: (files: FileEntry[], names: string[]) => Promise<SinkFactory | null>;
 	/** The service worker that streams media previews; null where there is none. */
 	mediaWorker: () => Promise<ServiceWorker | null>;
 	/** Loads the PDF reader (only when a PDF is previewed) and gives its opener. */
@@ -189,7 +189,11 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const session = this.session;
 		if (!session || selection.length === 0) return Promise.resolve();
 		const bytes = totalSize(selection);
-		return this.save(selection, bytes, async (target, signal) => {
+		// Named over the whole share: "a/x.txt" and "b/x.txt" saved one at a time are "x.txt" and "x (2).txt".
+		const { files } = this.state;
+		const all = saveNames(files.map((f) => f.name));
+		const names = selection.map((file) => all[files.indexOf(file)] ?? saveNames([file.name])[0]!);
+		return this.save(selection, names, bytes, async (target, signal) => {
 			let before = 0;
 			for (const file of selection) {
 				this.update({ current: { name: file.name } });
@@ -208,7 +212,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		if (!session || files.length < 2) return Promise.resolve();
 		const zip = zipFileName(files);
 		const entry: FileEntry = { name: zip, size: zipSize(files), type: 'application/zip', offset: 0 };
-		return this.save([entry], totalSize(files), async (target, signal) =>
+		return this.save([entry], saveNames([zip]), totalSize(files), async (target, signal) =>
 			saveZip(session, files, await target(entry), {
 				lastModified: new Date(session.share.metadata.created),
 				onProgress: (progress) => this.update({ progress }),
@@ -235,13 +239,14 @@ export class ReceiveController extends Observable<ReceiveState> {
 	 */
 	private async save(
 		entries: FileEntry[],
+		names: string[],
 		bytes: number,
 		save: (target: SinkFactory, signal: AbortSignal) => Promise<void>
 	): Promise<void> {
 		const session = this.session;
 		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
 		this.update({ failure: null });
-		const target = await this.deps.chooseSaveTarget(entries).catch((err: unknown) => {
+		const target = await this.deps.chooseSaveTarget(entries, names).catch((err: unknown) => {
 			this.update({ failure: failureOf(err) });
 			return null;
 		});

@@ -45,4 +45,4 @@ export {
 	type FileEntry,
 	type Metadata
 } from './metadata';
-export { MAX_NAME_BYTES, sanitizeFileName } from './names';
+export { MAX_NAME_BYTES, sanitizeFileName, sanitizePath, saveNames, zipPaths } from './names';

@@ -59,30 +59,96 @@ function truncateUtf8(text: string, maxBytes: number): string {
 }
 
 /**
- * A safe single file name for saving, whatever the sender wrote: the last path segment, without
- * control or disguising characters, with characters illegal on Windows or macOS replaced by "_",
- * no Windows device name, never empty, "." or "..", at most 255 UTF-8 bytes (extension kept).
+ * One path segment made safe, or "" if nothing is left: no control or disguising characters,
+ * characters illegal on Windows or macOS replaced by "_", no trailing dots or spaces (so "." and
+ * ".." vanish), no Windows device name, at most 255 UTF-8 bytes (extension kept).
  */
-export function sanitizeFileName(name: string): string {
-	const segments = name
-		.toWellFormed()
-		.split(/[/\\]/)
-		.filter((segment) => segment !== '');
+function cleanSegment(segment: string): string {
 	let out = '';
-	for (const char of segments.at(-1) ?? '') {
+	for (const char of segment) {
 		const code = char.codePointAt(0) as number;
 		if (isControl(code) || isDisguising(code)) continue;
 		out += WINDOWS_ILLEGAL.has(char) ? '_' : char;
 	}
 	out = trimEnd(out.trim());
-	if (out === '') return FALLBACK_NAME; // also catches "." and "..", whose dots were trimmed
+	if (out === '') return '';
 	if (WINDOWS_DEVICE.test(out)) out = `_${out}`;
-	if (utf8Length(out) <= MAX_SAVE_NAME_BYTES) return out;
+	return fitSegment(out, '');
+}
 
-	const dot = out.lastIndexOf('.');
-	let extension = dot > 0 ? out.slice(dot) : '';
+/** `name` with `suffix` before its extension, cut to 255 UTF-8 bytes (extension and suffix kept). */
+function fitSegment(name: string, suffix: string): string {
+	const dot = name.lastIndexOf('.');
+	let extension = dot > 0 ? name.slice(dot) : '';
+	if (utf8Length(name) + utf8Length(suffix) <= MAX_SAVE_NAME_BYTES)
+		return name.slice(0, name.length - extension.length) + suffix + extension;
 	if (utf8Length(extension) > MAX_KEPT_EXTENSION_BYTES) extension = '';
-	const stemBytes = MAX_SAVE_NAME_BYTES - utf8Length(extension);
-	const stem = trimEnd(truncateUtf8(out.slice(0, out.length - extension.length), stemBytes));
-	return (stem || FALLBACK_NAME) + extension;
+	const stemBytes = MAX_SAVE_NAME_BYTES - utf8Length(extension) - utf8Length(suffix);
+	const stem = trimEnd(truncateUtf8(name.slice(0, name.length - extension.length), stemBytes));
+	return (stem || FALLBACK_NAME) + suffix + extension;
+}
+
+/** Splits on "/" and "\\" (a separator on Windows, so never left inside a saved name). */
+function rawSegments(name: string): string[] {
+	return name
+		.toWellFormed()
+		.split(/[/\\]/)
+		.filter((segment) => segment !== '');
+}
+
+/**
+ * A safe single file name for saving, whatever the sender wrote: the last path segment, without
+ * control or disguising characters, with characters illegal on Windows or macOS replaced by "_",
+ * no Windows device name, never empty, "." or "..", at most 255 UTF-8 bytes (extension kept).
+ */
+export function sanitizeFileName(name: string): string {
+	return cleanSegment(rawSegments(name).at(-1) ?? '') || FALLBACK_NAME; // "." and ".." end up empty
+}
+
+/**
+ * A safe relative path for a ZIP entry (FORMAT.md §5.1): every segment cleaned as in
+ * sanitizeFileName, segments that end up empty (as "", "." and "..") left out, so never absolute
+ * and never climbing out of the folder it is extracted into.
+ */
+export function sanitizePath(name: string): string {
+	return (
+		rawSegments(name)
+			.map(cleanSegment)
+			.filter((segment) => segment !== '')
+			.join('/') || FALLBACK_NAME
+	);
+}
+
+/** How two saved names are compared: file systems on Windows and macOS ignore case and normalisation. */
+const sameKey = (name: string): string => name.normalize('NFC').toLowerCase();
+
+/**
+ * Makes `paths` unique in list order: the first keeps its path, a later one gets " (2)", " (3)"…
+ * before its extension. A file may not take the path of a folder that another path needs.
+ */
+function unique(paths: string[]): string[] {
+	const folders = new Set<string>();
+	for (const path of paths) {
+		const segments = path.split('/');
+		for (let i = 1; i < segments.length; i++) folders.add(sameKey(segments.slice(0, i).join('/')));
+	}
+	const seen = new Set<string>();
+	return paths.map((path) => {
+		const slash = path.lastIndexOf('/');
+		const [folder, last] = [path.slice(0, slash + 1), path.slice(slash + 1)];
+		let candidate = path;
+		for (let i = 2; seen.has(sameKey(candidate)) || folders.has(sameKey(candidate)); i++) candidate = folder + fitSegment(last, ` (${i})`);
+		seen.add(sameKey(candidate));
+		return candidate;
+	});
+}
+
+/** The names a share's files are saved under one by one (FORMAT.md §5.1), in metadata order. */
+export function saveNames(names: string[]): string[] {
+	return unique(names.map(sanitizeFileName));
+}
+
+/** The entry paths of a share's files in a ZIP (FORMAT.md §5.1), in metadata order. */
+export function zipPaths(names: string[]): string[] {
+	return unique(names.map(sanitizePath));
 }
