@@ -20,6 +20,8 @@ export type ClientErrorCode =
 	| 'NOTHING_TO_SEND'
 	| 'NOT_SAME_FILES'
 	| 'FILE_UNREADABLE'
+	| 'FOLDER_EMPTY'
+	| 'ENTRY_UNREADABLE'
 	| 'STORAGE_UNAVAILABLE'
 	| 'PREVIEW_UNSUPPORTED'
 	| 'PDF_UNREADABLE'
@@ -66,6 +68,9 @@ const MESSAGES: Record<MessageCode, string> = {
 	PART_SIZE_MISMATCH: 'A part of the upload arrived incomplete. Check your connection and try again.',
 	ALREADY_COMPLETE: 'This upload was already finished. Its link works; nothing more needs sending.',
 	FILE_UNREADABLE: 'A file could not be read: it was changed, moved or deleted during the upload. Choose it again to resume.',
+	FOLDER_EMPTY: 'The folder you chose has no files in it, so nothing was added.',
+	ENTRY_UNREADABLE:
+		'A file or folder could not be read (it was moved or deleted, or you may not open it), so nothing was added. Check it and add it again.',
 	NOT_SAME_FILES: 'These are not the files this upload started with. Choose the same files (same names, sizes and dates).',
 	// Restricted upload mode
 	LOGIN_REQUIRED: 'This server accepts uploads only from signed-in users. Log in, then try again.',
@@ -97,6 +102,13 @@ const MESSAGES: Record<MessageCode, string> = {
 	SAVE_UNSUPPORTED: 'This browser cannot save a file this large. Open the link in a current Chrome, Edge, Firefox or Safari.'
 };
 
+/** Sentences that name the file or folder concerned, for errors that carry its `path`. */
+const NAMED: Partial<Record<MessageCode, (path: string) => string>> = {
+	FOLDER_EMPTY: (path) => `The folder “${path}” has no files in it, so nothing was added.`,
+	ENTRY_UNREADABLE: (path) =>
+		`“${path}” could not be read (it was moved or deleted, or you may not open it), so nothing was added. Check it and add it again.`
+};
+
 /** The table's sentence for a code, or undefined for one it does not know (say, from a newer server). */
 function messageOf(code: string): string | undefined {
 	return Object.hasOwn(MESSAGES, code) ? MESSAGES[code as MessageCode] : undefined;
@@ -118,8 +130,10 @@ export const SHARE_STATUS: Record<string, string> = {
 
 export function describeError(err: unknown): Problem {
 	if (err instanceof ApiError || err instanceof CryptoError || hasCode(err)) {
+		const path = (err as { path?: unknown }).path;
+		const named = typeof path === 'string' && path !== '' ? NAMED[err.code as MessageCode]?.(path) : undefined;
 		// The error's own wording is the most precise for codes this table does not know.
-		return { code: err.code, message: messageOf(err.code) ?? err.message };
+		return { code: err.code, message: named ?? messageOf(err.code) ?? err.message };
 	}
 	if (err instanceof DOMException && err.name === 'AbortError') return { code: 'ABORTED', message: MESSAGES.ABORTED };
 	return { code: 'UNKNOWN', message: `Something went wrong: ${err instanceof Error ? err.message : String(err)}` };

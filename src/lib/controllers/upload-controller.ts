@@ -7,6 +7,7 @@ import type { PendingUpload, PendingUploadStore } from '../uploads/pending-uploa
 import type { Progress } from '../transfer/progress';
 import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob, type UploadResult } from '../transfer/upload';
 import type { MyUploadsStore } from '../uploads/my-uploads';
+import { checkReadable } from '../folders';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 
@@ -140,6 +141,23 @@ export class UploadController extends Observable<UploadState> {
 	add(files: File[]): void {
 		if (this.state.phase !== 'pick' || files.length === 0) return;
 		this.update({ files: [...this.state.files, ...files], failure: null });
+	}
+
+	/**
+	 * Files from a drop or a picker, once read (folders walked) and checked readable: a folder with
+	 * no file in it, or an entry that cannot be read, adds nothing and says which.
+	 */
+	async addFrom(read: Promise<File[]>): Promise<void> {
+		if (this.state.phase !== 'pick') return;
+		let files: File[];
+		try {
+			files = await read;
+			await checkReadable(files);
+		} catch (err) {
+			if (this.state.phase === 'pick') this.update({ failure: failureOf(err) });
+			return;
+		}
+		this.add(files);
 	}
 
 	remove(index: number): void {

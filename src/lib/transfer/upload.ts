@@ -24,6 +24,7 @@ import type { CryptoBackend } from './crypto-backend';
 import { identify, matchFiles, type PendingUpload, type PendingUploadStore } from '../uploads/pending-uploads';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runPool, withRetry } from './retry';
+import { pathOf } from '../folders';
 
 export interface UploadRequest {
 	/** May be empty when there is a note: a note-only share has one empty record. */
@@ -96,7 +97,7 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const { headerBytes, keys } = await createShareKeys({ secret, recordSize: DEFAULT_RECORD_SIZE, kdf, passwordKey, salt });
 	const layout = layoutForPlainSize(source.size, DEFAULT_RECORD_SIZE);
 	const metadata = buildMetadata(
-		request.files.map((f) => ({ name: f.name, size: f.size, type: f.type })),
+		request.files.map((f) => ({ name: pathOf(f), size: f.size, type: f.type })),
 		{ note: request.note }
 	);
 	const sealed = await sealMetadata(keys.metadataKey, metadata);

@@ -4,6 +4,8 @@ import { UploadController } from '../../../src/lib/controllers/upload-controller
 import { MAX_NOTE_LENGTH } from '../../../src/lib/crypto';
 import { memoryPendingUploads, type PendingUploadStore } from '../../../src/lib/uploads/pending-uploads';
 import { startUpload } from '../../../src/lib/transfer/upload';
+import { FolderError, pathOf } from '../../../src/lib/folders';
+import { openShare } from '../../../src/lib/transfer/download';
 import {
 	fastKdf,
 	file,
@@ -47,6 +49,48 @@ describe('upload controller, against a real server', () => {
 		await controller.init();
 		return { api, backend, pending, myUploads, controller, phases: record(controller) };
 	}
+
+	it('an empty folder or an unreadable entry adds nothing, says which, and no share is made', async () => {
+		const { controller, api } = await setup();
+		await controller.addFrom(Promise.reject(new FolderError('FOLDER_EMPTY', 'photos')));
+		expect(controller.state.failure).toMatchObject({ code: 'FOLDER_EMPTY', cause: { path: 'photos' } });
+		expect(controller.state.files).toEqual([]);
+
+		// A folder passed as a file, or a file gone since it was chosen: the browser cannot read it.
+		class Gone extends File {
+			override slice(): Blob {
+				return {
+					arrayBuffer: () => Promise.reject(new DOMException('A requested file or directory could not be found', 'NotFoundError'))
+				} as Blob;
+			}
+		}
+		await controller.addFrom(Promise.resolve([randomFile('ok.bin', 10).file, new Gone([new Uint8Array(4096)], 'docs')]));
+		expect(controller.state.failure).toMatchObject({ code: 'ENTRY_UNREADABLE', cause: { path: 'docs' } });
+		expect(controller.state.files).toEqual([]);
+
+		await controller.start();
+		expect(controller.state.failure?.code).toBe('NOTHING_TO_SEND');
+		expect(controller.state.phase).toBe('pick');
+		expect(api.requests().filter((r) => r.startsWith('POST'))).toEqual([]);
+	});
+
+	it('sends the files of a folder under their paths', async () => {
+		const { controller, pending, api } = await setup();
+		const inFolder = (path: string, text: string) => {
+			const f = new File([text], path.split('/').at(-1)!);
+			Object.defineProperty(f, 'webkitRelativePath', { value: path }); // as a folder picker sets it
+			return f;
+		};
+		const files = [inFolder('docs/sub/x.txt', 'x'), inFolder('docs/y.txt', 'yy')];
+		await controller.addFrom(Promise.resolve(files));
+		expect(controller.state.files.map(pathOf)).toEqual(['docs/sub/x.txt', 'docs/y.txt']);
+		await controller.start();
+		expect(controller.state.phase).toBe('done');
+		expect(await pending.list()).toEqual([]);
+		const { id, secret } = controller.state.result!;
+		const share = await openShare(api, id, secret, { passwordKdf: fastKdf });
+		expect(share.metadata.files.map((f) => f.name)).toEqual(['docs/sub/x.txt', 'docs/y.txt']);
+	});
 
 	it('reads the server limits and preselects its defaults', async () => {
 		const { controller, api } = await setup();
