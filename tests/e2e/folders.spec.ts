@@ -73,4 +73,54 @@ test.describe('folders', () => {
 		expect(await sha256File((await single!.path())!)).toBe(files.get('album/sub/x.txt')!.sha256);
 		await context.close();
 	});
+
+	test('a dropped folder (a real drag from the file system) goes up with its paths', async ({ browser, sealdrop }, testInfo) => {
+		const dir = testInfo.outputDir;
+		const files = await makeAlbum(dir);
+		const loose = await makeFile(dir, 'loose.txt', 30);
+		const page = await browser.newPage();
+		await page.goto(sealdrop.url);
+		await dropPaths(page, [join(dir, 'album'), loose.path]);
+		const selected = page.getByRole('list', { name: 'Selected files' });
+		await expect(selected.getByRole('listitem')).toHaveCount(5);
+		for (const path of [...files.keys(), 'loose.txt']) await expect(selected).toContainText(path);
+		const link = await uploadPicked(page);
+
+		const recipient = await browser.newPage();
+		await recipient.goto(link);
+		const list = recipient.getByRole('list', { name: 'Files' });
+		for (const path of files.keys()) await expect(list).toContainText(path);
+	});
+
+	test('an empty folder, dropped or picked, says so and adds nothing; no share is made', async ({ browser, sealdrop }, testInfo) => {
+		const empty = join(testInfo.outputDir, 'empty', 'nothing');
+		await mkdir(join(empty, 'inner'), { recursive: true });
+		const page = await browser.newPage();
+		const posts: string[] = [];
+		page.on('request', (r) => {
+			if (r.method() === 'POST') posts.push(r.url());
+		});
+		await page.goto(sealdrop.url);
+		await dropPaths(page, [empty]);
+		await expect(page.getByRole('alert')).toContainText('The folder “nothing” has no files in it, so nothing was added.');
+		await expect(page.getByRole('list', { name: 'Selected files' })).toHaveCount(0);
+		await expect(page.getByRole('button', { name: 'Encrypt and upload' })).toBeDisabled();
+		expect(posts).toEqual([]);
+
+		await page.reload();
+		await page.getByLabel('Choose a folder').setInputFiles(empty);
+		await expect(page.getByRole('alert')).toContainText('The folder you chose has no files in it, so nothing was added.');
+		await expect(page.getByRole('list', { name: 'Selected files' })).toHaveCount(0);
+		expect(posts).toEqual([]);
+	});
 });
+
+/** Drags `paths` from the file system onto the drop zone, as the OS would (Chromium's CDP). */
+async function dropPaths(page: Page, paths: string[]): Promise<void> {
+	const box = (await page.getByText('Drop files or folders here').boundingBox())!;
+	const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+	const cdp = await page.context().newCDPSession(page);
+	const data = { items: [], files: paths, dragOperationsMask: 1 };
+	for (const type of ['dragEnter', 'dragOver', 'drop'] as const) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+	await cdp.detach();
+}
