@@ -1,6 +1,7 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
-import { saveNames, type FileEntry, type PasswordKdf } from '../crypto';
+import type { FileEntry, PasswordKdf } from '../crypto';
+import { saveNames } from '../crypto/names';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
@@ -48,7 +49,7 @@ export interface ReceiveControllerDeps {
 	crypto: () => CryptoBackend;
 	passwordKdf?: PasswordKdf;
 	/** Asks where to save: called straight from the click, as save dialogs need; null if dismissed. */
-	chooseSaveTarget: (files: FileEntry[], names: string[]) => Promise<SinkFactory | null>;
+	chooseSaveTarget: (files: FileEntry[]) => Promise<SinkFactory | null>;
 	/** The service worker that streams media previews; null where there is none. */
 	mediaWorker: () => Promise<ServiceWorker | null>;
 	/** Loads the PDF reader (only when a PDF is previewed) and gives its opener. */
@@ -189,17 +190,17 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const session = this.session;
 		if (!session || selection.length === 0) return Promise.resolve();
 		const bytes = totalSize(selection);
-		// Named over the whole share: "a/x.txt" and "b/x.txt" saved one at a time are "x.txt" and "x (2).txt".
+		// Named over the whole share (FORMAT.md §5.1): "a/x.txt", then "b/x.txt", save as "x.txt", then "x (2).txt".
 		const { files } = this.state;
-		const all = saveNames(files.map((f) => f.name));
-		const names = selection.map((file) => all[files.indexOf(file)] ?? saveNames([file.name])[0]!);
-		return this.save(selection, names, bytes, async (target, signal) => {
+		const names = saveNames(files.map((f) => f.name));
+		const saved = selection.map((file) => ({ ...file, name: names[files.indexOf(file)] ?? file.name }));
+		return this.save(saved, bytes, async (target, signal) => {
 			let before = 0;
-			for (const file of selection) {
+			for (const [i, file] of selection.entries()) {
 				this.update({ current: { name: file.name } });
 				const base = before;
 				const onProgress = (p: Progress) => this.update({ progress: { ...p, done: base + p.done, total: bytes } });
-				await session.save(file.offset, file.offset + file.size, await target(file), onProgress, signal);
+				await session.save(file.offset, file.offset + file.size, await target(saved[i]!), onProgress, signal);
 				before += file.size;
 			}
 		});
@@ -212,7 +213,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		if (!session || files.length < 2) return Promise.resolve();
 		const zip = zipFileName(files);
 		const entry: FileEntry = { name: zip, size: zipSize(files), type: 'application/zip', offset: 0 };
-		return this.save([entry], saveNames([zip]), totalSize(files), async (target, signal) =>
+		return this.save([entry], totalSize(files), async (target, signal) =>
 			saveZip(session, files, await target(entry), {
 				lastModified: new Date(session.share.metadata.created),
 				onProgress: (progress) => this.update({ progress }),
@@ -239,14 +240,13 @@ export class ReceiveController extends Observable<ReceiveState> {
 	 */
 	private async save(
 		entries: FileEntry[],
-		names: string[],
 		bytes: number,
 		save: (target: SinkFactory, signal: AbortSignal) => Promise<void>
 	): Promise<void> {
 		const session = this.session;
 		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
 		this.update({ failure: null });
-		const target = await this.deps.chooseSaveTarget(entries, names).catch((err: unknown) => {
+		const target = await this.deps.chooseSaveTarget(entries).catch((err: unknown) => {
 			this.update({ failure: failureOf(err) });
 			return null;
 		});

@@ -14,12 +14,13 @@ interface FsaWindow {
 }
 
 /**
- * Asks where to save `files`, under `names` (saveNames over the whole share, so that two files
- * saved one at a time never get the same name). Must be called straight from the click handler:
- * the browser's save dialogs need the user's gesture. Returns null if the user dismissed the dialog.
+ * Asks where to save `files`, under their names made safe and unique (FORMAT.md §5.1). Must be
+ * called straight from the click handler: the browser's save dialogs need the user's gesture.
+ * Returns null if the user dismissed the dialog.
  */
-export async function chooseSaveTarget(files: FileEntry[], names = saveNames(files.map((f) => f.name))): Promise<SinkFactory | null> {
+export async function chooseSaveTarget(files: FileEntry[]): Promise<SinkFactory | null> {
 	const fsa = window as unknown as FsaWindow;
+	const names = saveNames(files.map((f) => f.name));
 	const nameOf = (file: FileEntry) => names[files.indexOf(file)]!;
 	try {
 		if (files.length === 1 && fsa.showSaveFilePicker) {
