@@ -1,7 +1,6 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
 import type { FileEntry, PasswordKdf } from '../crypto';
-import { saveNames } from '../crypto/names';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
@@ -9,6 +8,7 @@ import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPr
 import type { Progress } from '../transfer/progress';
 import type { SinkFactory } from '../save/save-target';
 import { saveZip, zipFileName, zipSize } from '../save/zip';
+import { saveNames } from '../crypto/names';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 
@@ -190,7 +190,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const session = this.session;
 		if (!session || selection.length === 0) return Promise.resolve();
 		const bytes = totalSize(selection);
-		// Named over the whole share (FORMAT.md §5.1): "a/x.txt", then "b/x.txt", save as "x.txt", then "x (2).txt".
+		// Named over the whole share (FORMAT.md §8): "a/x.txt", then "b/x.txt", save as "x.txt", then "x (2).txt".
 		const { files } = this.state;
 		const names = saveNames(files.map((f) => f.name));
 		const saved = selection.map((file) => ({ ...file, name: names[files.indexOf(file)] ?? file.name }));

@@ -106,7 +106,7 @@ export function sanitizeFileName(name: string): string {
 }
 
 /**
- * A safe relative path for a ZIP entry (FORMAT.md §5.1): every segment cleaned as in
+ * A safe relative path for a ZIP entry (FORMAT.md §8): every segment cleaned as in
  * sanitizeFileName, segments that end up empty (as "", "." and "..") left out, so never absolute
  * and never climbing out of the folder it is extracted into.
  */
@@ -143,12 +143,12 @@ function unique(paths: string[]): string[] {
 	});
 }
 
-/** The names a share's files are saved under one by one (FORMAT.md §5.1), in metadata order. */
+/** The names a share's files are saved under one by one (FORMAT.md §8), in metadata order. */
 export function saveNames(names: string[]): string[] {
 	return unique(names.map(sanitizeFileName));
 }
 
-/** The entry paths of a share's files in a ZIP (FORMAT.md §5.1), in metadata order. */
+/** The entry paths of a share's files in a ZIP (FORMAT.md §8), in metadata order. */
 export function zipPaths(names: string[]): string[] {
 	return unique(names.map(sanitizePath));
 }

@@ -14,7 +14,7 @@ interface FsaWindow {
 }
 
 /**
- * Asks where to save `files`, under their names made safe and unique (FORMAT.md §5.1). Must be
+ * Asks where to save `files`, under their names made safe and unique (FORMAT.md §8). Must be
  * called straight from the click handler: the browser's save dialogs need the user's gesture.
  * Returns null if the user dismissed the dialog.
  */

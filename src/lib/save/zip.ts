@@ -12,7 +12,7 @@ import type { SaveSink } from './sinks';
  * storing keeps the ZIP's size exactly predictable, which the streamed save needs).
  */
 
-/** Entry names: the share's relative paths, sanitised and made unique (FORMAT.md §5.1). */
+/** Entry names: the share's relative paths, sanitised and made unique (FORMAT.md §8). */
 export function zipNames(files: FileEntry[]): string[] {
 	return zipPaths(files.map((f) => f.name));
 }

@@ -1,4 +1,5 @@
 import { ApiError, type ApiClient } from '../api/client';
+import { pathOf } from '../folders';
 import type { ServerConfig } from '../api/types';
 import {
 	buildMetadata,
@@ -24,7 +25,6 @@ import type { CryptoBackend } from './crypto-backend';
 import { identify, matchFiles, type PendingUpload, type PendingUploadStore } from '../uploads/pending-uploads';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { runPool, withRetry } from './retry';
-import { pathOf } from '../folders';
 
 export interface UploadRequest {
 	/** May be empty when there is a note: a note-only share has one empty record. */
