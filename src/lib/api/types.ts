@@ -56,6 +56,11 @@ export interface ServerConfig {
 	downloads: { options: number[]; default: number };
 	/** `restricted`: creating a share needs a login session or an API token (GET /me). */
 	uploadAccess: 'open' | 'restricted';
+	/**
+	 * SEALDROP_PUBLIC_URL: the origin links are made for, or null when the server is reached at
+	 * its own address. A client talking to an internal address prints links with this one.
+	 */
+	publicUrl: string | null;
 }
 
 export interface CreateShareRequest {
