@@ -135,6 +135,13 @@ export interface ClaimResponse {
 	ticketExpiresAt: number;
 	downloads: number;
 	downloadsLeft: number;
+	/**
+	 * The public header and the sealed metadata (base64url), as public info and GET metadata
+	 * give them: the last claim of a share leaves both answering 410, so a client that claims
+	 * first, or resumes later with its ticket, still has what it needs to decrypt.
+	 */
+	header: string;
+	metadata: string;
 }
 
 /** POST /login (restricted upload mode). */
