@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { BrowserContext } from '@playwright/test';
 import { hashPassword } from '../../server/accounts/passwords';
 import { expect, restrictedTest, test } from './fixtures';
 import { makeFile, uploadThroughUi, withoutFilePickers } from './helpers';
-import { checkState, THEMES, VIEWPORTS } from './layout';
+import { checkState, hold, THEMES, VIEWPORTS } from './layout';
 
 // Every page and state at a phone's and a laptop's width, light and dark: nothing overflows the
 // viewport or its card, and file names keep lines wide enough to read. Screenshots of each state
@@ -14,20 +13,6 @@ const LONG_NAMES = [
 	'holiday_photos_from_the_mountain_trip_with_everyone_2026_original.jpg',
 	'backup-archive-of-the-whole-project-directory-including-all-assets.bin'
 ];
-
-/**
- * Holds every request matching `url` until the returned function is called (a transfer caught
- * mid-way); later ones pass straight through.
- */
-async function hold(context: BrowserContext, url: string): Promise<() => void> {
-	let release = () => {};
-	const gate = new Promise<void>((resolve) => (release = resolve));
-	await context.route(url, async (route) => {
-		await gate;
-		await route.continue();
-	});
-	return release;
-}
 
 for (const viewport of VIEWPORTS) {
 	for (const theme of THEMES) {
@@ -77,7 +62,7 @@ for (const viewport of VIEWPORTS) {
 			await expect(other.getByRole('button', { name: 'Cancel' })).toBeVisible();
 			await checkState(other, testInfo, folder, 'downloading');
 			releaseBlob();
-			await expect(other.getByText('Saved and verified')).toBeVisible();
+			await expect(other.locator('.saved')).toBeVisible();
 			await checkState(other, testInfo, folder, 'done');
 
 			await other.goto(single);

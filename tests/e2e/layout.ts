@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 
 export const VIEWPORTS = [
 	{ name: 'phone', width: 390, height: 844 },
@@ -70,4 +70,19 @@ export async function checkState(page: Page, testInfo: TestInfo, folder: string,
 		expect(await layoutProblems(page), `layout of ${state} (${folder}, 360 px)`).toEqual([]);
 		await page.setViewportSize(size);
 	}
+}
+
+/**
+ * Holds every request matching `url` until the returned function is called (a transfer caught
+ * mid-way); later ones pass straight through.
+ */
+export async function hold(context: BrowserContext, url: string): Promise<() => void> {
+	let release = () => {};
+	const gate = new Promise<void>((resolve) => (release = resolve));
+	await context.route(url, async (route) => {
+		await gate;
+		// A request the page gave up on meanwhile (Pause, Cancel) has nothing left to continue.
+		await route.continue().catch(() => {});
+	});
+	return release;
 }
