@@ -141,3 +141,19 @@ for (const theme of THEMES) {
 		await page.close();
 	});
 }
+
+test('no page logs a Content-Security-Policy violation (the route announcer is hashed)', async ({ browser, sealdrop }) => {
+	const page = await browser.newPage();
+	const errors: string[] = [];
+	page.on('console', (message) => {
+		if (message.type() === 'error') errors.push(message.text());
+	});
+	for (const path of ['/', '/uploads', `/s/${'A'.repeat(22)}#${'B'.repeat(43)}`]) {
+		await page.goto(`${sealdrop.url}${path}`);
+		await expect(page.locator('#svelte-announcer')).toBeAttached();
+	}
+	await page.getByRole('link', { name: 'Send', exact: true }).click();
+	await expect(page.getByRole('button', { name: 'Encrypt and upload' })).toBeVisible();
+	expect(errors.filter((e) => e.includes('Content Security Policy'))).toEqual([]);
+	await page.close();
+});

@@ -17,7 +17,8 @@ const LONG_NAMES = [
 for (const viewport of VIEWPORTS) {
 	for (const theme of THEMES) {
 		const folder = `${theme}-${viewport.name}`;
-		const options = { viewport: { width: viewport.width, height: viewport.height }, colorScheme: theme };
+		// bypassCSP: axe-core is injected as a script, which the app's CSP refuses.
+		const options = { viewport: { width: viewport.width, height: viewport.height }, colorScheme: theme, bypassCSP: true };
 
 		test(`${folder}: upload, link, recipient, errors and My uploads lay out without overflow`, async ({ browser, sealdrop }, testInfo) => {
 			const files = await Promise.all(LONG_NAMES.map((name, i) => makeFile(testInfo.outputDir, name, 2000 + i * 70_000)));
@@ -72,10 +73,20 @@ for (const viewport of VIEWPORTS) {
 			await other.goto(locked);
 			await expect(other.getByRole('button', { name: 'Unlock' })).toBeVisible();
 			await checkState(other, testInfo, folder, 'password-prompt');
+			await other.getByLabel('Password', { exact: true }).fill('not the password');
+			await other.getByRole('button', { name: 'Unlock' }).click();
+			await expect(other.getByRole('alert')).toHaveAttribute('data-code', 'WRONG_PASSWORD');
+			await checkState(other, testInfo, folder, 'password-wrong');
 
-			await other.goto(`${sealdrop.url}/s/${'A'.repeat(22)}#${'B'.repeat(43)}`);
+			await other.goto(`${sealdrop.url}/s/${'A'.repeat(22)}${new URL(link).hash}`);
 			await expect(other.getByRole('alert')).toBeVisible();
+			// An error page says what can still be done.
+			await expect(other.getByRole('alert')).toHaveAttribute('data-code', 'NOT_FOUND');
+			await expect(other.getByTestId('next-step').getByRole('link', { name: 'send files of your own' })).toBeVisible();
 			await checkState(other, testInfo, folder, 'error-not-found');
+			await other.goto(`${sealdrop.url}/s/not-a-share`);
+			await expect(other.getByRole('alert')).toHaveAttribute('data-code', 'INVALID_ID');
+			await checkState(other, testInfo, folder, 'error-invalid-link');
 			await other.goto(`${sealdrop.url}/s/${'A'.repeat(22)}`);
 			await expect(other.getByRole('textbox', { name: 'Key' })).toBeVisible();
 			await checkState(other, testInfo, folder, 'need-key');
@@ -84,6 +95,11 @@ for (const viewport of VIEWPORTS) {
 			await expect(page.getByTestId('upload-entry')).toHaveCount(4);
 			await expect(page.getByTestId('upload-status').first()).not.toHaveAttribute('data-state', 'loading');
 			await checkState(page, testInfo, folder, 'my-uploads');
+			const first = page.getByTestId('upload-entry').first();
+			await first.getByRole('button', { name: 'Link and QR code' }).click();
+			await first.getByRole('button', { name: 'Change expiry or limit' }).click();
+			await first.getByRole('button', { name: 'Delete now' }).click();
+			await checkState(page, testInfo, folder, 'my-uploads-open');
 
 			await sender.close();
 			await recipient.close();

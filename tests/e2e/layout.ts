@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 
 export const VIEWPORTS = [
@@ -53,15 +54,26 @@ export async function layoutProblems(page: Page): Promise<string[]> {
 	}, MIN_NAME_WIDTH);
 }
 
+/** Every axe-core violation on the page, of any impact, one line each. */
+export async function axeViolations(page: Page): Promise<string[]> {
+	const results = await new AxeBuilder({ page }).analyze();
+	return results.violations.map(
+		(v) =>
+			`${v.id} (${v.impact ?? 'unknown'}): ${v.help} — ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join(' | ')}`
+	);
+}
+
 /**
- * Checks the layout of the page's current state and writes its screenshot to
- * test-results/screenshots/<theme>-<viewport>/<state>.png for review (test-results/ is ignored by git).
+ * Checks the layout and accessibility (axe-core) of the page's current state, and writes its
+ * screenshot to test-results/screenshots/<theme>-<viewport>/<state>.png for review (test-results/
+ * is ignored by git). axe-core is injected, so the page's context needs `bypassCSP: true`.
  */
 export async function checkState(page: Page, testInfo: TestInfo, folder: string, state: string): Promise<void> {
 	const dir = join(testInfo.project.outputDir, 'screenshots', folder);
 	await mkdir(dir, { recursive: true });
 	await page.screenshot({ path: join(dir, `${state}.png`), fullPage: true });
 	expect(await layoutProblems(page), `layout of ${state} (${folder})`).toEqual([]);
+	expect(await axeViolations(page), `axe-core on ${state} (${folder})`).toEqual([]);
 	// The narrowest phone in common use, too.
 	const size = page.viewportSize();
 	if (size && size.width < 400) {
