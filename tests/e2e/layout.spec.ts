@@ -37,7 +37,11 @@ for (const viewport of VIEWPORTS) {
 			await page.getByRole('button', { name: 'Encrypt and upload' }).click();
 			await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
 			await checkState(page, testInfo, folder, 'uploading');
+			await page.getByRole('button', { name: 'Pause' }).click();
+			await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+			await checkState(page, testInfo, folder, 'paused');
 			releaseParts();
+			await page.getByRole('button', { name: 'Resume' }).click();
 
 			const linkField = page.getByLabel('Share link');
 			await expect(linkField).toBeVisible({ timeout: 60_000 });
