@@ -120,6 +120,7 @@ test.describe('my uploads', () => {
 		await expect(entry.getByTestId('upload-status')).toContainText('expires in 1 hour');
 
 		// Extend to a week: the recipient's page says so.
+		await entry.getByRole('button', { name: 'Change expiry or limit' }).click();
 		await entry.getByRole('combobox', { name: 'Expiry' }).selectOption({ label: '7 days from now' });
 		await entry.getByRole('combobox', { name: 'Download limit' }).selectOption({ label: '5 downloads' });
 		await entry.getByRole('button', { name: 'Save changes' }).click();
