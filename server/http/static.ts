@@ -3,7 +3,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import type { Handler } from 'hono';
 import type { Logger } from '../logger';
 import { toWebStream } from '../streams';
-import { buildCsp, inlineHashes, type InlineHashes } from './csp';
+import { buildCsp, inlineHashes, templateStyleAttributes, type InlineHashes } from './csp';
 
 const FALLBACK = '200.html';
 
@@ -67,6 +67,14 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 		hashes.scripts.push(...found.scripts);
 		hashes.styles.push(...found.styles);
 		hashes.styleAttributes.push(...found.styleAttributes);
+	}
+	// The entry script renders SvelteKit's route announcer, whose style attribute needs a hash too.
+	const entryDir = join(root, '_app', 'immutable', 'entry');
+	if (existsSync(entryDir)) {
+		for (const name of readdirSync(entryDir)) {
+			if (name.startsWith('app.') && name.endsWith('.js'))
+				hashes.styleAttributes.push(...templateStyleAttributes(readFileSync(join(entryDir, name), 'utf8')));
+		}
 	}
 	const fallbackHtml = readFileSync(fallbackPath);
 

@@ -41,6 +41,8 @@ export interface ReceiveState {
 	preview: Preview | null;
 	/** A preview is being fetched and decrypted. */
 	previewing: boolean;
+	/** The last download was stopped by the person's own Cancel: said plainly, not as a failure. */
+	cancelled: boolean;
 }
 
 export interface ReceiveControllerDeps {
@@ -78,7 +80,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 			progress: null,
 			current: null,
 			preview: null,
-			previewing: false
+			previewing: false,
+			cancelled: false
 		});
 	}
 
@@ -245,7 +248,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 	): Promise<void> {
 		const session = this.session;
 		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
-		this.update({ failure: null });
+		this.update({ failure: null, cancelled: false });
 		const target = await this.deps.chooseSaveTarget(entries).catch((err: unknown) => {
 			this.update({ failure: failureOf(err) });
 			return null;
@@ -258,7 +261,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 			await save(target, controller.signal);
 			this.update({ phase: 'done' });
 		} catch (err) {
-			this.update({ phase: 'ready', failure: failureOf(err) });
+			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true });
+			else this.update({ phase: 'ready', failure: failureOf(err) });
 		} finally {
 			this.transfer = null;
 			this.update({ downloadsLeft: session.downloadsLeft });
