@@ -13,7 +13,7 @@ test('upload: progress, pause, cancel and the finished link are announced; focus
 	const page = await context.newPage();
 	const live = page.getByTestId('live-status');
 	await page.goto(sealdrop.url);
-	await page.locator('input[type=file]').setInputFiles([file.path]);
+	await page.getByLabel('Choose files', { exact: true }).setInputFiles([file.path]);
 
 	const release = await hold(context, '**/api/v1/shares/*/parts/*');
 	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
@@ -32,7 +32,7 @@ test('upload: progress, pause, cancel and the finished link are announced; focus
 
 	// Cancel is the person's own choice: a plain status, no alert; the keyboard is back on the start button.
 	await page.getByRole('button', { name: 'Send more' }).click();
-	await page.locator('input[type=file]').setInputFiles([file.path]);
+	await page.getByLabel('Choose files', { exact: true }).setInputFiles([file.path]);
 	const releaseAgain = await hold(context, '**/api/v1/shares/*/parts/*');
 	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
 	await page.getByRole('button', { name: 'Cancel upload' }).click();

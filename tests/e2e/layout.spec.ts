@@ -29,7 +29,7 @@ for (const viewport of VIEWPORTS) {
 			await expect(page.getByRole('button', { name: 'Encrypt and upload' })).toBeVisible();
 			await checkState(page, testInfo, folder, 'upload-empty');
 
-			await page.locator('input[type=file]').setInputFiles(files.map((f) => f.path));
+			await page.getByLabel('Choose files', { exact: true }).setInputFiles(files.map((f) => f.path));
 			await page.getByLabel(/^Message/).fill('The reports for Thursday, and the photos from the trip.');
 			await checkState(page, testInfo, folder, 'upload-files');
 
