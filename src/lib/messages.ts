@@ -24,7 +24,8 @@ export type ClientErrorCode =
 	| 'PREVIEW_UNSUPPORTED'
 	| 'PDF_UNREADABLE'
 	| 'PDF_ENCRYPTED'
-	| 'SAVE_UNSUPPORTED';
+	| 'SAVE_UNSUPPORTED'
+	| 'INSECURE_CONTEXT';
 
 /** Every code a person can be shown. A code added to one of these unions without a sentence below does not compile. */
 export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
@@ -76,6 +77,8 @@ const MESSAGES: Record<MessageCode, string> = {
 		'This upload would pass your account’s limit (storage space or number of live shares). Delete a share in My uploads or wait for one to expire, then try again.',
 	EXPIRY_NOT_ALLOWED: 'Your account cannot keep shares that long. Choose a shorter expiry.',
 	// Anywhere
+	INSECURE_CONTEXT:
+		'Sealdrop encrypts and decrypts files inside your browser, and browsers allow that only on pages opened over HTTPS (or from localhost on the same computer). This address uses plain http, so nothing can be sent or opened here. Open it with https:// instead, or ask whoever runs this server to set up HTTPS.',
 	NETWORK: 'Cannot reach the server. Check your connection and try again.',
 	UNAVAILABLE: 'The server is temporarily unavailable. Try again in a moment.',
 	SERVER_BUSY: 'The server is busy receiving other uploads. Sealdrop keeps retrying; if this stays, try again later.',
@@ -106,6 +109,9 @@ function messageOf(code: string): string | undefined {
 export function problem(code: string): Problem {
 	return { code, message: messageOf(code) ?? code };
 }
+
+/** The heading over INSECURE_CONTEXT, shown instead of every page on plain http. */
+export const INSECURE_CONTEXT_HEADING = 'Sealdrop needs HTTPS';
 
 /** Short status words for a share's state, as the owner's list shows them. */
 export const SHARE_STATUS: Record<string, string> = {
