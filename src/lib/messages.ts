@@ -1,6 +1,8 @@
 import { ApiError, type ClientErrorCode as RequestErrorCode } from './api/client';
 import type { ApiErrorCode } from './api/types';
 import type { Failure } from './controllers/failure';
+import type { UploadPhase } from './controllers/upload-controller';
+import type { Progress } from './transfer/progress';
 import { CryptoError, type CryptoErrorCode } from './crypto';
 
 /** What the page tells a person when something fails: one sentence, then what to do. */
@@ -108,6 +110,36 @@ function messageOf(code: string): string | undefined {
 /** A Problem for a known code, with the table's wording. */
 export function problem(code: string): Problem {
 	return { code, message: messageOf(code) ?? code };
+}
+
+/** What the upload's progress bar says in each busy phase. */
+export const UPLOAD_PROGRESS_LABEL: Record<'creating' | 'uploading' | 'reconnecting' | 'paused', string> = {
+	creating: 'Encrypting and uploading',
+	uploading: 'Encrypting and uploading',
+	reconnecting: 'Reconnecting…',
+	paused: 'Paused'
+};
+
+/** Under the progress bar while reconnecting. */
+export const RECONNECTING_HINT =
+	'The connection to the server was lost. The upload carries on by itself as soon as it is back: keep this tab open.';
+
+/** The tab's title on the send page, so that progress shows from another tab. */
+export function uploadTitle(phase: UploadPhase, progress: Progress | null): string {
+	const percent = progress && progress.total > 0 ? Math.floor((progress.done / progress.total) * 100) : 0;
+	switch (phase) {
+		case 'creating':
+		case 'uploading':
+			return `${percent}% uploaded · Sealdrop`;
+		case 'reconnecting':
+			return `Reconnecting… ${percent}% · Sealdrop`;
+		case 'paused':
+			return `Paused at ${percent}% · Sealdrop`;
+		case 'done':
+			return 'Upload finished · Sealdrop';
+		case 'pick':
+			return 'Sealdrop — send files privately';
+	}
 }
 
 /** The heading over INSECURE_CONTEXT, shown instead of every page on plain http. */
