@@ -142,6 +142,13 @@ export function uploadTitle(phase: UploadPhase, progress: Progress | null): stri
 	}
 }
 
+/** Above the Show message button: reading a note spends a download, as saving a file does. */
+export function noteRevealHint(downloadsLeft: number): string {
+	return downloadsLeft === 1
+		? 'This message can be read once: showing it uses the last download of this share, and nobody can open it after you.'
+		: 'Showing this message uses one download of this share; saving its files afterwards in this page uses no more.';
+}
+
 /** The heading over INSECURE_CONTEXT, shown instead of every page on plain http. */
 export const INSECURE_CONTEXT_HEADING = 'Sealdrop needs HTTPS';
 

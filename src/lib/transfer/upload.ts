@@ -89,7 +89,9 @@ export function partSizeFor(config: ServerConfig, layout: RecordLayout): number 
 /** Creates the share on the server and remembers it locally, ready for `runUpload`. */
 export async function startUpload(request: UploadRequest, deps: UploadDeps): Promise<UploadJob> {
 	const { api, config, signal } = deps;
-	const source = new Blob(request.files);
+	// The note follows the files in the content, so that reading it spends a download (FORMAT.md §5).
+	const noteBytes = request.note ? new TextEncoder().encode(request.note) : new Uint8Array(0);
+	const source = new Blob([...request.files, noteBytes]);
 	const secret = generateSecret();
 	// With a password the salt is made here: Argon2id needs it before the header exists.
 	const password = request.password || undefined;
@@ -101,7 +103,7 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const layout = layoutForPlainSize(source.size, DEFAULT_RECORD_SIZE);
 	const metadata = buildMetadata(
 		request.files.map((f) => ({ name: f.name, size: f.size, type: f.type })),
-		{ note: request.note }
+		{ noteBytes: noteBytes.length }
 	);
 	const sealed = await sealMetadata(keys.metadataKey, metadata);
 	const ownerTokenBytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
@@ -133,7 +135,9 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 		// Kept only until the upload completes, so that a resumed upload needs no password prompt.
 		passwordKey: passwordKey && toBase64Url(passwordKey),
 		remember: request.remember ?? false,
-		hasNote: Boolean(request.note)
+		hasNote: Boolean(request.note),
+		// Part of the content: a resumed upload needs it to rebuild the last parts.
+		note: request.note || undefined
 	};
 	await deps.pending.save(pending);
 	return { pending, key: keys.contentKey, source, layout };
@@ -149,7 +153,8 @@ export async function resumeUpload(pending: PendingUpload, files: File[]): Promi
 	const header = decodeHeader(fromBase64Url(pending.header));
 	const passwordKey = pending.passwordKey ? fromBase64Url(pending.passwordKey) : undefined;
 	const keys = await openShareKeys(header, decodeSecret(pending.secret), passwordKey);
-	const source = new Blob(ordered);
+	// An upload started before notes moved into the content has no `note` here, nor in its content.
+	const source = new Blob([...ordered, new TextEncoder().encode(pending.note ?? '')]);
 	return { pending, key: keys.contentKey, source, layout: layoutForPlainSize(source.size, header.recordSize) };
 }
 

@@ -163,7 +163,8 @@ describe('upload controller, against a real server', () => {
 		expect(result!.maxDownloads).toBe(5);
 		expect(controller.state.resultHasPassword).toBe(true);
 		expect(controller.state.password).toBe('');
-		expect(controller.state.progress).toMatchObject({ done: bytes.length, total: bytes.length });
+		// The note's bytes follow the file's in the content.
+		expect(controller.state.progress).toMatchObject({ done: bytes.length + 5, total: bytes.length + 5 });
 		expect(backend.sent.sort()).toEqual([0, 1, 2, 3]);
 		expect(await pending.list()).toEqual([]);
 		expect(controller.state.remembered).toBe(true);
@@ -172,7 +173,9 @@ describe('upload controller, against a real server', () => {
 			hasNote: true,
 			files: [{ name: 'a.bin', size: bytes.length }]
 		});
-		expect((await readShare(api, result!.id, result!.secret, 'correct horse')).equals(bytes)).toBe(true);
+		expect((await readShare(api, result!.id, result!.secret, 'correct horse')).equals(Buffer.concat([bytes, Buffer.from('hello')]))).toBe(
+			true
+		);
 
 		controller.reset();
 		expect(controller.state).toMatchObject({ phase: 'pick', files: [], note: '', result: null, progress: null, maxDownloads: 5 });
