@@ -1,6 +1,8 @@
 import { ApiError, type ClientErrorCode as RequestErrorCode } from './api/client';
 import type { ApiErrorCode } from './api/types';
 import type { Failure } from './controllers/failure';
+import type { UploadPhase } from './controllers/upload-controller';
+import type { Progress } from './transfer/progress';
 import { CryptoError, type CryptoErrorCode } from './crypto';
 
 /** What the page tells a person when something fails: one sentence, then what to do. */
@@ -26,7 +28,8 @@ export type ClientErrorCode =
 	| 'PREVIEW_UNSUPPORTED'
 	| 'PDF_UNREADABLE'
 	| 'PDF_ENCRYPTED'
-	| 'SAVE_UNSUPPORTED';
+	| 'SAVE_UNSUPPORTED'
+	| 'INSECURE_CONTEXT';
 
 /** Every code a person can be shown. A code added to one of these unions without a sentence below does not compile. */
 export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
@@ -81,6 +84,8 @@ const MESSAGES: Record<MessageCode, string> = {
 		'This upload would pass your account’s limit (storage space or number of live shares). Delete a share in My uploads or wait for one to expire, then try again.',
 	EXPIRY_NOT_ALLOWED: 'Your account cannot keep shares that long. Choose a shorter expiry.',
 	// Anywhere
+	INSECURE_CONTEXT:
+		'Sealdrop encrypts and decrypts files inside your browser, and browsers allow that only on pages opened over HTTPS (or from localhost on the same computer). This address uses plain http, so nothing can be sent or opened here. Open it with https:// instead, or ask whoever runs this server to set up HTTPS.',
 	NETWORK: 'Cannot reach the server. Check your connection and try again.',
 	UNAVAILABLE: 'The server is temporarily unavailable. Try again in a moment.',
 	SERVER_BUSY: 'The server is busy receiving other uploads. Sealdrop keeps retrying; if this stays, try again later.',
@@ -118,6 +123,46 @@ function messageOf(code: string): string | undefined {
 export function problem(code: string): Problem {
 	return { code, message: messageOf(code) ?? code };
 }
+
+/** What the upload's progress bar says in each busy phase. */
+export const UPLOAD_PROGRESS_LABEL: Record<'creating' | 'uploading' | 'reconnecting' | 'paused', string> = {
+	creating: 'Encrypting and uploading',
+	uploading: 'Encrypting and uploading',
+	reconnecting: 'Reconnecting…',
+	paused: 'Paused'
+};
+
+/** Under the progress bar while reconnecting. */
+export const RECONNECTING_HINT =
+	'The connection to the server was lost. The upload carries on by itself as soon as it is back: keep this tab open.';
+
+/** The tab's title on the send page, so that progress shows from another tab. */
+export function uploadTitle(phase: UploadPhase, progress: Progress | null): string {
+	const percent = progress && progress.total > 0 ? Math.floor((progress.done / progress.total) * 100) : 0;
+	switch (phase) {
+		case 'creating':
+		case 'uploading':
+			return `${percent}% uploaded · Sealdrop`;
+		case 'reconnecting':
+			return `Reconnecting… ${percent}% · Sealdrop`;
+		case 'paused':
+			return `Paused at ${percent}% · Sealdrop`;
+		case 'done':
+			return 'Upload finished · Sealdrop';
+		case 'pick':
+			return 'Sealdrop — send files privately';
+	}
+}
+
+/** Above the Show message button: reading a note spends a download, as saving a file does. */
+export function noteRevealHint(downloadsLeft: number): string {
+	return downloadsLeft === 1
+		? 'This message can be read once: showing it uses the last download of this share, and nobody can open it after you.'
+		: 'Showing this message uses one download of this share; saving its files afterwards in this page uses no more.';
+}
+
+/** The heading over INSECURE_CONTEXT, shown instead of every page on plain http. */
+export const INSECURE_CONTEXT_HEADING = 'Sealdrop needs HTTPS';
 
 /** Short status words for a share's state, as the owner's list shows them. */
 export const SHARE_STATUS: Record<string, string> = {

@@ -186,21 +186,38 @@ test.describe('sharing and receiving', () => {
 		await context.close();
 	});
 
-	test('a note with HTML in it, without files, arrives as literal text', async ({ browser, sealdrop }) => {
+	test('a note with HTML in it, without files, arrives as literal text, and burns after one reading', async ({
+		browser,
+		sealdrop
+	}, testInfo) => {
 		const note = 'Hi <b>there</b> <img src=x onerror="document.title=\'pwned\'">\n<script>document.title="pwned"</script> & bye';
 		const sender = await browser.newPage();
-		const link = await uploadThroughUi(sender, sealdrop.url, [], { note });
+		const link = await uploadThroughUi(sender, sealdrop.url, [], { note, downloads: '1 download' });
 
 		const page = await browser.newPage();
 		await page.goto(link);
+		await expect(page.getByTestId('share-status')).toContainText('Message only');
+		// Opening the page reads nothing: the note is shown only by an explicit action that spends the download.
+		await expect(page.getByText('This message can be read once')).toBeVisible();
+		await expect(page.getByTestId('note')).toHaveCount(0);
+		await page.setViewportSize({ width: 360, height: 740 });
+		await page.screenshot({ path: testInfo.outputPath('note-hidden-360.png'), fullPage: true });
+		await page.getByRole('button', { name: 'Show message' }).click();
 		const shown = page.getByTestId('note');
 		await expect(shown).toBeVisible();
 		expect(await shown.innerText()).toBe(note);
 		await expect(shown.locator('b, img, script')).toHaveCount(0);
 		expect(await page.title()).not.toBe('pwned');
-		await expect(page.getByTestId('share-status')).toContainText('Message only');
 		await expect(page.getByRole('button', { name: 'Copy message' })).toBeVisible();
 		await expect(page.getByRole('button', { name: /^Download/ })).toHaveCount(0);
+
+		// A second reader gets the used-up message, and the sender's list says so.
+		const again = await browser.newPage();
+		await again.goto(link);
+		await expect(again.getByRole('alert')).toHaveAttribute('data-code', 'DOWNLOAD_LIMIT_REACHED');
+		await expect(again.getByRole('button', { name: 'Show message' })).toHaveCount(0);
+		await sender.goto(`${sealdrop.url}/uploads`);
+		await expect(sender.getByTestId('upload-status').first()).toHaveAttribute('data-state', 'DOWNLOAD_LIMIT_REACHED');
 	});
 
 	test('pasting text and files adds them to the upload', async ({ browser, sealdrop }) => {

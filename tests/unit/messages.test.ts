@@ -3,7 +3,7 @@ import { ApiError, type ClientErrorCode as RequestErrorCode } from '../../src/li
 import { API_ERROR_CODES, type ApiErrorCode } from '../../src/lib/api/types';
 import { failure } from '../../src/lib/controllers/failure';
 import { CryptoError, type CryptoErrorCode } from '../../src/lib/crypto';
-import { describeError, describeFailure, problem, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
+import { describeError, describeFailure, problem, uploadTitle, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
 import type { PdfPreviewError } from '../../src/lib/preview/pdf';
 import type { PasswordError } from '../../src/lib/transfer/download';
 import type { SaveUnsupportedError } from '../../src/lib/save/save-target';
@@ -67,5 +67,16 @@ describe('the message table', () => {
 		// A bare failure must be a code with a sentence.
 		// @ts-expect-error 'NO_SUCH_CODE' has no sentence in messages.ts
 		failure('NO_SUCH_CODE');
+	});
+});
+
+describe('the send page title', () => {
+	const progress = { done: 250, total: 1000, bytesPerSecond: 0, secondsLeft: null };
+	it('shows the progress of an upload, so it can be followed from another tab', () => {
+		expect(uploadTitle('pick', null)).toBe('Sealdrop — send files privately');
+		expect(uploadTitle('uploading', progress)).toBe('25% uploaded · Sealdrop');
+		expect(uploadTitle('reconnecting', progress)).toBe('Reconnecting… 25% · Sealdrop');
+		expect(uploadTitle('paused', progress)).toBe('Paused at 25% · Sealdrop');
+		expect(uploadTitle('done', { ...progress, done: 1000 })).toBe('Upload finished · Sealdrop');
 	});
 });

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
-import type { FileEntry, PasswordKdf } from '../crypto';
+import { decodeNote, type FileEntry, type PasswordKdf } from '../crypto';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
@@ -43,6 +43,12 @@ export interface ReceiveState {
 	previewing: boolean;
 	/** The last download was stopped by the person's own Cancel: said plainly, not as a failure. */
 	cancelled: boolean;
+	/** The sender's note as text: at once for an older share, after `revealNote` for a newer one. */
+	note: string | null;
+	/** The share has a note that only `revealNote` reads (it spends a download). */
+	noteHidden: boolean;
+	/** The note is being fetched and decrypted. */
+	revealing: boolean;
 }
 
 export interface ReceiveControllerDeps {
@@ -81,7 +87,10 @@ export class ReceiveController extends Observable<ReceiveState> {
 			current: null,
 			preview: null,
 			previewing: false,
-			cancelled: false
+			cancelled: false,
+			note: null,
+			noteHidden: false,
+			revealing: false
 		});
 	}
 
@@ -92,7 +101,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		this.closePreview();
 		this.session = null;
 		this.link = { id, key, locked: null };
-		this.update({ phase: 'loading', share: null, files: [], failure: null, progress: null, current: null });
+		this.update({ phase: 'loading', share: null, files: [], failure: null, progress: null, current: null, note: null, noteHidden: false });
 		if (!SHARE_ID_PATTERN.test(id)) return this.update({ phase: 'failed', failure: failure('INVALID_ID') });
 		// A link sent in two halves: ask for the key rather than call the link damaged.
 		if (key === '') return this.update({ phase: 'need-key' });
@@ -181,6 +190,26 @@ export class ReceiveController extends Observable<ReceiveState> {
 		this.update({ preview, failure: why, previewing: false, downloadsLeft: session.downloadsLeft });
 	}
 
+	/**
+	 * Reads the note, which follows the files in the content: like the first preview or save it
+	 * spends this page's one download, so a note with a limit of 1 is read once.
+	 */
+	async revealNote(): Promise<void> {
+		const session = this.session;
+		const noteBytes = session?.share.metadata.noteBytes;
+		if (!session || !noteBytes || !this.state.noteHidden || this.state.revealing || this.state.phase === 'downloading') return;
+		this.update({ failure: null, revealing: true });
+		const offset = session.share.layout.plainSize - noteBytes;
+		let patch: Partial<ReceiveState>;
+		try {
+			const note = decodeNote(await fileBytes(session, { name: 'note', size: noteBytes, type: 'text/plain', offset }));
+			patch = { note, noteHidden: false };
+		} catch (err) {
+			patch = { failure: failureOf(err) };
+		}
+		if (session === this.session) this.update({ ...patch, revealing: false, downloadsLeft: session.downloadsLeft });
+	}
+
 	closePreview(): void {
 		release(this.state.preview);
 		this.media?.close();
@@ -233,7 +262,15 @@ export class ReceiveController extends Observable<ReceiveState> {
 
 	private open(opened: OpenedShare): void {
 		this.session = new DownloadSession(opened, { api: this.deps.api, crypto: this.deps.crypto() });
-		this.update({ phase: 'ready', share: opened, files: opened.metadata.files, downloadsLeft: opened.info.downloadsLeft });
+		const { metadata } = opened;
+		this.update({
+			phase: 'ready',
+			share: opened,
+			files: metadata.files,
+			downloadsLeft: opened.info.downloadsLeft,
+			note: metadata.note ?? null,
+			noteHidden: metadata.noteBytes !== undefined
+		});
 	}
 
 	/**

@@ -37,6 +37,8 @@ export { encryptBlobRecords } from './encrypt-stream';
 export { decryptTransform, RecordDecryptor } from './decrypt-stream';
 export {
 	buildMetadata,
+	decodeNote,
+	MAX_NOTE_BYTES,
 	MAX_NOTE_LENGTH,
 	METADATA_PAD,
 	openMetadata,

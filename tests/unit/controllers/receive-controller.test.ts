@@ -124,7 +124,9 @@ describe('receive controller, against a real server', () => {
 		await controller.load(made.id, made.secret);
 
 		expect(controller.state.phase).toBe('ready');
-		expect(controller.state.share?.metadata.note).toBe('for you');
+		// The note is in the content now: not readable before a download is spent.
+		expect(controller.state.note).toBeNull();
+		expect(controller.state.noteHidden).toBe(true);
 		expect(controller.state.files.map((f) => f.name)).toEqual(['a.bin', 'b.txt']);
 		expect(controller.state.downloadsLeft).toBe(5);
 		expect(api.requests().some((r) => r.endsWith('/claim'))).toBe(false);
@@ -144,6 +146,44 @@ describe('receive controller, against a real server', () => {
 		expect(controller.state.phase).toBe('done');
 		expect(controller.state.downloadsLeft).toBe(4);
 		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+
+		// The note after the files: read on the same download.
+		await controller.revealNote();
+		expect(controller.state.note).toBe('for you');
+		expect(controller.state.downloadsLeft).toBe(4);
+		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	it('a note burns: revealing it spends a download; with a limit of 1, a second reader is refused', async () => {
+		const note = 'Der Tür-Code ist 4711 ✓ — nur einmal lesbar.';
+		const made = await share([], { maxDownloads: 1, note });
+		const first = setup();
+		const second = setup();
+		await first.controller.load(made.id, made.secret);
+		await second.controller.load(made.id, made.secret);
+		for (const { controller } of [first, second]) {
+			expect(controller.state.phase).toBe('ready');
+			expect(controller.state.note).toBeNull();
+			expect(controller.state.noteHidden).toBe(true);
+			expect(controller.state.downloadsLeft).toBe(1);
+		}
+		expect(first.api.requests().some((r) => r.endsWith('/claim'))).toBe(false);
+
+		await first.controller.revealNote();
+		expect(first.controller.state.failure).toBeNull();
+		expect(first.controller.state.note).toBe(note);
+		expect(first.controller.state.noteHidden).toBe(false);
+		expect(first.controller.state.downloadsLeft).toBe(0);
+
+		// A page opened before the note was read: its reveal is refused by the server.
+		await second.controller.revealNote();
+		expect(second.controller.state.note).toBeNull();
+		expect(second.controller.state.failure?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+		// A page opened after: used up, like a used-up file share.
+		const third = setup();
+		await third.controller.load(made.id, made.secret);
+		expect(third.controller.state.phase).toBe('failed');
+		expect(third.controller.state.failure?.code).toBe('DOWNLOAD_LIMIT_REACHED');
 	});
 
 	it('all files as one ZIP', async () => {
