@@ -1,7 +1,7 @@
 import { ConfigError, type Config } from './config/schema';
 import { loadConfigFromEnvironment } from './config/load';
 import { createLogger } from './logger';
-import { startSealdrop } from './start';
+import { listeningBanner, startSealdrop } from './start';
 import { StoreStartError } from './stores/errors';
 
 let config: Config;
@@ -25,9 +25,7 @@ const running = await startSealdrop(config, { logger }).catch((error: unknown) =
 	process.exit(1);
 });
 
-const loopback = ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::'].includes(config.host);
-const shown = config.publicUrl ?? (loopback ? `http://localhost:${running.port}` : running.url);
-console.log(`Sealdrop listening on ${shown}`);
+console.log(listeningBanner(config, running));
 
 let stopping = false;
 function shutdown(signal: string): void {

@@ -165,3 +165,15 @@ function connectHost(host: string): string {
 	if (host === '::') return '[::1]';
 	return host.includes(':') ? `[${host}]` : host;
 }
+
+/**
+ * The start-up line: the address actually bound (a wildcard says so, with the address that
+ * reaches it from this machine) and, when set, the public URL links are made for.
+ */
+export function listeningBanner(config: Pick<Config, 'host' | 'publicUrl'>, running: Pick<RunningSealdrop, 'url' | 'port'>): string {
+	const wildcard = config.host === '0.0.0.0' || config.host === '::';
+	const bound = wildcard
+		? `all ${config.host === '::' ? 'IPv6 (and IPv4)' : 'IPv4'} addresses, port ${running.port} (${running.url} from here)`
+		: running.url;
+	return config.publicUrl ? `Sealdrop listening on ${bound}; links use ${config.publicUrl}` : `Sealdrop listening on ${bound}`;
+}

@@ -163,7 +163,7 @@ export const envSchema = z.object({
 		.describe('Largest sealed metadata (file names, note), in bytes.'),
 	SEALDROP_EXPIRY_OPTIONS: numberList(60, 366 * 86400)
 		.default([300, 3600, 86400, 604800])
-		.describe('Expiry choices offered to senders, in seconds, comma-separated.'),
+		.describe('Expiry choices offered to senders, in seconds (60 … 31622400 each), comma-separated.'),
 	SEALDROP_EXPIRY_DEFAULT: wholeNumber(60, 366 * 86400)
 		.default(86400)
 		.describe('Preselected expiry, in seconds; one of SEALDROP_EXPIRY_OPTIONS.'),
@@ -173,10 +173,10 @@ export const envSchema = z.object({
 	SEALDROP_DOWNLOAD_DEFAULT: wholeNumber(1, 1_000_000).default(1).describe('Preselected download limit; one of SEALDROP_DOWNLOAD_OPTIONS.'),
 	SEALDROP_TICKET_TTL: wholeNumber(60, 7 * 86400)
 		.default(21600)
-		.describe('How long a claimed download can be read (and resumed), in seconds.'),
+		.describe('How long a claimed download can be read (and resumed), in seconds (60 … 604800).'),
 	SEALDROP_ABANDON_AFTER: wholeNumber(60, 30 * 86400)
 		.default(86400)
-		.describe('An upload that receives no part for this many seconds is deleted.'),
+		.describe('An upload that receives no part for this many seconds (60 … 2592000) is deleted.'),
 	SEALDROP_SWEEP_INTERVAL: wholeNumber(1, 86400).default(60).describe('Seconds between sweeps of expired, deleted and abandoned shares.'),
 	SEALDROP_TOMBSTONE_DAYS: wholeNumber(0, 3650)
 		.default(30)

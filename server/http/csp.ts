@@ -25,6 +25,15 @@ export function inlineHashes(html: string): InlineHashes {
 }
 
 /**
+ * The style="…" attributes of the HTML templates compiled into an app script, hashed. SvelteKit's
+ * route announcer is such a template, hidden by an inline style: without its hash every page
+ * load logs a CSP violation.
+ */
+export function templateStyleAttributes(js: string): string[] {
+	return [...js.matchAll(/<[a-z][^<>`]*?\sstyle="([^"<>`]*)"/gi)].map((m) => hashSource(m[1] ?? ''));
+}
+
+/**
  * The app's Content-Security-Policy: nothing from other origins, no inline code but the hashed
  * SvelteKit bootstrap, WebAssembly compilation allowed. `blob:` is allowed where the app builds
  * downloads and workers locally.

@@ -3,7 +3,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import type { Handler } from 'hono';
 import type { Logger } from '../logger';
 import { toWebStream } from '../streams';
-import { buildCsp, inlineHashes, type InlineHashes } from './csp';
+import { buildCsp, inlineHashes, templateStyleAttributes, type InlineHashes } from './csp';
 
 const FALLBACK = '200.html';
 
@@ -29,6 +29,12 @@ const CONTENT_TYPES: Record<string, string> = {
 	'.txt': 'text/plain; charset=utf-8'
 };
 
+/**
+ * The SvelteKit routes (src/routes): `/`, `/uploads`, `/account`, `/login`, `/s/<id>`. Only
+ * these get the SPA with 200; tests/server/http.test.ts checks the list against src/routes.
+ */
+const APP_ROUTE = /^\/(?:(?:uploads|account|login)\/?|s\/[^/]+\/?)?$/;
+
 /** Hashed file names never change content: cache them for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Everything else (HTML above all) must be revalidated, or a deploy would not reach users. */
@@ -43,7 +49,7 @@ export interface StaticSite {
 
 /**
  * The SvelteKit adapter-static build: files as they are, `_app/immutable/*` cached forever,
- * every other unknown path answered with the SPA fallback `200.html`. Read at start-up (the
+ * the app's routes answered with the SPA fallback `200.html`, unknown files with 404. Read at start-up (the
  * HTML is small) so the CSP can carry the hashes of its inline bootstrap scripts.
  */
 export function loadStaticSite(dir: string, logger: Logger): StaticSite {
@@ -68,6 +74,14 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 		hashes.styles.push(...found.styles);
 		hashes.styleAttributes.push(...found.styleAttributes);
 	}
+	// The entry script renders SvelteKit's route announcer, whose style attribute needs a hash too.
+	const entryDir = join(root, '_app', 'immutable', 'entry');
+	if (existsSync(entryDir)) {
+		for (const name of readdirSync(entryDir)) {
+			if (name.startsWith('app.') && name.endsWith('.js'))
+				hashes.styleAttributes.push(...templateStyleAttributes(readFileSync(join(entryDir, name), 'utf8')));
+		}
+	}
 	const fallbackHtml = readFileSync(fallbackPath);
 
 	const handler: Handler = (c) => {
@@ -85,15 +99,25 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 				'Content-Length': String(file.stats.size)
 			});
 		}
-		// A missing script or style must fail loudly, not arrive as HTML.
-		if (new URL(c.req.url).pathname.startsWith('/_app/')) return c.text('Not found', 404);
-		return c.body(fallbackHtml, 200, {
+		const pathname = new URL(c.req.url).pathname;
+		// A missing script or style, or any path that names a file (robots.txt, manifest.json),
+		// must fail loudly, not arrive as the app with 200.
+		if (pathname.startsWith('/_app/') || looksLikeFile(pathname)) return c.text('Not found', 404);
+		// Any other unknown path: the app, which shows its own "not found" page, but with a 404
+		// so crawlers and monitors see what it is.
+		return c.body(fallbackHtml, APP_ROUTE.test(pathname) ? 200 : 404, {
 			'Content-Type': 'text/html; charset=utf-8',
 			'Cache-Control': REVALIDATE,
 			'Content-Length': String(fallbackHtml.length)
 		});
 	};
 	return { csp: buildCsp(hashes), handler };
+}
+
+/** The last segment has an extension: `/robots.txt`, `/a/b.json`, but not `/s/abc` or `/x/`. */
+function looksLikeFile(pathname: string): boolean {
+	const last = pathname.slice(pathname.lastIndexOf('/') + 1);
+	return /\.[A-Za-z0-9]+$/.test(last);
 }
 
 /** A regular file inside root for this URL path (`/x` may be `x`, `x.html` or `x/index.html`). */

@@ -11,7 +11,8 @@ export function configRoutes(config: Config): Hono {
 		maxParts: config.maxParts,
 		expiry: { options: config.expiryOptions, default: config.expiryDefault },
 		downloads: { options: config.downloadOptions, default: config.downloadDefault },
-		uploadAccess: config.uploadAccess
+		uploadAccess: config.uploadAccess,
+		publicUrl: config.publicUrl ?? null
 	};
 	return new Hono().get('/config', (c) => c.json(body));
 }

@@ -23,17 +23,20 @@ const sha256 = base64urlBytes(32, 32, 'a SHA-256 hash (32 bytes)');
  * The shape of POST /shares. Limits that depend on the configuration (sizes, options) are the
  * use case's: they answer 413 or name the allowed values.
  */
-export const createShareBody = z.object({
-	size: z.int().min(1),
-	partSize: z.int().min(1),
-	expiresIn: z.int(),
-	maxDownloads: z.int(),
-	header: base64urlBytes(1, 1024, '1 … 1024 bytes'),
-	// The upper bound is maxMetadataBytes, checked by the use case (413).
-	metadata: base64urlBytes(1, Number.MAX_SAFE_INTEGER, 'at least 1 byte'),
-	readTokenHash: sha256,
-	ownerTokenHash: sha256
-});
+export const createShareBody = z
+	.object({
+		size: z.int().min(1),
+		partSize: z.int().min(1),
+		expiresIn: z.int(),
+		maxDownloads: z.int(),
+		header: base64urlBytes(1, 1024, '1 … 1024 bytes'),
+		// The upper bound is maxMetadataBytes, checked by the use case (413).
+		metadata: base64urlBytes(1, Number.MAX_SAFE_INTEGER, 'at least 1 byte'),
+		readTokenHash: sha256,
+		ownerTokenHash: sha256
+	})
+	// An unknown field is refused, as on PATCH: a client's typo must not pass silently.
+	.strict();
 
 /** The shape of PATCH /shares/:id: at least one change; the allowed values are the use case's. */
 export const updateShareBody = z

@@ -73,7 +73,9 @@ export async function claim(deps: ShareDeps, id: string, readToken: string, clie
 		ticket,
 		ticketExpiresAt,
 		downloads: counted.downloads,
-		downloadsLeft: counted.maxDownloads - counted.downloads
+		downloadsLeft: counted.maxDownloads - counted.downloads,
+		header: encodeBase64Url(share.header ?? new Uint8Array()),
+		metadata: encodeBase64Url(share.metadata ?? new Uint8Array())
 	};
 }
 

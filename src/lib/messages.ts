@@ -1,7 +1,10 @@
 import { ApiError, type ClientErrorCode as RequestErrorCode } from './api/client';
 import type { ApiErrorCode } from './api/types';
 import type { Failure } from './controllers/failure';
+import type { UploadPhase } from './controllers/upload-controller';
+import type { Progress } from './transfer/progress';
 import { CryptoError, type CryptoErrorCode } from './crypto';
+import { formatPercent } from './format';
 import { m } from './paraglide/messages.js';
 
 /** What the page tells a person when something fails: one sentence, then what to do. */
@@ -21,11 +24,14 @@ export type ClientErrorCode =
 	| 'NOTHING_TO_SEND'
 	| 'NOT_SAME_FILES'
 	| 'FILE_UNREADABLE'
+	| 'FOLDER_EMPTY'
+	| 'ENTRY_UNREADABLE'
 	| 'STORAGE_UNAVAILABLE'
 	| 'PREVIEW_UNSUPPORTED'
 	| 'PDF_UNREADABLE'
 	| 'PDF_ENCRYPTED'
-	| 'SAVE_UNSUPPORTED';
+	| 'SAVE_UNSUPPORTED'
+	| 'INSECURE_CONTEXT';
 
 /** Every code a person can be shown. A code added to one of these unions without a sentence below does not compile. */
 export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
@@ -37,6 +43,12 @@ export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
  */
 const MESSAGES: Record<`error_${MessageCode}`, () => string> = m;
 
+/** Sentences that name the file or folder concerned, for errors that carry its `path`. */
+const NAMED: Partial<Record<MessageCode, (path: string) => string>> = {
+	FOLDER_EMPTY: (path) => m.error_FOLDER_EMPTY_named({ path }),
+	ENTRY_UNREADABLE: (path) => m.error_ENTRY_UNREADABLE_named({ path })
+};
+
 /** The table's sentence for a code, or undefined for one it does not know (say, from a newer server). */
 function messageOf(code: string): string | undefined {
 	const key = `error_${code}`;
@@ -46,6 +58,55 @@ function messageOf(code: string): string | undefined {
 /** A Problem for a known code, with the table's wording. */
 export function problem(code: string): Problem {
 	return { code, message: messageOf(code) ?? code };
+}
+
+/** What the upload's progress bar says in each busy phase (in the current language when read). */
+export const UPLOAD_PROGRESS_LABEL: Record<'creating' | 'uploading' | 'reconnecting' | 'paused', string> = {
+	get creating() {
+		return m.progress_uploading();
+	},
+	get uploading() {
+		return m.progress_uploading();
+	},
+	get reconnecting() {
+		return m.progress_reconnecting();
+	},
+	get paused() {
+		return m.progress_paused();
+	}
+};
+
+/** Under the progress bar while reconnecting. */
+export function reconnectingHint(): string {
+	return m.reconnecting_hint();
+}
+
+/** The tab's title on the send page, so that progress shows from another tab. */
+export function uploadTitle(phase: UploadPhase, progress: Progress | null): string {
+	const percent = formatPercent(progress && progress.total > 0 ? progress.done / progress.total : 0);
+	switch (phase) {
+		case 'creating':
+		case 'uploading':
+			return m.title_uploading({ percent });
+		case 'reconnecting':
+			return m.title_reconnecting({ percent });
+		case 'paused':
+			return m.title_paused({ percent });
+		case 'done':
+			return m.title_done();
+		case 'pick':
+			return m.upload_title();
+	}
+}
+
+/** Above the Show message button: reading a note spends a download, as saving a file does. */
+export function noteRevealHint(downloadsLeft: number): string {
+	return downloadsLeft === 1 ? m.note_reveal_hint_last() : m.note_reveal_hint();
+}
+
+/** The heading over INSECURE_CONTEXT, shown instead of every page on plain http. */
+export function insecureContextHeading(): string {
+	return m.insecure_heading();
 }
 
 /** Short status words for a share's state, as the owner's list shows them (in the current language when read). */
@@ -69,8 +130,10 @@ export const SHARE_STATUS: Record<string, string> = {
 
 export function describeError(err: unknown): Problem {
 	if (err instanceof ApiError || err instanceof CryptoError || hasCode(err)) {
+		const path = (err as { path?: unknown }).path;
+		const named = typeof path === 'string' && path !== '' ? NAMED[err.code as MessageCode]?.(path) : undefined;
 		// The error's own wording is the most precise for codes this table does not know.
-		return { code: err.code, message: messageOf(err.code) ?? err.message };
+		return { code: err.code, message: named ?? messageOf(err.code) ?? err.message };
 	}
 	if (err instanceof DOMException && err.name === 'AbortError') return { code: 'ABORTED', message: m.error_ABORTED() };
 	return { code: 'UNKNOWN', message: m.error_unknown({ detail: err instanceof Error ? err.message : String(err) }) };

@@ -56,7 +56,7 @@ export async function uploadThroughUi(
 	options: { downloads?: string; expiry?: string; password?: string; note?: string; remember?: boolean } = {}
 ): Promise<string> {
 	await page.goto(baseUrl);
-	if (files.length > 0) await page.locator('input[type=file]').setInputFiles(files);
+	if (files.length > 0) await page.getByLabel('Choose files', { exact: true }).setInputFiles(files);
 	if (options.downloads) await page.getByLabel('Download limit').selectOption({ label: options.downloads });
 	if (options.expiry) await page.getByLabel('Expires after').selectOption({ label: options.expiry });
 	if (options.password) await page.getByLabel('Password (optional)').fill(options.password);

@@ -55,8 +55,12 @@ test.describe('large files', () => {
 		await expect(link).toBeVisible({ timeout: 120_000 });
 
 		expect([...firstSent].sort()).toEqual([0, 1]);
-		// Only the missing parts (a part may be tried twice if the machine hiccups, never a sent one).
-		expect([...new Set(secondSent)].sort()).toEqual([2, 3, 4]);
+		// Only missing parts: never one the server acknowledged. (A part the first tab's crypto
+		// worker sent before the route caught it may have arrived too; then it is not sent again.)
+		const resent = [...new Set(secondSent)].sort();
+		expect(resent.filter((n) => firstSent.has(n))).toEqual([]);
+		expect(resent.length).toBeGreaterThan(0);
+		for (const n of resent) expect([2, 3, 4]).toContain(n);
 		const { hashes } = await downloadAll(browser, await link.inputValue(), 1);
 		expect(hashes.get('video.bin')).toBe(file.sha256);
 		await context.close();

@@ -25,7 +25,7 @@ test('restricted mode: log in through the UI, upload, and a logged-out upload is
 	// Logged out: the page says why, and an upload attempt is refused with the human message.
 	await page.goto(restricted.url);
 	await expect(page.getByTestId('login-needed')).toContainText('only from signed-in users');
-	await page.locator('input[type=file]').setInputFiles([file.path]);
+	await page.getByLabel('Choose files', { exact: true }).setInputFiles([file.path]);
 	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
 	await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'LOGIN_REQUIRED');
 	await expect(page.getByRole('alert')).toContainText('This server accepts uploads only from signed-in users');
@@ -50,7 +50,7 @@ test('restricted mode: log in through the UI, upload, and a logged-out upload is
 	expect(expiries.length).toBeGreaterThan(0);
 	expect(expiries).not.toContain('1 day');
 
-	await page.locator('input[type=file]').setInputFiles([file.path]);
+	await page.getByLabel('Choose files', { exact: true }).setInputFiles([file.path]);
 	await page.getByRole('button', { name: 'Encrypt and upload' }).click();
 	await expect(page.getByLabel('Share link')).toBeVisible({ timeout: 60_000 });
 	const link = await page.getByLabel('Share link').inputValue();

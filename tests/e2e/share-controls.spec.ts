@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
 import jsQR from 'jsqr';
 import type { Page } from '@playwright/test';
@@ -74,14 +75,33 @@ test.describe('password as a second factor', () => {
 	test('the server refuses a flood of wrong read tokens with 429 and Retry-After', async ({ browser, sealdrop }, testInfo) => {
 		const file = await makeFile(testInfo.outputDir, 'flood.bin', 1000);
 		const link = await uploadThroughUi(await browser.newPage(), sealdrop.url, [file.path]);
-		const url = `${sealdrop.url}/api/v1/shares/${shareIdOf(link)}/metadata`;
-		const wrong = () => fetch(url, { headers: { authorization: `Bearer ${'A'.repeat(42)}E` } });
+		const url = new URL(`${sealdrop.url}/api/v1/shares/${shareIdOf(link)}/metadata`);
+		// From another loopback address: the limit is per client, and the browser of the other
+		// tests (127.0.0.1) must keep its own budget.
+		const wrong = () =>
+			new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+				const request = httpRequest(
+					url,
+					{ localAddress: '127.0.0.2', headers: { authorization: `Bearer ${'A'.repeat(42)}E` } },
+					(response) => {
+						let body = '';
+						response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+						response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'], body }));
+					}
+				);
+				request.on('error', reject);
+				request.end();
+			});
 		for (let i = 0; i < 10; i++) expect((await wrong()).status).toBe(403);
 		const limited = await wrong();
 		expect(limited.status).toBe(429);
-		expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-		expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_ATTEMPTS');
+		expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+		expect((JSON.parse(limited.body) as { error: { code: string } }).error.code).toBe('TOO_MANY_ATTEMPTS');
 		expect((await publicInfo(sealdrop.url, link)).body.downloads).toBe(0);
+		// The share has no password: the flood locked out its sender, not the recipient.
+		const recipient = await browser.newPage();
+		await recipient.goto(link);
+		await expect(recipient.getByRole('button', { name: 'Download', exact: true })).toBeVisible();
 	});
 });
 
@@ -100,6 +120,7 @@ test.describe('my uploads', () => {
 		await expect(entry.getByTestId('upload-status')).toContainText('expires in 1 hour');
 
 		// Extend to a week: the recipient's page says so.
+		await entry.getByRole('button', { name: 'Change expiry or limit' }).click();
 		await entry.getByRole('combobox', { name: 'Expiry' }).selectOption({ label: '7 days from now' });
 		await entry.getByRole('combobox', { name: 'Download limit' }).selectOption({ label: '5 downloads' });
 		await entry.getByRole('button', { name: 'Save changes' }).click();
@@ -165,21 +186,38 @@ test.describe('sharing and receiving', () => {
 		await context.close();
 	});
 
-	test('a note with HTML in it, without files, arrives as literal text', async ({ browser, sealdrop }) => {
+	test('a note with HTML in it, without files, arrives as literal text, and burns after one reading', async ({
+		browser,
+		sealdrop
+	}, testInfo) => {
 		const note = 'Hi <b>there</b> <img src=x onerror="document.title=\'pwned\'">\n<script>document.title="pwned"</script> & bye';
 		const sender = await browser.newPage();
-		const link = await uploadThroughUi(sender, sealdrop.url, [], { note });
+		const link = await uploadThroughUi(sender, sealdrop.url, [], { note, downloads: '1 download' });
 
 		const page = await browser.newPage();
 		await page.goto(link);
+		await expect(page.getByTestId('share-status')).toContainText('Message only');
+		// Opening the page reads nothing: the note is shown only by an explicit action that spends the download.
+		await expect(page.getByText('This message can be read once')).toBeVisible();
+		await expect(page.getByTestId('note')).toHaveCount(0);
+		await page.setViewportSize({ width: 360, height: 740 });
+		await page.screenshot({ path: testInfo.outputPath('note-hidden-360.png'), fullPage: true });
+		await page.getByRole('button', { name: 'Show message' }).click();
 		const shown = page.getByTestId('note');
 		await expect(shown).toBeVisible();
 		expect(await shown.innerText()).toBe(note);
 		await expect(shown.locator('b, img, script')).toHaveCount(0);
 		expect(await page.title()).not.toBe('pwned');
-		await expect(page.getByTestId('share-status')).toContainText('Message only');
 		await expect(page.getByRole('button', { name: 'Copy message' })).toBeVisible();
 		await expect(page.getByRole('button', { name: /^Download/ })).toHaveCount(0);
+
+		// A second reader gets the used-up message, and the sender's list says so.
+		const again = await browser.newPage();
+		await again.goto(link);
+		await expect(again.getByRole('alert')).toHaveAttribute('data-code', 'DOWNLOAD_LIMIT_REACHED');
+		await expect(again.getByRole('button', { name: 'Show message' })).toHaveCount(0);
+		await sender.goto(`${sealdrop.url}/uploads`);
+		await expect(sender.getByTestId('upload-status').first()).toHaveAttribute('data-state', 'DOWNLOAD_LIMIT_REACHED');
 	});
 
 	test('pasting text and files adds them to the upload', async ({ browser, sealdrop }) => {

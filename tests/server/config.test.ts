@@ -125,8 +125,18 @@ describe('GET /api/v1/config', () => {
 				maxParts: 10000,
 				expiry: { options: [300, 3600, 86400, 604800], default: 86400 },
 				downloads: { options: [1, 5], default: 5 },
-				uploadAccess: 'open'
+				uploadAccess: 'open',
+				publicUrl: null
 			});
+		} finally {
+			await h.close();
+		}
+	});
+
+	it('names the public URL, so a client on an internal address makes public links', async () => {
+		const h = await createHarness({ env: { SEALDROP_PUBLIC_URL: 'https://share.example.org' } });
+		try {
+			expect(await (await h.api('/config')).json()).toMatchObject({ publicUrl: 'https://share.example.org' });
 		} finally {
 			await h.close();
 		}

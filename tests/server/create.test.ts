@@ -83,7 +83,8 @@ describe('POST /shares', () => {
 		['metadata', (b) => ({ ...b, metadata: '' }), 'metadata'],
 		['readTokenHash', (b) => ({ ...b, readTokenHash: b64(randomBytes(31)) }), 'readTokenHash'],
 		['ownerTokenHash', (b) => ({ ...b, ownerTokenHash: undefined }), 'ownerTokenHash'],
-		['body', () => [1, 2], 'body']
+		['body', () => [1, 2], 'body'],
+		['an unknown field', (b) => ({ ...b, maxDownload: 5 }), 'body']
 	];
 	for (const [name, change, field] of invalid) {
 		it(`refuses a bad ${name} with 400 naming it (${JSON.stringify(change(valid())).slice(0, 40)}…)`, async () => {

@@ -69,6 +69,17 @@ describe('reading a share', () => {
 		expect(h.logs.lines.filter((l) => l.audit === 'share.claim')).toMatchObject([{ shareId: share.id, downloads: 1 }]);
 	});
 
+	it('gives a client that claims first the header and metadata, which the last claim makes 410', async () => {
+		const one = await claim(h, share);
+		const last = await claim(h, share);
+		expect(last).toMatchObject({ downloadsLeft: 0, header: b64(share.header), metadata: b64(share.metadata) });
+		expect(one).toMatchObject({ header: b64(share.header), metadata: b64(share.metadata) });
+		expect(await outcome(await info())).toBe('410 DOWNLOAD_LIMIT_REACHED');
+		expect(await outcome(await metadata())).toBe('410 DOWNLOAD_LIMIT_REACHED');
+		// The ticket still reads the blob: with the header and metadata kept, the download resumes.
+		expect((await blob(last.ticket, { range: 'bytes=1000-' })).status).toBe(206);
+	});
+
 	it('counts nothing for a wrong read token', async () => {
 		expect(await outcome(await claimResponse(share.ownerToken))).toBe('403 FORBIDDEN');
 		expect(await outcome(await claimResponse(b64(randomBytes(16))))).toBe('403 FORBIDDEN');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MetaStore, ShareStore } from '../../server/stores/meta/types';
 import { bearer, createHarness, tempDir, type Harness } from './helpers';
@@ -15,12 +15,17 @@ const PAGE = `<!doctype html>
 <html><head><link href="/_app/immutable/entry/start.js" rel="modulepreload"></head>
 <body><div style="display: contents"><script>${SCRIPT}</script><script type="module" src="/x.js"></script></div></body></html>`;
 
+/** As SvelteKit's entry script carries its route announcer. */
+const ANNOUNCER_STYLE = 'position: absolute; left: 0; top: 0; width: 1px; height: 1px';
+const APP_ENTRY = `var D=l(\`<div id="svelte-announcer" aria-live="assertive" style="${ANNOUNCER_STYLE}"><!></div>\`);`;
+
 const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 async function writeSite(staticDir: string): Promise<void> {
 	await mkdir(join(staticDir, '_app', 'immutable', 'entry'), { recursive: true });
 	await writeFile(join(staticDir, '200.html'), PAGE);
 	await writeFile(join(staticDir, '_app', 'immutable', 'entry', 'start.js'), 'export const start = () => {};');
+	await writeFile(join(staticDir, '_app', 'immutable', 'entry', 'app.abc123.js'), APP_ENTRY);
 	await writeFile(join(staticDir, '_app', 'version.json'), '{"version":"1"}');
 	await writeFile(join(staticDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 	await writeFile(join(staticDir, 'about.html'), '<!doctype html><p>about</p><script>console.log(1)</script>');
@@ -67,7 +72,7 @@ describe('the web app and headers', () => {
 		await rm(base, { recursive: true, force: true });
 	});
 
-	it('puts the inline bootstrap script (and the inline style attribute) in the CSP by hash', async () => {
+	it('puts the inline bootstrap script (and the inline style attributes) in the CSP by hash', async () => {
 		const response = await h.app.request('/');
 		expect(response.status).toBe(200);
 		const csp = response.headers.get('content-security-policy') ?? '';
@@ -76,7 +81,8 @@ describe('the web app and headers', () => {
 		expect(scriptSrc).toBe(`script-src 'self' 'wasm-unsafe-eval' ${[cspHash(SCRIPT), cspHash('console.log(1)')].sort().join(' ')}`);
 		expect(csp).not.toContain("'unsafe-eval'");
 		const styleSrc = csp.split('; ').find((d) => d.startsWith('style-src ')) ?? '';
-		expect(styleSrc).toBe(`style-src 'self' 'unsafe-hashes' ${cspHash('display: contents')}`);
+		// The route announcer's style attribute, in the app's entry script, too: no violation logged on each page.
+		expect(styleSrc).toBe(`style-src 'self' 'unsafe-hashes' ${[cspHash('display: contents'), cspHash(ANNOUNCER_STYLE)].sort().join(' ')}`);
 	});
 
 	it('sends the security headers on pages, assets, API answers and API errors', async () => {
@@ -89,7 +95,7 @@ describe('the web app and headers', () => {
 		expect(error.headers.get('cache-control')).toBe('no-store');
 	});
 
-	it('serves files with their types and caching; unknown paths get 200.html', async () => {
+	it('serves files with their types and caching; app routes get 200.html', async () => {
 		const immutable = await h.app.request('/_app/immutable/entry/start.js');
 		expect(immutable.status).toBe(200);
 		expect(immutable.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -103,7 +109,7 @@ describe('the web app and headers', () => {
 		const notModified = await h.app.request('/_app/version.json', { headers: { 'if-none-match': etag } });
 		expect(notModified.status).toBe(304);
 
-		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A', '/deep/link/', '/nothing.png']) {
+		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A', '/s/q3M8fW0xH1rJc2Zq9tYb1A/', '/uploads', '/account/', '/login']) {
 			const page = await h.app.request(path);
 			expect(page.status, path).toBe(200);
 			expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -113,6 +119,34 @@ describe('the web app and headers', () => {
 		expect(await (await h.app.request('/about')).text()).toContain('<p>about</p>');
 		expect((await h.app.request('/_app/immutable/missing.js')).status).toBe(404);
 		expect((await h.app.request('/', { method: 'HEAD' })).status).toBe(200);
+	});
+
+	it('answers unknown files with 404, and unknown pages with the app and 404', async () => {
+		for (const path of ['/robots.txt', '/manifest.json', '/nothing.png', '/deep/file.js', '/s/abc/x.txt']) {
+			const response = await h.app.request(path);
+			expect(response.status, path).toBe(404);
+			expect(response.headers.get('content-type'), path).toBe('text/plain; charset=UTF-8');
+			expectSecurityHeaders(response);
+		}
+		for (const path of ['/deep/link/', '/nope', '/s/abc/x', '/s/']) {
+			const response = await h.app.request(path);
+			expect(response.status, path).toBe(404);
+			expect(await response.text(), path).toBe(PAGE);
+		}
+	});
+
+	it('knows every route of the app (src/routes)', async () => {
+		const routes = (await readdir('src/routes', { recursive: true }))
+			.filter((file) => file.endsWith('+page.svelte'))
+			.map(
+				(file) =>
+					'/' +
+					dirname(file)
+						.replace(/^\.$/, '')
+						.replace(/\[[^\]]+\]/g, 'abc')
+			);
+		expect(routes.length).toBeGreaterThan(3);
+		for (const path of routes) expect((await h.app.request(path)).status, path).toBe(200);
 	});
 
 	it('never serves a file outside the static directory', async () => {
@@ -127,15 +161,20 @@ describe('the web app and headers', () => {
 			const response = await h.app.request(path);
 			expect(await response.text(), path).not.toContain('secret');
 		}
-		expect((await h.app.request('/%00')).status).toBe(200);
-		expect((await h.app.request('/%E0%A4%A')).status).toBe(200);
+		expect((await h.app.request('/%00')).status).toBe(404);
+		expect((await h.app.request('/%E0%A4%A')).status).toBe(404);
 	});
 
 	it('answers a path segment too long for the file system with the SPA or 404, logging nothing', async () => {
 		const long = 'a'.repeat(300);
-		for (const path of [`/${long}`, `/s/${long}/x`, `/favicon.svg/${long}`]) {
+		for (const [path, status] of [
+			[`/s/${long}`, 200],
+			[`/${long}`, 404],
+			[`/s/${long}/x`, 404],
+			[`/favicon.svg/${long}`, 404]
+		] as const) {
 			const page = await h.app.request(path);
-			expect(page.status, path).toBe(200);
+			expect(page.status, path).toBe(status);
 			expect(await page.text()).toBe(PAGE);
 		}
 		expect((await h.app.request(`/_app/${long}.js`)).status).toBe(404);

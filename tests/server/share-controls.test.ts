@@ -109,14 +109,46 @@ describe('share controls through the client library', () => {
 		}
 	});
 
-	it('a note without files is one empty record', async () => {
-		const note = '<b>not bold</b>\nline two';
+	it('a note without files is in the content: only a claim reads it, so a limit of 1 reads it once', async () => {
+		const note = '<b>not bold</b>\nline two ✓';
+		const noteBytes = Buffer.byteLength(note, 'utf8');
 		const done = await uploadShare({ files: [], expiresIn: 3600, maxDownloads: 1, note }, deps);
 		const info = await api.info(done.id);
-		expect(info.size).toBe(16);
+		expect(info.size).toBe(noteBytes + 16);
+		// What anyone with the link reads for free: the file list and the note's length, not its text.
 		const opened = await openShare(api, done.id, done.secret);
 		expect(opened.metadata.files).toEqual([]);
-		expect(opened.metadata.note).toBe(note);
-		expect(opened.layout.plainSize).toBe(0);
+		expect(opened.metadata.note).toBeUndefined();
+		expect(opened.metadata.noteBytes).toBe(noteBytes);
+		expect(opened.layout.plainSize).toBe(noteBytes);
+		expect((await api.info(done.id)).downloads).toBe(0);
+
+		const session = new DownloadSession(opened, { api, crypto: backend });
+		const out = collectingSink();
+		await session.save(0, noteBytes, out.sink);
+		expect(out.bytes().toString('utf8')).toBe(note);
+		expect(session.downloadsLeft).toBe(0);
+
+		// Used up: a second reader is refused, as for a file share.
+		const again = new DownloadSession(opened, { api, crypto: backend });
+		await expect(again.claim()).rejects.toMatchObject({ code: 'DOWNLOAD_LIMIT_REACHED' });
+		await expect(api.info(done.id)).rejects.toMatchObject({ code: 'DOWNLOAD_LIMIT_REACHED' });
+	});
+
+	it('a note resumed after a closed tab is rebuilt from what this browser kept', async () => {
+		const pending = memoryPendingUploads();
+		const note = 'resume me ✓';
+		const bytes = randomBytes(70_000);
+		const picked = file('a.bin', bytes);
+		await startUpload({ files: [picked], expiresIn: 3600, maxDownloads: 2, note }, { ...deps, pending });
+		const kept = (await pending.list())[0]!;
+		expect(kept.note).toBe(note);
+		const resumed = await resumeUpload(kept, [picked]);
+		const done = await runUpload(resumed!, { ...deps, pending });
+		const opened = await openShare(api, done.id, done.secret);
+		const out = collectingSink();
+		await new DownloadSession(opened, { api, crypto: backend }).save(0, opened.layout.plainSize, out.sink);
+		expect(out.bytes().equals(Buffer.concat([bytes, Buffer.from(note, 'utf8')]))).toBe(true);
+		expect(await pending.list()).toEqual([]);
 	});
 });

@@ -3,11 +3,12 @@ import { ApiError, type ClientErrorCode as RequestErrorCode } from '../../src/li
 import { API_ERROR_CODES, type ApiErrorCode } from '../../src/lib/api/types';
 import { failure } from '../../src/lib/controllers/failure';
 import { CryptoError, type CryptoErrorCode } from '../../src/lib/crypto';
-import { describeError, describeFailure, problem, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
+import { describeError, describeFailure, problem, uploadTitle, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
 import type { PdfPreviewError } from '../../src/lib/preview/pdf';
 import type { PasswordError } from '../../src/lib/transfer/download';
 import type { SaveUnsupportedError } from '../../src/lib/save/save-target';
 import type { FileReadError } from '../../src/lib/transfer/wire-errors';
+import { FolderError } from '../../src/lib/folders';
 
 describe('the message table', () => {
 	it.each(API_ERROR_CODES)('has a sentence of its own for the server code %s', (code) => {
@@ -42,6 +43,18 @@ describe('the message table', () => {
 		expect(describeError(new DOMException('stop', 'AbortError'))).toEqual({ code: 'ABORTED', message: 'Cancelled.' });
 	});
 
+	it('names the folder or file concerned when the error knows it', () => {
+		expect(describeError(new FolderError('FOLDER_EMPTY', 'photos/raw')).message).toBe(
+			'The folder “photos/raw” has no files in it, so nothing was added.'
+		);
+		expect(describeError(new FolderError('ENTRY_UNREADABLE', 'docs/locked.pdf')).message).toMatch(
+			/^“docs\/locked\.pdf” could not be read .*\.$/
+		);
+		expect(describeError(new FolderError('FOLDER_EMPTY', '')).message).toBe(
+			'The folder you chose has no files in it, so nothing was added.'
+		);
+	});
+
 	it('covers, at compile time, every code the browser can raise (tsc checks this file)', () => {
 		expectTypeOf<ApiErrorCode>().toExtend<MessageCode>();
 		expectTypeOf<CryptoErrorCode>().toExtend<MessageCode>();
@@ -50,8 +63,20 @@ describe('the message table', () => {
 		expectTypeOf<PdfPreviewError['code']>().toExtend<ClientErrorCode>();
 		expectTypeOf<FileReadError['code']>().toExtend<ClientErrorCode>();
 		expectTypeOf<SaveUnsupportedError['code']>().toExtend<ClientErrorCode>();
+		expectTypeOf<FolderError['code']>().toExtend<ClientErrorCode>();
 		// A bare failure must be a code with a sentence.
 		// @ts-expect-error 'NO_SUCH_CODE' has no sentence in messages.ts
 		failure('NO_SUCH_CODE');
+	});
+});
+
+describe('the send page title', () => {
+	const progress = { done: 250, total: 1000, bytesPerSecond: 0, secondsLeft: null };
+	it('shows the progress of an upload, so it can be followed from another tab', () => {
+		expect(uploadTitle('pick', null)).toBe('Sealdrop — send files privately');
+		expect(uploadTitle('uploading', progress)).toBe('25% uploaded · Sealdrop');
+		expect(uploadTitle('reconnecting', progress)).toBe('Reconnecting… 25% · Sealdrop');
+		expect(uploadTitle('paused', progress)).toBe('Paused at 25% · Sealdrop');
+		expect(uploadTitle('done', { ...progress, done: 1000 })).toBe('Upload finished · Sealdrop');
 	});
 });

@@ -35,8 +35,13 @@ interface CaseInput {
 	kdf: Argon2Params | null;
 	plaintext: PlaintextSpec;
 	files: { name: string; size: number; type: string }[];
+	/** A note sealed in the metadata (shares made before notes moved into the content). */
 	note?: string;
+	/** A note at the end of the content, its UTF-8 length in the metadata's noteBytes (what this client writes). */
+	noteInContent?: string;
 }
+
+const NOTE_IN_CONTENT = 'Grüße ✓ — read once';
 
 const inputs: CaseInput[] = [
 	{
@@ -100,6 +105,15 @@ const inputs: CaseInput[] = [
 			{ name: 'b/third.json', size: 100, type: 'application/json' }
 		],
 		note: 'x'.repeat(120)
+	},
+	{
+		name: 'note-in-content',
+		description: 'a note after the files: 3 file bytes, then the note as UTF-8 (metadata noteBytes)',
+		recordSize: 1024,
+		kdf: null,
+		plaintext: '0a0b0c' + Buffer.from(NOTE_IN_CONTENT, 'utf8').toString('hex'),
+		files: [{ name: 'a.bin', size: 3, type: '' }],
+		noteInContent: NOTE_IN_CONTENT
 	}
 ];
 
@@ -128,7 +142,12 @@ async function makeCase(input: CaseInput, i: number): Promise<{ vector: VectorCa
 		kdf: input.kdf,
 		passwordKey
 	});
-	const metadata = buildMetadata(input.files, { note: input.note, created: CREATED });
+	const metadata = buildMetadata(
+		input.files,
+		input.noteInContent === undefined
+			? { note: input.note, created: CREATED }
+			: { noteBytes: Buffer.byteLength(input.noteInContent, 'utf8'), created: CREATED }
+	);
 	const ciphertext = await ciphertextOf(keys.contentKey, plaintext, input.recordSize);
 	const layout = layoutForPlainSize(plaintext.length, input.recordSize);
 	const vector: VectorCase = {

@@ -56,6 +56,11 @@ export interface ServerConfig {
 	downloads: { options: number[]; default: number };
 	/** `restricted`: creating a share needs a login session or an API token (GET /me). */
 	uploadAccess: 'open' | 'restricted';
+	/**
+	 * SEALDROP_PUBLIC_URL: the origin links are made for, or null when the server is reached at
+	 * its own address. A client talking to an internal address prints links with this one.
+	 */
+	publicUrl: string | null;
 }
 
 export interface CreateShareRequest {
@@ -130,6 +135,13 @@ export interface ClaimResponse {
 	ticketExpiresAt: number;
 	downloads: number;
 	downloadsLeft: number;
+	/**
+	 * The public header and the sealed metadata (base64url), as public info and GET metadata
+	 * give them: the last claim of a share leaves both answering 410, so a client that claims
+	 * first, or resumes later with its ticket, still has what it needs to decrypt.
+	 */
+	header: string;
+	metadata: string;
 }
 
 /** POST /login (restricted upload mode). */

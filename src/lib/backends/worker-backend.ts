@@ -11,6 +11,11 @@ interface Lane {
 	busy: number;
 	/** Parts this worker has sent. */
 	parts: number;
+	/**
+	 * Rejects if the worker fails: above all when its script cannot be loaded (the network is
+	 * down and the script is not cached), which would otherwise leave every call to it waiting forever.
+	 */
+	broken: Promise<never>;
 }
 
 /**
@@ -33,14 +38,27 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 	function pick(): Lane {
 		if (lanes.length < size && lanes.every((l) => l.busy > 0)) {
 			const worker = new Worker(new URL('../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
-			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0, parts: 0 });
+			const broken = new Promise<never>((_, reject) =>
+				worker.addEventListener(
+					'error',
+					() => {
+						// Never picked again; its jobs fail as a network failure does, so they are retried.
+						worker.terminate();
+						lanes = lanes.filter((l) => l.worker !== worker);
+						reject(new ApiError('NETWORK', 'The encryption worker could not be started.'));
+					},
+					{ once: true }
+				)
+			);
+			broken.catch(() => {}); // heard by the jobs that race it
+			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0, parts: 0, broken });
 		}
 		return lanes.reduce((a, b) => (b.busy < a.busy ? b : a), lanes[0]!);
 	}
 	async function on<T>(lane: Lane, job: () => Promise<T>): Promise<T> {
 		lane.busy++;
 		try {
-			return await job();
+			return await Promise.race([job(), lane.broken]);
 		} finally {
 			lane.busy--;
 			retireSpent();
@@ -80,7 +98,7 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 			};
 			return {
 				async read() {
-					const result = await lane.api.readRange(job);
+					const result = await Promise.race([lane.api.readRange(job), lane.broken]);
 					if ('error' in result) {
 						close();
 						throw fromWire(result.error);

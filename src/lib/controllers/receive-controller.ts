@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
-import type { FileEntry, PasswordKdf } from '../crypto';
+import { decodeNote, type FileEntry, type PasswordKdf } from '../crypto';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
@@ -8,6 +8,7 @@ import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPr
 import type { Progress } from '../transfer/progress';
 import type { SinkFactory } from '../save/save-target';
 import { saveZip, zipFileName, zipSize } from '../save/zip';
+import { saveNames } from '../crypto/names';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 
@@ -40,6 +41,14 @@ export interface ReceiveState {
 	preview: Preview | null;
 	/** A preview is being fetched and decrypted. */
 	previewing: boolean;
+	/** The last download was stopped by the person's own Cancel: said plainly, not as a failure. */
+	cancelled: boolean;
+	/** The sender's note as text: at once for an older share, after `revealNote` for a newer one. */
+	note: string | null;
+	/** The share has a note that only `revealNote` reads (it spends a download). */
+	noteHidden: boolean;
+	/** The note is being fetched and decrypted. */
+	revealing: boolean;
 }
 
 export interface ReceiveControllerDeps {
@@ -77,7 +86,11 @@ export class ReceiveController extends Observable<ReceiveState> {
 			progress: null,
 			current: null,
 			preview: null,
-			previewing: false
+			previewing: false,
+			cancelled: false,
+			note: null,
+			noteHidden: false,
+			revealing: false
 		});
 	}
 
@@ -88,7 +101,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		this.closePreview();
 		this.session = null;
 		this.link = { id, key, locked: null };
-		this.update({ phase: 'loading', share: null, files: [], failure: null, progress: null, current: null });
+		this.update({ phase: 'loading', share: null, files: [], failure: null, progress: null, current: null, note: null, noteHidden: false });
 		if (!SHARE_ID_PATTERN.test(id)) return this.update({ phase: 'failed', failure: failure('INVALID_ID') });
 		// A link sent in two halves: ask for the key rather than call the link damaged.
 		if (key === '') return this.update({ phase: 'need-key' });
@@ -177,6 +190,26 @@ export class ReceiveController extends Observable<ReceiveState> {
 		this.update({ preview, failure: why, previewing: false, downloadsLeft: session.downloadsLeft });
 	}
 
+	/**
+	 * Reads the note, which follows the files in the content: like the first preview or save it
+	 * spends this page's one download, so a note with a limit of 1 is read once.
+	 */
+	async revealNote(): Promise<void> {
+		const session = this.session;
+		const noteBytes = session?.share.metadata.noteBytes;
+		if (!session || !noteBytes || !this.state.noteHidden || this.state.revealing || this.state.phase === 'downloading') return;
+		this.update({ failure: null, revealing: true });
+		const offset = session.share.layout.plainSize - noteBytes;
+		let patch: Partial<ReceiveState>;
+		try {
+			const note = decodeNote(await fileBytes(session, { name: 'note', size: noteBytes, type: 'text/plain', offset }));
+			patch = { note, noteHidden: false };
+		} catch (err) {
+			patch = { failure: failureOf(err) };
+		}
+		if (session === this.session) this.update({ ...patch, revealing: false, downloadsLeft: session.downloadsLeft });
+	}
+
 	closePreview(): void {
 		release(this.state.preview);
 		this.media?.close();
@@ -189,13 +222,17 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const session = this.session;
 		if (!session || selection.length === 0) return Promise.resolve();
 		const bytes = totalSize(selection);
-		return this.save(selection, bytes, async (target, signal) => {
+		// Named over the whole share (FORMAT.md §8): "a/x.txt", then "b/x.txt", save as "x.txt", then "x (2).txt".
+		const { files } = this.state;
+		const names = saveNames(files.map((f) => f.name));
+		const saved = selection.map((file) => ({ ...file, name: names[files.indexOf(file)] ?? file.name }));
+		return this.save(saved, bytes, async (target, signal) => {
 			let before = 0;
-			for (const file of selection) {
+			for (const [i, file] of selection.entries()) {
 				this.update({ current: { name: file.name } });
 				const base = before;
 				const onProgress = (p: Progress) => this.update({ progress: { ...p, done: base + p.done, total: bytes } });
-				await session.save(file.offset, file.offset + file.size, await target(file), onProgress, signal);
+				await session.save(file.offset, file.offset + file.size, await target(saved[i]!), onProgress, signal);
 				before += file.size;
 			}
 		});
@@ -225,7 +262,15 @@ export class ReceiveController extends Observable<ReceiveState> {
 
 	private open(opened: OpenedShare): void {
 		this.session = new DownloadSession(opened, { api: this.deps.api, crypto: this.deps.crypto() });
-		this.update({ phase: 'ready', share: opened, files: opened.metadata.files, downloadsLeft: opened.info.downloadsLeft });
+		const { metadata } = opened;
+		this.update({
+			phase: 'ready',
+			share: opened,
+			files: metadata.files,
+			downloadsLeft: opened.info.downloadsLeft,
+			note: metadata.note ?? null,
+			noteHidden: metadata.noteBytes !== undefined
+		});
 	}
 
 	/**
@@ -240,7 +285,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 	): Promise<void> {
 		const session = this.session;
 		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
-		this.update({ failure: null });
+		this.update({ failure: null, cancelled: false });
 		const target = await this.deps.chooseSaveTarget(entries).catch((err: unknown) => {
 			this.update({ failure: failureOf(err) });
 			return null;
@@ -253,7 +298,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 			await save(target, controller.signal);
 			this.update({ phase: 'done' });
 		} catch (err) {
-			this.update({ phase: 'ready', failure: failureOf(err) });
+			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true });
+			else this.update({ phase: 'ready', failure: failureOf(err) });
 		} finally {
 			this.transfer = null;
 			this.update({ downloadsLeft: session.downloadsLeft });

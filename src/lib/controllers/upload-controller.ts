@@ -1,12 +1,14 @@
 import { allowedExpiries, currentAccount } from '../accounts/account';
-import type { ApiClient } from '../api/client';
+import { ApiError, type ApiClient } from '../api/client';
 import type { AccountInfo, ServerConfig } from '../api/types';
 import { MAX_NOTE_LENGTH, type PasswordKdf } from '../crypto';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import type { PendingUpload, PendingUploadStore } from '../uploads/pending-uploads';
 import type { Progress } from '../transfer/progress';
+import { realRetryEnv, type RetryEnv } from '../transfer/retry';
 import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob, type UploadResult } from '../transfer/upload';
 import type { MyUploadsStore } from '../uploads/my-uploads';
+import { checkReadable } from '../folders';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 
@@ -15,8 +17,14 @@ import { Observable } from './observable';
  * Pause and Cancel work in every busy phase: a share still being created when Pause is pressed
  * ends up paused and ready to resume; when Cancel is pressed, it is deleted once it exists.
  * A failure while uploading also leaves it paused, so that Resume is the retry.
+ * uploading ⇄ reconnecting: the server cannot be reached and Sealdrop is retrying by itself,
+ * first with backoff, then (the retries spent) whenever the browser reports that it is online
+ * again, or every RECONNECT_EVERY_MS; the first part that arrives makes it uploading again.
  */
-export type UploadPhase = 'pick' | 'creating' | 'uploading' | 'paused' | 'done';
+export type UploadPhase = 'pick' | 'creating' | 'uploading' | 'reconnecting' | 'paused' | 'done';
+
+/** While the network stays down, a new try this often even if the browser reports nothing. */
+export const RECONNECT_EVERY_MS = 30_000;
 
 /** What the sender chooses besides the files; the page binds its fields to these. */
 export interface UploadOptions {
@@ -68,6 +76,13 @@ export interface UploadControllerDeps {
 	passwordKdf?: PasswordKdf;
 	parallel?: number;
 	now?: () => number;
+	/**
+	 * Calls `listener` whenever the browser reports that it is online again (the window's
+	 * `online` event); returns the unsubscribe. Without it, only the timers wake a retry.
+	 */
+	online?: (listener: () => void) => () => void;
+	/** The waits between retries (tests inject theirs); a wait also ends early when online. */
+	retryEnv?: RetryEnv;
 }
 
 /** One press of Encrypt and upload, or of Resume: its own abort signal and Cancel mark. */
@@ -142,6 +157,23 @@ export class UploadController extends Observable<UploadState> {
 		this.update({ files: [...this.state.files, ...files], failure: null });
 	}
 
+	/**
+	 * Files from a drop or a picker, once read (folders walked) and checked readable: a folder with
+	 * no file in it, or an entry that cannot be read, adds nothing and says which.
+	 */
+	async addFrom(read: Promise<File[]>): Promise<void> {
+		if (this.state.phase !== 'pick') return;
+		let files: File[];
+		try {
+			files = await read;
+			await checkReadable(files);
+		} catch (err) {
+			if (this.state.phase === 'pick') this.update({ failure: failureOf(err) });
+			return;
+		}
+		this.add(files);
+	}
+
 	remove(index: number): void {
 		if (this.state.phase !== 'pick') return;
 		this.update({ files: this.state.files.filter((_, i) => i !== index) });
@@ -194,7 +226,7 @@ export class UploadController extends Observable<UploadState> {
 		await this.run();
 	}
 
-	/** Stops sending; the share stays on the server, ready to resume. */
+	/** Stops sending (or waiting to reconnect); the share stays on the server, ready to resume. */
 	pause(): void {
 		this.attempt?.controller.abort();
 	}
@@ -250,13 +282,16 @@ export class UploadController extends Observable<UploadState> {
 		this.update(patch);
 	}
 
-	/** Sends what the server is missing; a pause or a failure leaves the job ready to resume. */
-	private async run(): Promise<void> {
+	/**
+	 * Sends what the server is missing; a pause or a failure leaves the job ready to resume, and a
+	 * network failure waits to reconnect. `phase` is what shows until the first part arrives.
+	 */
+	private async run(phase: 'uploading' | 'reconnecting' = 'uploading'): Promise<void> {
 		const job = this.job;
 		const config = this.state.config;
 		if (!job || !config) return;
 		const attempt = this.begin();
-		this.update({ phase: 'uploading', failure: null, progress: this.state.progress ?? startProgress(job.source.size) });
+		this.update({ phase, failure: null, progress: this.state.progress ?? startProgress(job.source.size) });
 		try {
 			const result = await runUpload(job, this.uploadDeps(attempt, config));
 			if (this.attempt !== attempt) return; // cancelled as it finished: Cancel deletes it
@@ -268,7 +303,38 @@ export class UploadController extends Observable<UploadState> {
 			this.update({ phase: 'done', result, resultHasPassword: Boolean(pending.passwordKey), remembered, password: '' });
 		} catch (err) {
 			if (this.attempt !== attempt) return;
+			if (!attempt.controller.signal.aborted && unreachable(err)) return this.reconnect();
 			this.settle({ phase: 'paused', failure: attempt.controller.signal.aborted ? null : failureOf(err) });
+		}
+	}
+
+	/** The retries are spent and the server is still out of reach: wait for the network, then run again. */
+	private async reconnect(): Promise<void> {
+		const waiting = this.begin(); // what Pause and Cancel reach meanwhile
+		this.update({ phase: 'reconnecting', progress: this.state.progress && stalled(this.state.progress) });
+		try {
+			await this.wait(RECONNECT_EVERY_MS, waiting.controller.signal);
+		} catch {
+			// Paused or cancelled while waiting: handled below.
+		}
+		if (this.attempt !== waiting) return; // cancelled
+		if (waiting.controller.signal.aborted) return this.settle({ phase: 'paused' });
+		await this.run('reconnecting');
+	}
+
+	/**
+	 * Waits `ms`, or less: until the browser reports it is online again. Rejects if `signal`
+	 * aborts. Used between retries too, so that a network that comes back is used at once.
+	 */
+	private async wait(ms: number, signal: AbortSignal): Promise<void> {
+		const online = new AbortController();
+		const unsubscribe = this.deps.online?.(() => online.abort()) ?? (() => {});
+		try {
+			await (this.deps.retryEnv ?? realRetryEnv).sleep(ms, AbortSignal.any([signal, online.signal]));
+		} catch (err) {
+			if (signal.aborted || !online.signal.aborted) throw err;
+		} finally {
+			unsubscribe();
 		}
 	}
 
@@ -282,8 +348,17 @@ export class UploadController extends Observable<UploadState> {
 			parallel: this.deps.parallel,
 			signal: attempt.controller.signal,
 			onProgress: (progress) => {
-				if (this.attempt === attempt) this.update({ progress });
-			}
+				if (this.attempt !== attempt) return;
+				// Bytes arrived again: connected. (A report without new bytes proves nothing.)
+				if (this.state.phase !== 'reconnecting') return this.update({ progress });
+				const connected = progress.done > (this.state.progress?.done ?? 0);
+				this.update(connected ? { progress, phase: 'uploading' } : { progress: stalled(progress) });
+			},
+			onRetry: (err) => {
+				if (this.attempt === attempt && this.state.phase === 'uploading' && unreachable(err))
+					this.update({ phase: 'reconnecting', progress: this.state.progress && stalled(this.state.progress) });
+			},
+			retryEnv: { ...(this.deps.retryEnv ?? realRetryEnv), sleep: (ms, signal) => this.wait(ms, signal ?? attempt.controller.signal) }
 		};
 	}
 
@@ -318,11 +393,21 @@ export class UploadController extends Observable<UploadState> {
 	}
 }
 
+/** Nothing moves while reconnecting: no speed, no time left. */
+function stalled(progress: Progress): Progress {
+	return { ...progress, bytesPerSecond: 0, secondsLeft: null };
+}
+
+/** The server is out of reach (the network, or a proxy or server that is down), not refusing. */
+function unreachable(err: unknown): boolean {
+	return err instanceof ApiError && err.transient;
+}
+
 /** The fields that follow from the others. */
 function derive(s: UploadState): UploadState {
 	const total = s.files.reduce((sum, f) => sum + f.size, 0);
 	const hasContent = s.files.length > 0 || s.note.trim() !== '';
 	const tooLarge = s.config !== null && total > s.config.maxShareBytes;
-	const busy = s.phase === 'creating' || s.phase === 'uploading' || s.phase === 'paused';
+	const busy = s.phase === 'creating' || s.phase === 'uploading' || s.phase === 'reconnecting' || s.phase === 'paused';
 	return { ...s, total, hasContent, tooLarge, busy, canStart: s.config !== null && hasContent && !tooLarge && s.phase === 'pick' };
 }

@@ -37,6 +37,8 @@ export { encryptBlobRecords } from './encrypt-stream';
 export { decryptTransform, RecordDecryptor } from './decrypt-stream';
 export {
 	buildMetadata,
+	decodeNote,
+	MAX_NOTE_BYTES,
 	MAX_NOTE_LENGTH,
 	METADATA_PAD,
 	openMetadata,
@@ -45,4 +47,4 @@ export {
 	type FileEntry,
 	type Metadata
 } from './metadata';
-export { MAX_NAME_BYTES, sanitizeFileName } from './names';
+export { MAX_NAME_BYTES, sanitizeFileName, sanitizePath, saveNames, zipPaths } from './names';

@@ -17,7 +17,13 @@ export interface FileEntry {
 export interface Metadata {
 	v: 1;
 	files: FileEntry[];
+	/** The note of a share made before notes moved into the content; read as it is, for free. */
 	note?: string;
+	/**
+	 * The note's UTF-8 length: the note is the last `noteBytes` bytes of the content, after the
+	 * files, so reading it spends a download like reading a file (FORMAT.md §5).
+	 */
+	noteBytes?: number;
 	/** Sender's clock, ms since the Unix epoch. */
 	created: number;
 }
@@ -26,6 +32,8 @@ export interface Metadata {
 export const METADATA_PAD = 256;
 /** In UTF-16 code units (JavaScript string length). */
 export const MAX_NOTE_LENGTH = 65536;
+/** The most UTF-8 bytes a note of MAX_NOTE_LENGTH code units can take (3 per code unit). */
+export const MAX_NOTE_BYTES = 3 * MAX_NOTE_LENGTH;
 const SPACE = 0x20;
 
 function bad(detail: string): CryptoError {
@@ -74,19 +82,28 @@ export function validateMetadata(raw: unknown, plainSize?: number): Metadata {
 		files.push(file);
 		offset += file.size;
 	}
-	if (plainSize !== undefined && offset !== plainSize) {
-		throw bad(`file sizes add up to ${offset}, the content has ${plainSize} bytes`);
-	}
 	const note = checkNote(raw.note);
+	const noteBytes = raw.noteBytes === undefined ? undefined : checkSize(raw.noteBytes, 'noteBytes');
+	if (noteBytes !== undefined && (noteBytes < 1 || noteBytes > MAX_NOTE_BYTES)) throw bad(`noteBytes is not 1 … ${MAX_NOTE_BYTES}`);
+	if (noteBytes !== undefined && note !== undefined) throw bad('both note and noteBytes');
+	if (plainSize !== undefined && offset + (noteBytes ?? 0) !== plainSize) {
+		throw bad(`file sizes${noteBytes ? ' and the note' : ''} add up to ${offset + (noteBytes ?? 0)}, the content has ${plainSize} bytes`);
+	}
 	const created = raw.created;
 	if (typeof created !== 'number' || !Number.isSafeInteger(created) || created < 0) throw bad('created is not a time');
-	return note === undefined ? { v: 1, files, created } : { v: 1, files, note, created };
+	if (note !== undefined) return { v: 1, files, note, created };
+	if (noteBytes !== undefined) return { v: 1, files, noteBytes, created };
+	return { v: 1, files, created };
 }
 
-/** Computes offsets and validates names; an empty note is left out. */
+/**
+ * Computes offsets and validates names. `noteBytes` is what this client writes for a note (its
+ * text goes after the files); `note` (the text itself, readable for free) is for test vectors of
+ * older shares only. An empty note is left out.
+ */
 export function buildMetadata(
 	files: { name: string; size: number; type: string }[],
-	options: { note?: string; created?: number } = {}
+	options: { note?: string; noteBytes?: number; created?: number } = {}
 ): Metadata {
 	let offset = 0;
 	const entries = files.map((file) => {
@@ -95,7 +112,19 @@ export function buildMetadata(
 		return entry;
 	});
 	const note = options.note === '' ? undefined : options.note;
-	return validateMetadata({ v: 1, files: entries, note, created: options.created ?? Date.now() });
+	const noteBytes = options.noteBytes === 0 ? undefined : options.noteBytes;
+	return validateMetadata({ v: 1, files: entries, note, noteBytes, created: options.created ?? Date.now() });
+}
+
+/** The note's text from its bytes at the end of the content; BAD_METADATA if they are not one. */
+export function decodeNote(bytes: Uint8Array): string {
+	let note: string;
+	try {
+		note = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+	} catch {
+		throw bad('the note is not UTF-8');
+	}
+	return checkNote(note)!;
 }
 
 /** nonce ‖ AES-GCM(json padded with spaces to a multiple of 256 bytes). `nonce` is for test vectors. */

@@ -1,4 +1,4 @@
-import { sanitizeFileName, type FileEntry } from '../crypto';
+import { saveNames, type FileEntry } from '../crypto';
 import { fileHandleSink, memorySink, type SaveSink } from './sinks';
 import { downloadWorker, serviceWorkerSink } from '../service-worker/sw-sink';
 
@@ -14,20 +14,22 @@ interface FsaWindow {
 }
 
 /**
- * Asks where to save `files`. Must be called straight from the click handler: the browser's
- * save dialogs need the user's gesture. Returns null if the user dismissed the dialog.
+ * Asks where to save `files`, under their names made safe and unique (FORMAT.md §8). Must be
+ * called straight from the click handler: the browser's save dialogs need the user's gesture.
+ * Returns null if the user dismissed the dialog.
  */
 export async function chooseSaveTarget(files: FileEntry[]): Promise<SinkFactory | null> {
 	const fsa = window as unknown as FsaWindow;
+	const names = saveNames(files.map((f) => f.name));
+	const nameOf = (file: FileEntry) => names[files.indexOf(file)]!;
 	try {
 		if (files.length === 1 && fsa.showSaveFilePicker) {
-			const handle = await fsa.showSaveFilePicker({ suggestedName: sanitizeFileName(files[0]!.name) });
+			const handle = await fsa.showSaveFilePicker({ suggestedName: names[0]! });
 			return () => fileHandleSink(handle);
 		}
 		if (files.length > 1 && fsa.showDirectoryPicker) {
 			const dir = await fsa.showDirectoryPicker({ mode: 'readwrite' });
-			const names = uniqueNames(files.map((f) => sanitizeFileName(f.name)));
-			return async (file) => fileHandleSink(await dir.getFileHandle(names[files.indexOf(file)]!, { create: true }));
+			return async (file) => fileHandleSink(await dir.getFileHandle(nameOf(file), { create: true }));
 		}
 	} catch (err) {
 		if (err instanceof DOMException && err.name === 'AbortError') return null;
@@ -36,9 +38,7 @@ export async function chooseSaveTarget(files: FileEntry[]): Promise<SinkFactory 
 	const worker = files.some((f) => f.size > MEMORY_SAVE_LIMIT) ? await downloadWorker() : null;
 	if (!worker && files.some((f) => f.size > MEMORY_SAVE_LIMIT)) throw new SaveUnsupportedError();
 	return async (file) =>
-		worker && file.size > MEMORY_SAVE_LIMIT
-			? serviceWorkerSink(worker, sanitizeFileName(file.name), file.size)
-			: memorySink(sanitizeFileName(file.name), file.type);
+		worker && file.size > MEMORY_SAVE_LIMIT ? serviceWorkerSink(worker, nameOf(file), file.size) : memorySink(nameOf(file), file.type);
 }
 
 /** This browser offers neither a file picker nor a service worker, and the file is too big to hold. */
@@ -47,17 +47,4 @@ export class SaveUnsupportedError extends Error {
 	constructor() {
 		super('This browser cannot save a file this large. Open the link in a current Chrome, Edge, Firefox or Safari.');
 	}
-}
-
-/** "a.txt", "a.txt" → "a.txt", "a (2).txt": files from different folders may share a name. */
-export function uniqueNames(names: string[]): string[] {
-	const seen = new Set<string>();
-	return names.map((name) => {
-		let candidate = name;
-		const dot = name.lastIndexOf('.');
-		const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-		for (let i = 2; seen.has(candidate.toLowerCase()); i++) candidate = `${stem} (${i})${ext}`;
-		seen.add(candidate.toLowerCase());
-		return candidate;
-	});
 }

@@ -1,8 +1,7 @@
 import { makeZip, predictLength } from 'client-zip';
-import type { FileEntry } from '../crypto';
+import { zipPaths, type FileEntry } from '../crypto';
 import type { DownloadSession } from '../transfer/download';
 import type { Progress, ProgressListener } from '../transfer/progress';
-import { uniqueNames } from './save-target';
 import type { SaveSink } from './sinks';
 
 /**
@@ -13,9 +12,9 @@ import type { SaveSink } from './sinks';
  * storing keeps the ZIP's size exactly predictable, which the streamed save needs).
  */
 
-/** Entry names: the share's relative paths, made unique where two files share one. */
+/** Entry names: the share's relative paths, sanitised and made unique (FORMAT.md §8). */
 export function zipNames(files: FileEntry[]): string[] {
-	return uniqueNames(files.map((f) => f.name));
+	return zipPaths(files.map((f) => f.name));
 }
 
 /** ZIP's 16-bit entry count and 32-bit sizes and offsets; past them, ZIP64 records say it. */

@@ -87,17 +87,22 @@ export async function waitToRetry(
 	return true;
 }
 
-/** Runs `fn` until it succeeds, retrying transient failures as `waitToRetry` says. */
+/**
+ * Runs `fn` until it succeeds, retrying transient failures as `waitToRetry` says; `onRetry` hears
+ * each failure that will be retried, before the wait (the page says "Reconnecting…").
+ */
 export async function withRetry<T>(
 	fn: (attempt: number) => Promise<T>,
 	signal?: AbortSignal,
 	policy: RetryPolicy = DEFAULT_RETRY,
-	env: RetryEnv = realRetryEnv
+	env: RetryEnv = realRetryEnv,
+	onRetry?: (err: unknown) => void
 ): Promise<T> {
 	for (let attempt = 1; ; attempt++) {
 		try {
 			return await fn(attempt);
 		} catch (err) {
+			if (!signal?.aborted && attempt < policy.attempts && isTransient(err)) onRetry?.(err);
 			if (!(await waitToRetry(err, attempt, signal, policy, env))) throw err;
 		}
 	}

@@ -1,4 +1,5 @@
 import { ApiError, type ApiClient } from '../api/client';
+import { pathOf } from '../folders';
 import type { ServerConfig } from '../api/types';
 import {
 	buildMetadata,
@@ -23,7 +24,7 @@ import {
 import type { CryptoBackend } from './crypto-backend';
 import { identify, matchFiles, type PendingUpload, type PendingUploadStore } from '../uploads/pending-uploads';
 import { ProgressMeter, type ProgressListener } from './progress';
-import { runPool, withRetry } from './retry';
+import { DEFAULT_RETRY, realRetryEnv, runPool, withRetry, type RetryEnv } from './retry';
 
 export interface UploadRequest {
 	/** May be empty when there is a note: a note-only share has one empty record. */
@@ -60,6 +61,10 @@ export interface UploadDeps {
 	parallel?: number;
 	signal?: AbortSignal;
 	onProgress?: ProgressListener;
+	/** Waits between retries (tests, or a wait that ends early when the browser is back online). */
+	retryEnv?: RetryEnv;
+	/** Hears each transient failure that is about to be retried. */
+	onRetry?: (err: unknown) => void;
 }
 
 /** An upload in progress: enough to send any part again, in this tab or after a reload. */
@@ -85,7 +90,9 @@ export function partSizeFor(config: ServerConfig, layout: RecordLayout): number 
 /** Creates the share on the server and remembers it locally, ready for `runUpload`. */
 export async function startUpload(request: UploadRequest, deps: UploadDeps): Promise<UploadJob> {
 	const { api, config, signal } = deps;
-	const source = new Blob(request.files);
+	// The note follows the files in the content, so that reading it spends a download (FORMAT.md §5).
+	const noteBytes = request.note ? new TextEncoder().encode(request.note) : new Uint8Array(0);
+	const source = new Blob([...request.files, noteBytes]);
 	const secret = generateSecret();
 	// With a password the salt is made here: Argon2id needs it before the header exists.
 	const password = request.password || undefined;
@@ -96,8 +103,8 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const { headerBytes, keys } = await createShareKeys({ secret, recordSize: DEFAULT_RECORD_SIZE, kdf, passwordKey, salt });
 	const layout = layoutForPlainSize(source.size, DEFAULT_RECORD_SIZE);
 	const metadata = buildMetadata(
-		request.files.map((f) => ({ name: f.name, size: f.size, type: f.type })),
-		{ note: request.note }
+		request.files.map((f) => ({ name: pathOf(f), size: f.size, type: f.type })),
+		{ noteBytes: noteBytes.length }
 	);
 	const sealed = await sealMetadata(keys.metadataKey, metadata);
 	const ownerTokenBytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
@@ -129,7 +136,9 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 		// Kept only until the upload completes, so that a resumed upload needs no password prompt.
 		passwordKey: passwordKey && toBase64Url(passwordKey),
 		remember: request.remember ?? false,
-		hasNote: Boolean(request.note)
+		hasNote: Boolean(request.note),
+		// Part of the content: a resumed upload needs it to rebuild the last parts.
+		note: request.note || undefined
 	};
 	await deps.pending.save(pending);
 	return { pending, key: keys.contentKey, source, layout };
@@ -145,7 +154,8 @@ export async function resumeUpload(pending: PendingUpload, files: File[]): Promi
 	const header = decodeHeader(fromBase64Url(pending.header));
 	const passwordKey = pending.passwordKey ? fromBase64Url(pending.passwordKey) : undefined;
 	const keys = await openShareKeys(header, decodeSecret(pending.secret), passwordKey);
-	const source = new Blob(ordered);
+	// An upload started before notes moved into the content has no `note` here, nor in its content.
+	const source = new Blob([...ordered, new TextEncoder().encode(pending.note ?? '')]);
 	return { pending, key: keys.contentKey, source, layout: layoutForPlainSize(source.size, header.recordSize) };
 }
 
@@ -153,13 +163,13 @@ export async function resumeUpload(pending: PendingUpload, files: File[]): Promi
 export async function runUpload(job: UploadJob, deps: UploadDeps): Promise<UploadResult> {
 	const { api, signal } = deps;
 	const { id, ownerToken } = job.pending;
-	const status = await withRetry(() => api.listParts(id, ownerToken, { signal }), signal);
+	const status = await retrying(() => api.listParts(id, ownerToken, { signal }), deps);
 	if (!status.complete) {
 		const received = new Set(status.received);
 		const missing = Array.from({ length: status.parts }, (_, n) => n).filter((n) => !received.has(n));
 		await sendParts(job, missing, deps);
 	}
-	const done = status.complete ? await completedShare(api, id, signal) : await complete(api, id, ownerToken, signal);
+	const done = status.complete ? await completedShare(api, id, deps) : await complete(api, id, ownerToken, deps);
 	await deps.pending.remove(id);
 	return {
 		id,
@@ -180,20 +190,25 @@ async function complete(
 	api: ApiClient,
 	id: string,
 	ownerToken: string,
-	signal?: AbortSignal
+	deps: UploadDeps
 ): Promise<{ expiresAt: number; maxDownloads: number }> {
 	try {
-		return await withRetry(() => api.complete(id, ownerToken, { signal }), signal);
+		return await retrying(() => api.complete(id, ownerToken, { signal: deps.signal }), deps);
 	} catch (err) {
-		if (err instanceof ApiError && err.code === 'ALREADY_COMPLETE') return completedShare(api, id, signal);
+		if (err instanceof ApiError && err.code === 'ALREADY_COMPLETE') return completedShare(api, id, deps);
 		throw err;
 	}
 }
 
 /** The expiry and limit of a share that is already complete, as the server holds them (public info). */
-async function completedShare(api: ApiClient, id: string, signal?: AbortSignal): Promise<{ expiresAt: number; maxDownloads: number }> {
-	const info = await withRetry(() => api.info(id, { signal }), signal);
+async function completedShare(api: ApiClient, id: string, deps: UploadDeps): Promise<{ expiresAt: number; maxDownloads: number }> {
+	const info = await retrying(() => api.info(id, { signal: deps.signal }), deps);
 	return { expiresAt: info.expiresAt, maxDownloads: info.maxDownloads };
+}
+
+/** `withRetry` with this upload's signal, waits and retry listener. */
+function retrying<T>(fn: () => Promise<T>, deps: UploadDeps): Promise<T> {
+	return withRetry(fn, deps.signal, DEFAULT_RETRY, deps.retryEnv ?? realRetryEnv, deps.onRetry);
 }
 
 /** Removes the partial share from the server and forgets it here. */
@@ -222,6 +237,17 @@ async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Pro
 	};
 	const meter = new ProgressMeter(layout.plainSize, deps.onProgress);
 	meter.add(layout.plainSize - parts.reduce((sum, n) => sum + plainBytes(n), 0));
+	// The first part to arrive, and the first after a failure, are reported at once, whatever
+	// the meter's pace: they tell the page that the connection works (again).
+	let reportNext = true;
+	const partDeps: UploadDeps = {
+		...deps,
+		onRetry: (err) => {
+			reportNext = true;
+			meter.report(); // the count while reconnecting includes every part that did arrive
+			deps.onRetry?.(err);
+		}
+	};
 
 	try {
 		await runPool(parts, deps.parallel ?? DEFAULT_PARALLEL_PARTS, async (n) => {
@@ -238,8 +264,12 @@ async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Pro
 				n,
 				ownerToken: job.pending.ownerToken
 			};
-			await withRetry(() => deps.crypto.sendPart(part, deps.signal), deps.signal);
+			await retrying(() => deps.crypto.sendPart(part, deps.signal), partDeps);
 			meter.add(plainBytes(n));
+			if (reportNext) {
+				reportNext = false;
+				meter.report();
+			}
 		});
 	} catch (err) {
 		// Paused or failed: show the parts that did arrive, whatever the last report skipped.

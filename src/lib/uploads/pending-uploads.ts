@@ -22,6 +22,8 @@ export interface PendingUpload {
 	remember?: boolean;
 	/** Whether the share carries a note. */
 	hasNote?: boolean;
+	/** The note, which follows the files in the content; kept only until the upload completes. */
+	note?: string;
 }
 
 export interface FileIdentity {

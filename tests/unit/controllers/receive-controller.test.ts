@@ -102,6 +102,20 @@ describe('receive controller, against a real server', () => {
 		return { api, backend, sinks, asked, controller, phases: record(controller) };
 	}
 
+	it('saves files one at a time under their last segment, unique over the whole share', async () => {
+		const files = [randomFile('docs/sub/x.txt', 10).file, randomFile('other/x.txt', 20).file, randomFile('X.txt', 30).file];
+		const made = await share(files);
+		const { controller, asked, sinks } = setup();
+		await controller.load(made.id, made.secret);
+		expect(controller.state.files.map((f) => f.name)).toEqual(['docs/sub/x.txt', 'other/x.txt', 'X.txt']);
+
+		await controller.download([controller.state.files[1]!]);
+		await controller.download([controller.state.files[2]!, controller.state.files[0]!]);
+		expect(asked).toEqual([['x (2).txt'], ['X (3).txt', 'x.txt']]);
+		expect([...sinks.keys()]).toEqual(['x (2).txt', 'X (3).txt', 'x.txt']);
+		expect(sinks.get('x (2).txt')!.bytes().length).toBe(20);
+	});
+
 	it('opens a share, spends nothing until asked, then saves every file: done', async () => {
 		const a = randomFile('a.bin');
 		const b = randomFile('b.txt', 1000);
@@ -110,7 +124,9 @@ describe('receive controller, against a real server', () => {
 		await controller.load(made.id, made.secret);
 
 		expect(controller.state.phase).toBe('ready');
-		expect(controller.state.share?.metadata.note).toBe('for you');
+		// The note is in the content now: not readable before a download is spent.
+		expect(controller.state.note).toBeNull();
+		expect(controller.state.noteHidden).toBe(true);
 		expect(controller.state.files.map((f) => f.name)).toEqual(['a.bin', 'b.txt']);
 		expect(controller.state.downloadsLeft).toBe(5);
 		expect(api.requests().some((r) => r.endsWith('/claim'))).toBe(false);
@@ -130,6 +146,44 @@ describe('receive controller, against a real server', () => {
 		expect(controller.state.phase).toBe('done');
 		expect(controller.state.downloadsLeft).toBe(4);
 		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+
+		// The note after the files: read on the same download.
+		await controller.revealNote();
+		expect(controller.state.note).toBe('for you');
+		expect(controller.state.downloadsLeft).toBe(4);
+		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	it('a note burns: revealing it spends a download; with a limit of 1, a second reader is refused', async () => {
+		const note = 'Der Tür-Code ist 4711 ✓ — nur einmal lesbar.';
+		const made = await share([], { maxDownloads: 1, note });
+		const first = setup();
+		const second = setup();
+		await first.controller.load(made.id, made.secret);
+		await second.controller.load(made.id, made.secret);
+		for (const { controller } of [first, second]) {
+			expect(controller.state.phase).toBe('ready');
+			expect(controller.state.note).toBeNull();
+			expect(controller.state.noteHidden).toBe(true);
+			expect(controller.state.downloadsLeft).toBe(1);
+		}
+		expect(first.api.requests().some((r) => r.endsWith('/claim'))).toBe(false);
+
+		await first.controller.revealNote();
+		expect(first.controller.state.failure).toBeNull();
+		expect(first.controller.state.note).toBe(note);
+		expect(first.controller.state.noteHidden).toBe(false);
+		expect(first.controller.state.downloadsLeft).toBe(0);
+
+		// A page opened before the note was read: its reveal is refused by the server.
+		await second.controller.revealNote();
+		expect(second.controller.state.note).toBeNull();
+		expect(second.controller.state.failure?.code).toBe('DOWNLOAD_LIMIT_REACHED');
+		// A page opened after: used up, like a used-up file share.
+		const third = setup();
+		await third.controller.load(made.id, made.secret);
+		expect(third.controller.state.phase).toBe('failed');
+		expect(third.controller.state.failure?.code).toBe('DOWNLOAD_LIMIT_REACHED');
 	});
 
 	it('all files as one ZIP', async () => {
@@ -273,14 +327,14 @@ describe('receive controller, against a real server', () => {
 		controller.cancel();
 		await downloading;
 
-		expect(controller.state.phase).toBe('ready');
-		expect(controller.state.failure?.code).toBe('ABORTED');
+		// The person's own Cancel is no failure: the page says it plainly, not as an alert.
+		expect(controller.state).toMatchObject({ phase: 'ready', failure: null, cancelled: true });
 		expect(sinks.get('a.bin')!.aborted).toBe(true);
 		expect(controller.state.downloadsLeft).toBe(1);
 
 		await controller.download(controller.state.files);
 		expect(phases).toEqual(['loading', 'ready', 'downloading', 'ready', 'downloading', 'done']);
-		expect(controller.state.failure).toBeNull();
+		expect(controller.state).toMatchObject({ failure: null, cancelled: false });
 		expect(sinks.get('a.bin')!.bytes().equals(a.bytes)).toBe(true);
 		expect(controller.state.downloadsLeft).toBe(1);
 		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);

@@ -131,6 +131,10 @@ export class GatedBackend implements CryptoBackend {
 	hold: { part: number; gate: Gate } | null = null;
 	/** Fails the next send of this part with this error, once. */
 	failNext: { part: number; error: Error } | null = null;
+	/** Every send fails as with the network down (checked after a hold is released). */
+	offline = false;
+	/** Sends that failed because of `offline`. */
+	refused = 0;
 
 	async sendPart(part: PartUpload, signal?: AbortSignal): Promise<void> {
 		if (this.failNext?.part === part.n) {
@@ -143,6 +147,10 @@ export class GatedBackend implements CryptoBackend {
 			this.hold = null;
 			hold.gate.reached.resolve();
 			await Promise.race([hold.gate.release.promise, whenAborted(signal)]);
+		}
+		if (this.offline) {
+			this.refused++;
+			throw new ApiError('NETWORK', 'Cannot reach the server.');
 		}
 		await inlineBackend.sendPart(part, signal);
 		this.sent.push(part.n);

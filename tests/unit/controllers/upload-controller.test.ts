@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/lib/api/client';
-import { UploadController } from '../../../src/lib/controllers/upload-controller';
+import { RECONNECT_EVERY_MS, UploadController } from '../../../src/lib/controllers/upload-controller';
 import { MAX_NOTE_LENGTH } from '../../../src/lib/crypto';
 import { memoryPendingUploads, type PendingUploadStore } from '../../../src/lib/uploads/pending-uploads';
+import { DEFAULT_RETRY, type RetryEnv } from '../../../src/lib/transfer/retry';
 import { startUpload } from '../../../src/lib/transfer/upload';
+import { FolderError, pathOf } from '../../../src/lib/folders';
+import { openShare } from '../../../src/lib/transfer/download';
 import {
+	deferred,
 	fastKdf,
 	file,
 	gate,
@@ -21,6 +25,56 @@ import {
 
 const PART_PLAIN = 65536;
 
+/** The browser's `online` event, fired by the test. */
+function onlineEvents() {
+	const listeners = new Set<() => void>();
+	return {
+		subscribe(listener: () => void) {
+			listeners.add(listener);
+			return () => void listeners.delete(listener);
+		},
+		fire: () => [...listeners].forEach((listener) => listener())
+	};
+}
+
+/**
+ * Retry waits for a test: backoff waits pass at once unless `holdBackoff`; every other wait (and
+ * the long wait to reconnect always) lasts until aborted, by the online event or by Pause.
+ * `longWaits` counts the waits to reconnect begun, and `waiting` resolves when one begins.
+ */
+function testRetryEnv(holdBackoff = false) {
+	const env = {
+		longWaits: 0,
+		waiting: deferred(),
+		random: () => 0.5,
+		now: () => Date.now(),
+		async sleep(ms: number, signal?: AbortSignal) {
+			if (ms < RECONNECT_EVERY_MS && !holdBackoff) return;
+			if (ms >= RECONNECT_EVERY_MS) {
+				env.longWaits++;
+				env.waiting.resolve();
+			}
+			await new Promise<void>((_, reject) => {
+				const abort = () => reject(new ApiError('ABORTED', 'Cancelled.'));
+				if (signal?.aborted) abort();
+				signal?.addEventListener('abort', abort, { once: true });
+			});
+		}
+	} satisfies RetryEnv & Record<string, unknown>;
+	return env;
+}
+
+/** Resolves once the controller's state passes `test`. */
+function until<T>(observable: { subscribe(run: (state: T) => void): () => void }, test: (state: T) => boolean): Promise<void> {
+	return new Promise((resolve) => {
+		const stop = observable.subscribe((state) => {
+			if (!test(state)) return;
+			resolve();
+			queueMicrotask(() => stop());
+		});
+	});
+}
+
 describe('upload controller, against a real server', () => {
 	let t: TestServer;
 	beforeAll(async () => {
@@ -29,7 +83,15 @@ describe('upload controller, against a real server', () => {
 	afterAll(() => t.close());
 
 	/** A controller with its own client, backend and stores; parts one at a time, so a hold is exact. */
-	async function setup(options: { failingStorage?: boolean; pending?: PendingUploadStore; api?: GatedApi } = {}) {
+	async function setup(
+		options: {
+			failingStorage?: boolean;
+			pending?: PendingUploadStore;
+			api?: GatedApi;
+			online?: (listener: () => void) => () => void;
+			retryEnv?: RetryEnv;
+		} = {}
+	) {
 		const api = options.api ?? t.client();
 		const backend = new GatedBackend();
 		const pending = options.pending ?? memoryPendingUploads();
@@ -42,11 +104,55 @@ describe('upload controller, against a real server', () => {
 			myUploads,
 			passwordKdf: fastKdf,
 			parallel: 1,
-			now: () => 1_800_000_000_000
+			now: () => 1_800_000_000_000,
+			online: options.online,
+			retryEnv: options.retryEnv
 		});
 		await controller.init();
 		return { api, backend, pending, myUploads, controller, phases: record(controller) };
 	}
+
+	it('an empty folder or an unreadable entry adds nothing, says which, and no share is made', async () => {
+		const { controller, api } = await setup();
+		await controller.addFrom(Promise.reject(new FolderError('FOLDER_EMPTY', 'photos')));
+		expect(controller.state.failure).toMatchObject({ code: 'FOLDER_EMPTY', cause: { path: 'photos' } });
+		expect(controller.state.files).toEqual([]);
+
+		// A folder passed as a file, or a file gone since it was chosen: the browser cannot read it.
+		class Gone extends File {
+			override slice(): Blob {
+				return {
+					arrayBuffer: () => Promise.reject(new DOMException('A requested file or directory could not be found', 'NotFoundError'))
+				} as Blob;
+			}
+		}
+		await controller.addFrom(Promise.resolve([randomFile('ok.bin', 10).file, new Gone([new Uint8Array(4096)], 'docs')]));
+		expect(controller.state.failure).toMatchObject({ code: 'ENTRY_UNREADABLE', cause: { path: 'docs' } });
+		expect(controller.state.files).toEqual([]);
+
+		await controller.start();
+		expect(controller.state.failure?.code).toBe('NOTHING_TO_SEND');
+		expect(controller.state.phase).toBe('pick');
+		expect(api.requests().filter((r) => r.startsWith('POST'))).toEqual([]);
+	});
+
+	it('sends the files of a folder under their paths', async () => {
+		const { controller, pending, api } = await setup();
+		const inFolder = (path: string, text: string) => {
+			const f = new File([text], path.split('/').at(-1)!);
+			Object.defineProperty(f, 'webkitRelativePath', { value: path }); // as a folder picker sets it
+			return f;
+		};
+		const files = [inFolder('docs/sub/x.txt', 'x'), inFolder('docs/y.txt', 'yy')];
+		await controller.addFrom(Promise.resolve(files));
+		expect(controller.state.files.map(pathOf)).toEqual(['docs/sub/x.txt', 'docs/y.txt']);
+		await controller.start();
+		expect(controller.state.phase).toBe('done');
+		expect(await pending.list()).toEqual([]);
+		const { id, secret } = controller.state.result!;
+		const share = await openShare(api, id, secret, { passwordKdf: fastKdf });
+		expect(share.metadata.files.map((f) => f.name)).toEqual(['docs/sub/x.txt', 'docs/y.txt']);
+	});
 
 	it('reads the server limits and preselects its defaults', async () => {
 		const { controller, api } = await setup();
@@ -101,7 +207,8 @@ describe('upload controller, against a real server', () => {
 		expect(result!.maxDownloads).toBe(5);
 		expect(controller.state.resultHasPassword).toBe(true);
 		expect(controller.state.password).toBe('');
-		expect(controller.state.progress).toMatchObject({ done: bytes.length, total: bytes.length });
+		// The note's bytes follow the file's in the content.
+		expect(controller.state.progress).toMatchObject({ done: bytes.length + 5, total: bytes.length + 5 });
 		expect(backend.sent.sort()).toEqual([0, 1, 2, 3]);
 		expect(await pending.list()).toEqual([]);
 		expect(controller.state.remembered).toBe(true);
@@ -110,7 +217,9 @@ describe('upload controller, against a real server', () => {
 			hasNote: true,
 			files: [{ name: 'a.bin', size: bytes.length }]
 		});
-		expect((await readShare(api, result!.id, result!.secret, 'correct horse')).equals(bytes)).toBe(true);
+		expect((await readShare(api, result!.id, result!.secret, 'correct horse')).equals(Buffer.concat([bytes, Buffer.from('hello')]))).toBe(
+			true
+		);
 
 		controller.reset();
 		expect(controller.state).toMatchObject({ phase: 'pick', files: [], note: '', result: null, progress: null, maxDownloads: 5 });
@@ -284,6 +393,92 @@ describe('upload controller, against a real server', () => {
 		expect(backend.sent).toEqual([0, 1, 2, 3]);
 		const { result } = controller.state;
 		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
+	});
+
+	it('the network drops mid-upload: reconnecting while it retries, and the online event resumes it at once', async () => {
+		const online = onlineEvents();
+		const retryEnv = testRetryEnv(true);
+		const { controller, phases, backend, api } = await setup({ online: online.subscribe, retryEnv });
+		const { file: picked, bytes } = randomFile();
+		controller.add([picked]);
+		const held = gate();
+		backend.hold = { part: 1, gate: held };
+		const started = controller.start();
+		await held.reached.promise;
+		backend.offline = true;
+		const reconnecting = until(controller, (s) => s.phase === 'reconnecting');
+		held.release.resolve();
+		await reconnecting;
+		expect(controller.state.busy).toBe(true);
+		expect(controller.state.failure).toBeNull();
+		expect(controller.state.progress).toMatchObject({ done: PART_PLAIN, bytesPerSecond: 0, secondsLeft: null });
+		expect(backend.refused).toBe(1);
+
+		backend.offline = false;
+		online.fire(); // ends the backoff wait: no need to sit out the rest of it
+		await started;
+		expect(phases).toEqual(['pick', 'creating', 'uploading', 'reconnecting', 'uploading', 'done']);
+		expect(backend.sent).toEqual([0, 1, 2, 3]);
+		expect(retryEnv.longWaits).toBe(0);
+		const { result } = controller.state;
+		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
+	});
+
+	it('the network stays down past every retry: it keeps reconnecting, and resumes by itself when online', async () => {
+		const online = onlineEvents();
+		const retryEnv = testRetryEnv();
+		const { controller, phases, backend, api } = await setup({ online: online.subscribe, retryEnv });
+		const { file: picked, bytes } = randomFile();
+		controller.add([picked]);
+		const held = gate();
+		backend.hold = { part: 1, gate: held };
+		const started = controller.start();
+		await held.reached.promise;
+		backend.offline = true;
+		held.release.resolve();
+		await retryEnv.waiting.promise;
+		// Every retry spent, and waiting for the network rather than paused with an error.
+		expect(backend.refused).toBe(DEFAULT_RETRY.attempts);
+		expect(controller.state.phase).toBe('reconnecting');
+		expect(controller.state.failure).toBeNull();
+
+		// Online, but the server is still out of reach: another round of retries, then waiting again.
+		retryEnv.waiting = deferred();
+		online.fire();
+		await retryEnv.waiting.promise;
+		expect(backend.refused).toBe(2 * DEFAULT_RETRY.attempts);
+		expect(controller.state.phase).toBe('reconnecting');
+
+		backend.offline = false;
+		online.fire();
+		await started;
+		expect(phases).toEqual(['pick', 'creating', 'uploading', 'reconnecting', 'uploading', 'done']);
+		expect(backend.sent).toEqual([0, 1, 2, 3]);
+		const { result } = controller.state;
+		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
+	});
+
+	it('pause while waiting to reconnect stops waiting; cancel deletes the share', async () => {
+		const online = onlineEvents();
+		const retryEnv = testRetryEnv();
+		const { controller, phases, backend, api, pending } = await setup({ online: online.subscribe, retryEnv });
+		controller.add([randomFile().file]);
+		backend.offline = true;
+		const started = controller.start();
+		await retryEnv.waiting.promise;
+		controller.pause();
+		await started;
+		expect(controller.state.phase).toBe('paused');
+		expect(controller.state.failure).toBeNull();
+		online.fire(); // a paused upload stays paused
+		expect(controller.state.phase).toBe('paused');
+		expect(backend.refused).toBe(DEFAULT_RETRY.attempts);
+		expect(phases).toEqual(['pick', 'creating', 'uploading', 'reconnecting', 'paused']);
+
+		const id = (await pending.list())[0]!.id;
+		await controller.cancel();
+		expect(controller.state.phase).toBe('pick');
+		expect(await shareStatus(api, id)).toBe('DELETED');
 	});
 
 	it('an unreachable server while creating: back to picking with NETWORK, and a retry works', async () => {

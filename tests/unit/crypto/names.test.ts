@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeFileName } from '../../../src/lib/crypto';
+import { sanitizeFileName, saveNames, zipPaths } from '../../../src/lib/crypto';
 
 const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
 
@@ -80,6 +80,119 @@ describe('sanitizeFileName', () => {
 			expect(['.', '..']).not.toContain(safe);
 			expect(utf8Length(safe)).toBeLessThanOrEqual(255);
 			expect(sanitizeFileName(safe)).toBe(safe);
+		}
+	});
+});
+
+describe('saveNames (one file at a time: the last segment, unique)', () => {
+	it.each([
+		[['docs/sub/x.txt'], ['x.txt']],
+		[
+			['a/x.txt', 'b/x.txt', 'X.TXT'],
+			['x.txt', 'x (2).txt', 'X (3).TXT']
+		],
+		[
+			['x.txt', 'x.txt', 'x (2).txt'],
+			['x.txt', 'x (2).txt', 'x (2) (2).txt']
+		],
+		[
+			['../x', '/etc/passwd', 'a//b', 'CON', 'a\\b\\c.txt'],
+			['x', 'passwd', 'b', '_CON', 'c.txt']
+		],
+		[
+			['nul\u0000.txt', 'nul.txt'],
+			['_nul.txt', '_nul (2).txt']
+		],
+		// The same name in NFC and NFD is one name on macOS.
+		[
+			['caf\u00e9.txt', 'cafe\u0301.txt'],
+			['caf\u00e9.txt', 'cafe\u0301 (2).txt']
+		]
+	])('%j → %j', (input, output) => {
+		expect(saveNames(input)).toEqual(output);
+	});
+
+	it('keeps a suffixed name within 255 UTF-8 bytes, extension kept', () => {
+		const long = `${'n'.repeat(300)}.txt`;
+		const [first, second] = saveNames([long, long]);
+		expect(utf8Length(first!)).toBe(255);
+		expect(utf8Length(second!)).toBe(255);
+		expect(second!.endsWith(' (2).txt')).toBe(true);
+		expect(second).not.toBe(first);
+	});
+});
+
+describe('zipPaths (the ZIP keeps the tree, sanitised)', () => {
+	it.each([
+		[
+			['docs/sub/x.txt', 'docs/y.txt', 'z.txt'],
+			['docs/sub/x.txt', 'docs/y.txt', 'z.txt']
+		],
+		[['../x'], ['x']],
+		[['../../etc/passwd'], ['etc/passwd']],
+		[['/etc/passwd'], ['etc/passwd']],
+		[
+			['a//b', 'c/./d/../e'],
+			['a/b', 'c/d/e']
+		],
+		[
+			['CON', 'aux/prn.txt'],
+			['_CON', '_aux/_prn.txt']
+		],
+		[['a\\b\\c.txt'], ['a/b/c.txt']],
+		[['C:\\Windows\\evil.dll'], ['C_/Windows/evil.dll']],
+		[['dir\u0000/na\u0000me.txt'], ['dir/name.txt']],
+		[['wh?t/<x>:"|*.txt'], ['wh_t/_x_____.txt']],
+		[['trailing. /dots.. /f'], ['trailing/dots/f']],
+		[
+			['..', '.', ''],
+			['file', 'file (2)', 'file (3)']
+		],
+		[
+			['d/x.txt', 'D/X.TXT', 'd/x.txt'],
+			['d/x.txt', 'D/X (2).TXT', 'd/x (3).txt']
+		],
+		// A file may not take the name of a folder another file needs, whichever comes first.
+		[
+			['docs', 'docs/a.txt'],
+			['docs (2)', 'docs/a.txt']
+		],
+		[
+			['docs/a.txt', 'DOCS'],
+			['docs/a.txt', 'DOCS (2)']
+		]
+	])('%j → %j', (input, output) => {
+		expect(zipPaths(input)).toEqual(output);
+	});
+
+	it('cuts each long segment to 255 bytes and never yields an unsafe path', () => {
+		const path = zipPaths([`${'a'.repeat(400)}/${'b'.repeat(400)}.txt`])[0]!;
+		const [dir, file] = path.split('/');
+		expect(utf8Length(dir!)).toBe(255);
+		expect(utf8Length(file!)).toBe(255);
+		expect(file!.endsWith('.txt')).toBe(true);
+
+		const alphabet = ['a', '.', '/', '\\', ' ', ':', '\u0000', 'ä', '?', 'C', 'O', 'N'];
+		let seed = 11;
+		const names: string[] = [];
+		for (let i = 0; i < 500; i++) {
+			let name = '';
+			for (let j = 0; j < (i * 7) % 30; j++) {
+				seed = (seed * 1103515245 + 12345) % 2147483648;
+				name += alphabet[seed % alphabet.length];
+			}
+			names.push(name);
+		}
+		const paths = zipPaths(names);
+		expect(new Set(paths.map((p) => p.toLowerCase())).size).toBe(paths.length);
+		for (const p of paths) {
+			expect(p.startsWith('/')).toBe(false);
+			for (const segment of p.split('/')) {
+				expect(segment).not.toBe('');
+				expect(segment).not.toMatch(/^\.+$|[. ]$/);
+				expect([...segment].filter(isUnsafe)).toEqual([]);
+				expect(sanitizeFileName(segment)).toBe(segment);
+			}
 		}
 	});
 });
