@@ -9,7 +9,8 @@ const decimalSeparator = (page: Page) =>
 /** Uploads one 1.5 MB file through the page in whatever language it shows, and returns the link. */
 async function upload(page: Page, url: string, file: string, button: string): Promise<string> {
 	await page.goto(url);
-	await page.locator('input[type=file]').setInputFiles(file);
+	// The Choose files input (the other one picks a folder), whatever its label says in this language.
+	await page.locator('input[type=file][multiple]').setInputFiles(file);
 	await page.getByRole('button', { name: button }).click();
 	const link = page.locator('input[readonly]').first();
 	await expect(link).toHaveValue(/\/s\//, { timeout: 60_000 });
@@ -36,7 +37,7 @@ test.describe('languages', () => {
 		await expect(page.locator('html')).toHaveAttribute('lang', 'de');
 		await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
 		await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dateien senden, Ende-zu-Ende-verschlüsselt');
-		await page.locator('input[type=file]').setInputFiles(file.path);
+		await page.locator('input[type=file][multiple]').setInputFiles(file.path);
 		// The size with a decimal comma, as German writes it.
 		await expect(page.getByText('1 Datei, 1,5 MB')).toBeVisible();
 		const link = await upload(page, sealdrop.url, file.path, 'Verschlüsseln und hochladen');
@@ -57,7 +58,7 @@ test.describe('languages', () => {
 		await page.goto(sealdrop.url);
 		await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
 		await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
-		await page.locator('input[type=file]').setInputFiles(file.path);
+		await page.locator('input[type=file][multiple]').setInputFiles(file.path);
 		const separator = await decimalSeparator(page);
 		expect(separator).toBe('٫'); // the Arabic decimal separator, not "." or ","
 		await expect(page.getByText('ملف واحد، ١٫٥ م.ب')).toBeVisible();
