@@ -19,11 +19,13 @@ const INPUTS = [
 	'vite.config.ts',
 	'tsconfig.json'
 ];
+/** Written by the build itself (the compiled messages): not a source. */
+const GENERATED = new Set(['src/lib/paraglide']);
 const OUTPUTS = ['build/200.html', 'dist/server.js', 'dist/cli.js'];
 const STAMP = 'dist/.source-hash';
 
 function* files(path) {
-	if (!existsSync(path)) return;
+	if (!existsSync(path) || GENERATED.has(path)) return;
 	if (!statSync(path).isDirectory()) {
 		yield path;
 		return;
