@@ -22,6 +22,9 @@ test('upload: progress, pause, cancel and the finished link are announced; focus
 	// The form's fields are out of the way while sending.
 	await expect(page.getByLabel(/^Message/)).toHaveCount(0);
 
+	// The share exists and a part is on its way (a Pause while the share is still being created
+	// goes back to the picker instead, by design).
+	await release.arrived;
 	await page.keyboard.press('Enter'); // Pause, from the keyboard
 	await expect(page.getByRole('button', { name: 'Resume' })).toBeFocused();
 	await expect(live).toHaveText(/^Upload paused at \d+ %\. Press Resume to carry on\.$/);

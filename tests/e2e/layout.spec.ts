@@ -37,6 +37,7 @@ for (const viewport of VIEWPORTS) {
 			await page.getByRole('button', { name: 'Encrypt and upload' }).click();
 			await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
 			await checkState(page, testInfo, folder, 'uploading');
+			await releaseParts.arrived; // the share exists: Pause now pauses (before, it goes back to the picker)
 			await page.getByRole('button', { name: 'Pause' }).click();
 			await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
 			await checkState(page, testInfo, folder, 'paused');

@@ -86,15 +86,18 @@ export async function checkState(page: Page, testInfo: TestInfo, folder: string,
 
 /**
  * Holds every request matching `url` until the returned function is called (a transfer caught
- * mid-way); later ones pass straight through.
+ * mid-way); later ones pass straight through. `arrived` resolves when the first one is held.
  */
-export async function hold(context: BrowserContext, url: string): Promise<() => void> {
+export async function hold(context: BrowserContext, url: string): Promise<(() => void) & { arrived: Promise<void> }> {
 	let release = () => {};
+	let arrive = () => {};
 	const gate = new Promise<void>((resolve) => (release = resolve));
+	const arrived = new Promise<void>((resolve) => (arrive = resolve));
 	await context.route(url, async (route) => {
+		arrive();
 		await gate;
 		// A request the page gave up on meanwhile (Pause, Cancel) has nothing left to continue.
 		await route.continue().catch(() => {});
 	});
-	return release;
+	return Object.assign(() => release(), { arrived });
 }
