@@ -395,17 +395,33 @@ describe('upload controller, against a real server', () => {
 		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
 	});
 
-	it('the network drops mid-upload: reconnecting while it retries, and the online event resumes it at once', async () => {
+	/** An upload whose network drops while part 1 is on its way (released by the caller). */
+	async function uploadLosingTheNetwork(retryEnv: ReturnType<typeof testRetryEnv>) {
 		const online = onlineEvents();
-		const retryEnv = testRetryEnv(true);
-		const { controller, phases, backend, api } = await setup({ online: online.subscribe, retryEnv });
+		const context = await setup({ online: online.subscribe, retryEnv });
 		const { file: picked, bytes } = randomFile();
-		controller.add([picked]);
+		context.controller.add([picked]);
 		const held = gate();
-		backend.hold = { part: 1, gate: held };
-		const started = controller.start();
+		context.backend.hold = { part: 1, gate: held };
+		const started = context.controller.start();
 		await held.reached.promise;
-		backend.offline = true;
+		context.backend.offline = true;
+		return { ...context, online, bytes, held, started };
+	}
+
+	/** Back online: the upload went through 'reconnecting' and the share opens to the same bytes. */
+	async function expectFinishedAfterReconnecting(upload: Awaited<ReturnType<typeof uploadLosingTheNetwork>>) {
+		await upload.started;
+		expect(upload.phases).toEqual(['pick', 'creating', 'uploading', 'reconnecting', 'uploading', 'done']);
+		expect(upload.backend.sent).toEqual([0, 1, 2, 3]);
+		const { result } = upload.controller.state;
+		expect((await readShare(upload.api, result!.id, result!.secret)).equals(upload.bytes)).toBe(true);
+	}
+
+	it('the network drops mid-upload: reconnecting while it retries, and the online event resumes it at once', async () => {
+		const retryEnv = testRetryEnv(true);
+		const upload = await uploadLosingTheNetwork(retryEnv);
+		const { controller, backend, online, held } = upload;
 		const reconnecting = until(controller, (s) => s.phase === 'reconnecting');
 		held.release.resolve();
 		await reconnecting;
@@ -416,26 +432,15 @@ describe('upload controller, against a real server', () => {
 
 		backend.offline = false;
 		online.fire(); // ends the backoff wait: no need to sit out the rest of it
-		await started;
-		expect(phases).toEqual(['pick', 'creating', 'uploading', 'reconnecting', 'uploading', 'done']);
-		expect(backend.sent).toEqual([0, 1, 2, 3]);
+		await expectFinishedAfterReconnecting(upload);
 		expect(retryEnv.longWaits).toBe(0);
-		const { result } = controller.state;
-		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
 	});
 
 	it('the network stays down past every retry: it keeps reconnecting, and resumes by itself when online', async () => {
-		const online = onlineEvents();
 		const retryEnv = testRetryEnv();
-		const { controller, phases, backend, api } = await setup({ online: online.subscribe, retryEnv });
-		const { file: picked, bytes } = randomFile();
-		controller.add([picked]);
-		const held = gate();
-		backend.hold = { part: 1, gate: held };
-		const started = controller.start();
-		await held.reached.promise;
-		backend.offline = true;
-		held.release.resolve();
+		const upload = await uploadLosingTheNetwork(retryEnv);
+		const { controller, backend, online } = upload;
+		upload.held.release.resolve();
 		await retryEnv.waiting.promise;
 		// Every retry spent, and waiting for the network rather than paused with an error.
 		expect(backend.refused).toBe(DEFAULT_RETRY.attempts);
@@ -451,11 +456,7 @@ describe('upload controller, against a real server', () => {
 
 		backend.offline = false;
 		online.fire();
-		await started;
-		expect(phases).toEqual(['pick', 'creating', 'uploading', 'reconnecting', 'uploading', 'done']);
-		expect(backend.sent).toEqual([0, 1, 2, 3]);
-		const { result } = controller.state;
-		expect((await readShare(api, result!.id, result!.secret)).equals(bytes)).toBe(true);
+		await expectFinishedAfterReconnecting(upload);
 	});
 
 	it('pause while waiting to reconnect stops waiting; cancel deletes the share', async () => {
