@@ -106,6 +106,8 @@ export interface DownloadDeps {
 	signal?: AbortSignal;
 	/** The retry policy's clock, sleep and jitter; tests replace them. */
 	retryEnv?: RetryEnv;
+	/** A ticket from an earlier claim that may still be valid (a resumed download): no new download is spent. */
+	ticket?: string;
 }
 
 /**
@@ -121,6 +123,7 @@ export class DownloadSession {
 		private readonly deps: DownloadDeps
 	) {
 		this.downloadsLeft = share.info.downloadsLeft;
+		if (deps.ticket) this.ticket = Promise.resolve(deps.ticket);
 	}
 
 	/** Spends one download. Called once, on the recipient's explicit action. */
