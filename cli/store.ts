@@ -44,8 +44,10 @@ export interface UploadState {
 /** A download in progress: the claim's ticket, reused while it is valid, and the files already saved. */
 export interface DownloadState {
 	ticket: string;
-	ticketExpiresAt: number;
+	/** Indexes of the files already saved whole. */
 	done: number[];
+	/** The server's answers (public info, sealed metadata) by path, replayed when resuming. */
+	answers: Record<string, string>;
 }
 
 export class Store {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ApiError } from '../../src/lib/api/client';
+import { ApiClient, ApiError } from '../../src/lib/api/client';
 import { concatBytes, decodeNote, isCryptoError, zipPaths } from '../../src/lib/crypto';
 import type { SaveSink } from '../../src/lib/save/sinks';
 import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
@@ -23,19 +23,36 @@ export interface GetOptions {
 	quiet: boolean;
 }
 
-/** Opens a share from its link, asking for the password only if it has one. Nothing is spent. */
+/** The server's answers about a share (public info, sealed metadata), as JSON text. */
+export type Answers = Record<string, string>;
+
+/**
+ * Opens a share from its link, asking for the password only if it has one. Nothing is spent.
+ * `replay` serves the info and sealed metadata an earlier run received: once the last download
+ * is claimed the server no longer answers them, but the claim's ticket still reads the data. The
+ * keys, commitment and metadata are checked here all the same.
+ */
 export async function openLink(
 	link: string,
 	io: CliIo,
-	store: Store,
-	passwordStdin: boolean
-): Promise<{ share: OpenedShare; origin: string }> {
+	passwordStdin: boolean,
+	replay: Answers = {}
+): Promise<{ share: OpenedShare; origin: string; answers: Answers }> {
 	const { origin, id, key } = parseLink(link);
-	const api = await apiFor(origin, io, store);
+	const answers: Answers = {};
+	const api = new ApiClient(origin, async (input, init) => {
+		const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
+		const remembered = replay[path];
+		if (remembered !== undefined) return new Response(remembered, { headers: { 'content-type': 'application/json' } });
+		const res = await io.fetch(input, init);
+		if (res.ok) answers[path] = await res.clone().text();
+		return res;
+	});
 	// The key is checked before any request, and the header (with its Argon2 costs) before any work.
 	const { info, header } = await readShareHeader(api, id, key, { signal: io.signal });
 	const password = header.kdf ? await readPassword(io, { fromStdin: passwordStdin, confirm: false, prompt: 'Password: ' }) : undefined;
-	return { share: await openShare(api, id, key, { info, password, signal: io.signal }), origin };
+	const share = await openShare(api, id, key, { info, password, signal: io.signal });
+	return { share, origin, answers: { ...replay, ...answers } };
 }
 
 function memorySink(): SaveSink & { bytes(): Uint8Array } {
@@ -54,7 +71,9 @@ function streamSink(io: CliIo): SaveSink {
 
 export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<number> {
 	if (opts.stdout && opts.output !== undefined) throw usage('--stdout and -o exclude each other.');
-	const { share, origin } = await openLink(opts.link, io, store, opts.passwordStdin);
+	const { id } = parseLink(opts.link);
+	const state = await store.download(id);
+	const { share, origin, answers } = await openLink(opts.link, io, opts.passwordStdin, state?.answers);
 	const api = await apiFor(origin, io, store);
 	const { files, noteBytes = 0 } = share.metadata;
 	const paths = zipPaths(files.map((f) => f.name));
@@ -68,21 +87,27 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 	}
 	const wantNote = opts.file === undefined;
 
-	const state = await store.download(share.id);
 	const done = state?.done ?? [];
 	const makeSession = (ticket?: string) => new DownloadSession(share, { api, crypto: inlineBackend, signal: io.signal, ticket });
 	let session = makeSession(state?.ticket);
+	let savedTicket = state?.ticket;
+	/** Claims (once) and keeps the ticket next to the history at once, so that an interrupted run resumes with it. */
+	const claim = async () => {
+		const ticket = await session.claim();
+		if (ticket !== savedTicket) await store.saveDownload(share.id, { ticket, done, answers });
+		savedTicket = ticket;
+	};
 	/** Runs a save; a ticket from an earlier run that ran out is replaced by a new claim, once. */
 	const save = async (start: number, end: number, sink: () => SaveSink, onProgress?: ProgressListener) => {
 		try {
+			await claim();
 			await session.save(start, end, sink(), onProgress);
 		} catch (err) {
-			if (!(state && err instanceof ApiError && err.code === 'TICKET_INVALID')) throw err;
-			state.ticket = '';
+			if (!(state && err instanceof ApiError && err.code === 'TICKET_INVALID' && savedTicket === state.ticket)) throw err;
 			session = makeSession();
+			await claim();
 			await session.save(start, end, sink(), onProgress);
 		}
-		await store.saveDownload(share.id, { ticket: await session.claim(), ticketExpiresAt: 0, done });
 	};
 
 	const readNote = async (): Promise<string | undefined> => {
@@ -150,7 +175,7 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 				throw err;
 			}
 			done.push(i);
-			await store.saveDownload(share.id, { ticket: await session.claim(), ticketExpiresAt: 0, done });
+			await store.saveDownload(share.id, { ticket: await session.claim(), done, answers });
 		}
 		base += f.size;
 		saved.push({ name: f.name, path: target.final, size: f.size });

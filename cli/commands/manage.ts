@@ -21,8 +21,8 @@ async function entryFor(target: string, store: Store): Promise<HistoryEntry> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function info(opts: { link: string; passwordStdin: boolean; json: boolean }, io: CliIo, store: Store): Promise<number> {
-	const { share } = await openLink(opts.link, io, store, opts.passwordStdin);
+export async function info(opts: { link: string; passwordStdin: boolean; json: boolean }, io: CliIo): Promise<number> {
+	const { share } = await openLink(opts.link, io, opts.passwordStdin);
 	const { info: i, metadata } = share;
 	const out = {
 		id: share.id,

@@ -47,7 +47,7 @@ export class CliHarness {
 	/** Runs one command line in-process, with SEALDROP_SERVER set to this server. */
 	async run(
 		args: string[],
-		opts: { stdin?: string | Buffer; env?: Record<string, string>; fetch?: typeof fetch } = {}
+		opts: { stdin?: string | Buffer; env?: Record<string, string>; fetch?: typeof fetch; signal?: AbortSignal } = {}
 	): Promise<CliResult> {
 		const stdout = new PassThrough();
 		const stderr = new PassThrough();
@@ -62,7 +62,8 @@ export class CliHarness {
 			env: { XDG_CONFIG_HOME: this.configHome, SEALDROP_SERVER: this.server.url, ...opts.env },
 			cwd: this.dir,
 			fetch: opts.fetch ?? ((...a) => globalThis.fetch(...a)),
-			now: () => Date.now()
+			now: () => Date.now(),
+			signal: opts.signal
 		};
 		const code = await run(args, io);
 		const stdoutBytes = Buffer.concat(out);
