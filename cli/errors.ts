@@ -52,6 +52,7 @@ export function toCliError(err: unknown): CliError {
 			return new CliError('INTERRUPTED', EXIT.INTERRUPTED, 'Interrupted; run the same command again to continue.');
 		if (GONE.has(err.code)) return new CliError(err.code, EXIT.GONE, err.message);
 		if (NETWORK.has(err.code)) return new CliError(err.code, EXIT.NETWORK, err.message);
+		if (err.code === 'LOGIN_FAILED') return new CliError(err.code, EXIT.WRONG_KEY, err.message);
 		if (err.code === 'FORBIDDEN' || err.code === 'UNAUTHORIZED') {
 			return new CliError(err.code, EXIT.WRONG_KEY, `${err.message} (the owner token does not match)`);
 		}

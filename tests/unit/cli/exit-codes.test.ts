@@ -1,6 +1,8 @@
-import { open, readdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../server/accounts/passwords';
 import { ApiClient } from '../../../src/lib/api/client';
 import {
 	createShareKeys,
@@ -213,6 +215,31 @@ describe('sealdrop exit codes and hostile shares', () => {
 			expect(res).toMatchObject({ code: 8, stderr: expect.stringContaining('[LOGIN_REQUIRED]') });
 			const bad = await restricted.run(['send', '--note', 'n'], { env: { SEALDROP_TOKEN: 'A'.repeat(43) } });
 			expect(bad).toMatchObject({ code: 8, stderr: expect.stringContaining('[LOGIN_REQUIRED]') });
+
+			// `login` keeps an API token (not the password) for this server; send then works.
+			await restricted.server.meta.accounts.addUser({
+				id: randomBytes(12).toString('base64url'),
+				name: 'alice',
+				passwordHash: await hashPassword('alice password'),
+				createdAt: Date.now(),
+				quotaBytes: null,
+				quotaShares: null,
+				maxExpiry: 3600
+			});
+			const wrong = await restricted.run(['login', 'alice', '--password-stdin'], { stdin: 'nope\n' });
+			expect(wrong).toMatchObject({ code: 5, stderr: expect.stringContaining('[LOGIN_FAILED]') });
+			const login = await restricted.run(['login', 'alice', '--password-stdin'], { stdin: 'alice password\n' });
+			expect(login.code, login.stderr).toBe(0);
+			expect(login.stdout).toBe('');
+			const configFile = join(restricted.configHome, 'sealdrop', 'config.json');
+			const saved = await readFile(configFile, 'utf8');
+			expect(saved).not.toContain('alice password');
+			expect(saved).toMatch(/"tokens"/);
+			expect((await stat(configFile)).mode & 0o777).toBe(0o600);
+			const sent = await restricted.run(['send', '--note', 'n', '--expires', '1h']);
+			expect(sent.code, sent.stderr).toBe(0);
+			expect((await restricted.run(['logout'])).code).toBe(0);
+			expect(await restricted.run(['send', '--note', 'n', '--expires', '1h'])).toMatchObject({ code: 8 });
 		} finally {
 			await restricted.close();
 		}
