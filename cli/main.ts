@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { get } from './commands/get';
 import { login, logout } from './commands/login';
@@ -7,6 +8,7 @@ import { CliError, EXIT, toCliError, usage } from './errors';
 import { HELP } from './help';
 import { write, type CliIo } from './io';
 import { configDir, Store } from './store';
+import { exists } from './writer';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const flag = { type: 'boolean' } as const;
@@ -51,12 +53,14 @@ const PASSWORD_ARGV =
 	'use --password to be asked, or --password-stdin.';
 
 /** `--password=VALUE`, or `--password VALUE` where VALUE is not something to send, is refused with the reason. */
-function refusePasswordValue(command: string, args: string[], positionals: string[], limit: number): void {
+async function refusePasswordValue(command: string, args: string[], positionals: string[], limit: number, cwd: string): Promise<void> {
 	if (args.some((a) => a.startsWith('--password='))) throw usage(PASSWORD_ARGV);
 	const at = args.indexOf('--password');
-	if (at === -1 || at + 1 >= args.length || args[at + 1]!.startsWith('-')) return;
-	// For send a following argument may be a file; for the others nothing may follow.
-	if (command !== 'send' ? positionals.length > limit : false) throw usage(PASSWORD_ARGV);
+	const next = args[at + 1];
+	if (at === -1 || next === undefined || next.startsWith('-')) return;
+	// For send a following argument may be a file to send; for the others nothing may follow.
+	const refused = command === 'send' ? !(await exists(resolve(cwd, next))) : positionals.length > limit;
+	if (refused) throw usage(PASSWORD_ARGV);
 }
 
 /** Runs one command line; returns the exit code. Never throws. */
@@ -87,7 +91,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 			return EXIT.OK;
 		}
 		const limits: Record<string, number> = { get: 1, info: 1, delete: 1, extend: 1, limit: 1, login: 1 };
-		refusePasswordValue(command, args, pos, limits[command] ?? 0);
+		await refusePasswordValue(command, args, pos, limits[command] ?? 0, io.cwd);
 		const max = limits[command] ?? (command === 'config' ? 2 : command === 'send' ? Infinity : 0);
 		if (pos.length > max)
 			throw usage(`Too many arguments for ${command}: ${pos.slice(max).join(' ')}. Run \`sealdrop ${command} --help\`.`);

@@ -90,6 +90,10 @@ describe('sealdrop exit codes and hostile shares', () => {
 			code: 2,
 			stderr: expect.stringContaining('never taken from the command line')
 		});
+		expect(await h.run(['send', 'in/five.txt', '--password', 'hunter2'])).toMatchObject({
+			code: 2,
+			stderr: expect.stringContaining('never taken from the command line')
+		});
 		expect(await h.run(['get', 'https://x/s/abc#k', '--password', 'hunter2'])).toMatchObject({
 			code: 2,
 			stderr: expect.stringContaining('never taken from the command line')
