@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import QRCode from 'qrcode';
 import { shareLink } from '../../src/lib/link';
-import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
+import { nodeBackend } from '../node-backend';
 import { resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob } from '../../src/lib/transfer/upload';
 import { apiFor, formatDuration, parseDuration, pick, readPassword, serverOrigin } from '../common';
 import { usage } from '../errors';
@@ -75,7 +75,7 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		const deps: UploadDeps = {
 			api,
 			config,
-			crypto: inlineBackend,
+			crypto: nodeBackend,
 			pending: store.pendingStore({ server: origin, sources: sources.map((s) => s.path), options, names: files.map((f) => f.name) }),
 			signal: io.signal,
 			onProgress: bar.listener
