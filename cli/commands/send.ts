@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import QRCode from 'qrcode';
 import { shareLink } from '../../src/lib/link';
 import { nodeBackend } from '../node-backend';
-import { resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob } from '../../src/lib/transfer/upload';
+import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob } from '../../src/lib/transfer/upload';
 import { apiFor, formatDuration, parseDuration, pick, readPassword, serverOrigin } from '../common';
 import { usage } from '../errors';
 import { write, type CliIo } from '../io';
@@ -98,7 +98,14 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		} else if (!opts.json && !opts.quiet) {
 			io.stderr.write('Continuing the interrupted upload of these files.\n');
 		}
-		const result = await runUpload(job, deps);
+		let result;
+		try {
+			result = await runUpload(job, deps);
+		} catch (err) {
+			// Standard input cannot be sent again: its partial share is removed, not kept for a resume.
+			if (spooled) await cancelUpload(job.pending, deps).catch(() => {});
+			throw err;
+		}
 		bar.done();
 
 		const link = shareLink(config.publicUrl ?? origin, result.id, result.secret);

@@ -47,6 +47,24 @@ describe('sealdrop send → get', () => {
 		expect(await readdir(join(h.configHome, 'sealdrop', 'spool'))).toEqual([]);
 	});
 
+	it('standard input interrupted mid-way is removed, not kept for a resume (it cannot be read again)', async () => {
+		const controller = new AbortController();
+		let created = '';
+		// Ctrl-C once the share exists and the upload is about to send its parts.
+		const interrupting: typeof fetch = async (input, init) => {
+			const path = new URL(String(input)).pathname;
+			if (path.endsWith('/parts')) {
+				created = path.split('/')[4]!;
+				controller.abort();
+			}
+			return fetch(input, init);
+		};
+		const sent = await h.run(['send', '-'], { stdin: randomBytes(1000), fetch: interrupting, signal: controller.signal });
+		expect(sent.code).toBe(130);
+		expect(await readdir(join(h.configHome, 'sealdrop', 'state', 'uploads'))).toEqual([]);
+		expect((await fetch(`${h.server.url}/api/v1/shares/${created}`)).status).toBe(410);
+	});
+
 	it('sends a note alone, or after files; get prints it', async () => {
 		const noteOnly = await h.run(['send', '--note', 'the code is 1234']);
 		expect(noteOnly.code).toBe(0);
