@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../server/accounts/passwords';
@@ -199,6 +199,15 @@ describe('sealdrop exit codes and hostile shares', () => {
 		expect(saved).toEqual(['a/evil.txt', 'dup.txt', 'DUP (2).txt', '_con.txt', 'dir/..hidden']);
 		expect(await readFile(h.path('safe/DUP (2).txt'), 'utf8')).toBe('3');
 		expect(await readdir(h.dir)).not.toContain('evil.txt');
+	});
+
+	it('7: a symbolic link already in the folder does not lead a file outside it', async () => {
+		const link = await engineShare([new File(['x'], 'docs/x.txt')]);
+		await mkdir(h.path('linked'));
+		await mkdir(h.path('elsewhere'));
+		await symlink(h.path('elsewhere'), h.path('linked/docs'));
+		expect(await h.run(['get', link, '-o', 'linked'])).toMatchObject({ code: 7, stderr: expect.stringContaining('[UNSAFE_NAME]') });
+		expect(await readdir(h.path('elsewhere'))).toEqual([]);
 	});
 
 	it('7: an existing file is not replaced (nothing spent) unless --force', async () => {
