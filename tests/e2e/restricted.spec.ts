@@ -5,7 +5,7 @@ import { makeFile } from './helpers';
 
 const PASSWORD = 'lantern meadow copper 58';
 
-test('restricted mode: log in through the UI, upload, and a logged-out upload is refused with the reason', async ({
+test('restricted mode: a logged-out visitor is shown how to log in instead of the form; log in through the UI and upload', async ({
 	browser,
 	restricted
 }, testInfo) => {
