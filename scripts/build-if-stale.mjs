@@ -13,6 +13,7 @@ const INPUTS = [
 	'messages',
 	'project.inlang/settings.json',
 	'scripts/inlang-json-messages.js',
+	'scripts/precompress.mjs',
 	'package.json',
 	'package-lock.json',
 	'svelte.config.js',
