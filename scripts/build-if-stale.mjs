@@ -14,6 +14,7 @@ const INPUTS = [
 	'project.inlang/settings.json',
 	'scripts/inlang-json-messages.js',
 	'scripts/precompress.mjs',
+	'scripts/lazy-locales.ts',
 	'package.json',
 	'package-lock.json',
 	'svelte.config.js',
