@@ -102,7 +102,8 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 		const file = findFile(root, pathname);
 		if (file) {
 			const compressible = COMPRESSIBLE.test(file.path);
-			const range = c.req.header('range');
+			// If-Range needs a strong validator; ours are weak, so it never holds: the whole file.
+			const range = c.req.header('if-range') === undefined ? c.req.header('range') : undefined;
 			// A Range names bytes of the file as stored: always the identity variant (see rangeOf).
 			const variant = compressible && range === undefined ? pickVariant(file, c.req.header('accept-encoding')) : identity(file);
 			const headers: Record<string, string> = {
@@ -241,10 +242,7 @@ function pickVariant(file: { path: string; stats: Stats }, acceptEncoding: strin
  * and `available` has. Identity is the answer of last resort even if refused with q=0: a 406
  * would help nobody, and every client reads uncompressed bytes.
  */
-export function preferredEncoding(
-	acceptEncoding: string | undefined,
-	available: (name: EncodingName) => boolean
-): EncodingName | 'identity' {
+function preferredEncoding(acceptEncoding: string | undefined, available: (name: EncodingName) => boolean): EncodingName | 'identity' {
 	if (!acceptEncoding) return 'identity';
 	const q = new Map<string, number>();
 	for (const part of acceptEncoding.split(',')) {

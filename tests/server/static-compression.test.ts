@@ -142,6 +142,10 @@ describe('precompressed static files', () => {
 		const beyond = await get('/_app/immutable/chunks/app.js', { range: `bytes=${SCRIPT.length}-` });
 		expect(beyond.status).toBe(416);
 		expect(beyond.headers['content-range']).toBe(`bytes */${SCRIPT.length}`);
+		// If-Range asks for a strong validator; ours are weak, so the answer is the whole file.
+		const conditional = await get('/_app/immutable/chunks/app.js', { range: 'bytes=0-1', 'if-range': String(part.headers.etag) });
+		expect(conditional.status).toBe(200);
+		expect(conditional.body.toString()).toBe(SCRIPT);
 		const several = await get('/_app/immutable/chunks/app.js', { range: 'bytes=0-1,5-6' });
 		expect(several.status).toBe(200);
 		expect(several.body.toString()).toBe(SCRIPT);
