@@ -107,6 +107,12 @@ export function createApp(deps: AppDeps): Hono {
 	app.all('/api/*', () => {
 		throw noSuchEndpoint();
 	});
+	// The manifest's share target is the service worker's to answer. Without one (site data cleared)
+	// the shared files cannot reach the page: open the app, and read nothing of the body.
+	app.post('/_download/share', (c) => {
+		c.header('Connection', 'close');
+		return c.redirect('/', 303);
+	});
 	app.get('*', site.handler);
 	app.notFound((c) => c.text('Not found', 404));
 	return app;
