@@ -136,6 +136,7 @@ async function makeCase(input: CaseInput, i: number): Promise<{ vector: VectorCa
 	const metadataNonce = fixedBytes(12, 0x40 + 16 * i);
 	const plaintext = expandPlaintext(input.plaintext);
 	const { headerBytes, keys } = await createShareKeys({
+		version: 1,
 		secret,
 		salt,
 		recordSize: input.recordSize,
@@ -184,8 +185,8 @@ const byName = (name: string) => {
 	return found;
 };
 
-const withVersion2 = hexToBytes(byName('empty').vector.expected.headerHex);
-withVersion2[4] = 2;
+const withVersion3 = hexToBytes(byName('empty').vector.expected.headerHex);
+withVersion3[4] = 3;
 /** The header of "password" with its Argon2 fields replaced (offsets 42, 46, 50 of FORMAT.md §2). */
 function withArgon2(memoryKiB: number, passes: number, parallelism: number): string {
 	const bytes = hexToBytes(byName('password').vector.expected.headerHex);
@@ -225,10 +226,10 @@ const negative: NegativeVector[] = [
 		expectedError: 'TRUNCATED'
 	},
 	{
-		name: 'header-version-2',
-		description: 'the header of "empty" with version byte 02',
+		name: 'header-version-3',
+		description: 'the header of "empty" with version byte 03 (02 is format v2, tests/vectors/v2.json)',
 		check: 'decodeHeader',
-		headerHex: bytesToHex(withVersion2),
+		headerHex: bytesToHex(withVersion3),
 		expectedError: 'UNSUPPORTED_VERSION'
 	},
 	{
