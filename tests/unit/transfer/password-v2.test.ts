@@ -27,7 +27,7 @@ import {
 } from '../../../src/lib/crypto';
 import { inlineBackend } from '../../../src/lib/transfer/crypto-backend';
 import { openShare, PasswordError } from '../../../src/lib/transfer/download';
-import { uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
+import { resumeUpload, runUpload, startUpload, uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
 import { fastKdf, GatedApi, randomFile, readShare, startTestServer, type TestServer } from '../controllers/support';
 
@@ -225,5 +225,21 @@ describe('format v2 passwords, property by property', () => {
 		expect(opened.header.version).toBe(1);
 		expect(opened.metadata.files.map((f) => f.name)).toEqual(['old.bin']);
 		expect((await readShare(api, created.id, link, PASSWORD)).equals(content)).toBe(true);
+	});
+
+	it('an interrupted v2 password upload resumes from what the browser kept, and opens with its password', async () => {
+		const api = t.client();
+		const pending = memoryPendingUploads();
+		const { file, bytes } = randomFile('resumed.bin', 5000);
+		const deps = { api, config: await api.config(), crypto: inlineBackend, pending, passwordKdf: fastKdf };
+		await startUpload({ files: [file], expiresIn: 86400, maxDownloads: 5, password: PASSWORD }, deps);
+		// The tab closed here: only the pending record is left.
+		const [kept] = await pending.list();
+		expect(kept?.keyShare).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		expect(kept?.keyCommitment).toMatch(/^[A-Za-z0-9_-]{43}$/);
+		const job = await resumeUpload(kept!, [file]);
+		const done = await runUpload(job!, deps);
+		expect((await readShare(api, done.id, done.secret, PASSWORD)).equals(bytes)).toBe(true);
+		expect(await pending.list()).toEqual([]);
 	});
 });
