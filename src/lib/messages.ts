@@ -115,6 +115,27 @@ export function insecureContextHeading(): string {
 	return m.insecure_heading();
 }
 
+/** The recipient page's heading when a share cannot be opened: it names the problem. */
+export function receiveFailedHeading(code: string): string {
+	switch (code) {
+		case 'NOT_FOUND':
+		case 'INVALID_ID':
+			return m.receive_failed_not_found();
+		case 'EXPIRED':
+			return m.receive_failed_expired();
+		case 'DOWNLOAD_LIMIT_REACHED':
+			return m.receive_failed_used_up();
+		case 'DELETED':
+			return m.receive_failed_deleted();
+		case 'FORBIDDEN':
+		case 'BAD_SECRET':
+		case 'WRONG_KEY':
+			return m.receive_failed_damaged();
+		default:
+			return m.receive_failed_other();
+	}
+}
+
 /** Short status words for a share's state, as the owner's list shows them (in the current language when read). */
 export const SHARE_STATUS: Record<string, string> = {
 	get EXPIRED() {

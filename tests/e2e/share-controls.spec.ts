@@ -203,6 +203,7 @@ test.describe('my uploads', () => {
 		await expect(entry.getByTestId('upload-status')).toHaveAttribute('data-state', 'DELETED');
 		await recipient.reload();
 		await expect(recipient.getByRole('alert')).toHaveAttribute('data-code', 'DELETED');
+		await expect(recipient.getByRole('heading', { level: 1 })).toHaveText('This share was deleted');
 
 		await entry.getByRole('button', { name: 'Forget in this browser' }).click();
 		await expect(entry).toHaveCount(0);
