@@ -1,4 +1,4 @@
-/** tests/vectors/v1.json reproduced by src/lib/crypto, in Node and in Chromium. */
+/** tests/vectors/v1.json (format v1, still read) reproduced by src/lib/crypto, in Node and in Chromium. */
 import { describe, expect, it } from 'vitest';
 import {
 	createShareKeys,
@@ -26,6 +26,7 @@ function passwordKeyOf(v: VectorCase): Uint8Array | undefined {
 
 async function senderKeys(v: VectorCase): Promise<{ headerBytes: Uint8Array; keys: ShareKeys }> {
 	return createShareKeys({
+		version: 1,
 		secret: decodeSecret(v.secret),
 		salt: hexToBytes(v.salt),
 		recordSize: v.recordSize,
