@@ -10,6 +10,12 @@ export const wrongOwnerToken = (): AppError => new AppError('FORBIDDEN', 'Wrong 
 
 export const wrongReadToken = (): AppError => new AppError('FORBIDDEN', 'Wrong read token.');
 
+export const wrongPassword = (): AppError => new AppError('WRONG_PASSWORD', 'Wrong password.');
+
+/** An unlock for a share whose keys need no key share (no password, or format v1). */
+export const nothingToUnlock = (): AppError =>
+	new AppError('INVALID_REQUEST', 'password: this share has no server-held key share to unlock.', { field: 'password' });
+
 /** Wrong read tokens over the limit; whole seconds rounded up, so a retry after Retry-After is never early. */
 export function tooManyAttempts(ms: number): AppError {
 	const seconds = Math.ceil(ms / 1000);

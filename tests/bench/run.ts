@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g] [--zip64] [--cli-sizes 1024] [--cli-only]`
+ * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g] [--zip64] [--only first-paint,…] [--cli-sizes 1024] [--cli-only]`
  *
  * Drives Debian's Chromium through the real UI against the production server (built first, then
  * run as `npm start` runs it, in a child process) and prints, per size, the medians of several
@@ -8,8 +8,10 @@
  * transfer's limit measured in the same run: the lesser of the in-browser AES-256-GCM rate and a
  * bare unencrypted transfer between the same browser and a bare Node HTTP server writing to /
  * reading from disk. `--zip64` adds a share of more than 4 GiB saved as one ZIP, checked with
- * `unzip`. `--cli-sizes` (MiB, default 1024; 0 for none) measures the `sealdrop` CLI against the
- * bare transfer to the same server (tests/bench/cli.ts); `--cli-only` skips the browser.
+ * `unzip`. Then the phases of phases.ts (first paint, server scale); `--only <phase>,…` runs
+ * just those, without the browser transfers. `--cli-sizes` (MiB, default 1024; 0 for none)
+ * measures the `sealdrop` CLI against the bare transfer to the same server (tests/bench/cli.ts);
+ * `--cli-only` runs only that.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +25,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
 import { cliTable, measureCli, type CliRun } from './cli.ts';
+import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
 
 const MiB = 1024 * 1024;
@@ -35,7 +38,8 @@ const { values: args } = parseArgs({
 		'with-4g': { type: 'boolean', default: false },
 		zip64: { type: 'boolean', default: false },
 		'cli-sizes': { type: 'string', default: '1024' },
-		'cli-only': { type: 'boolean', default: false }
+		'cli-only': { type: 'boolean', default: false },
+		only: { type: 'string' }
 	}
 });
 const cliSizes = args['cli-sizes']
@@ -67,6 +71,10 @@ interface Run {
 // The server as `npm start` runs it, built from the current source.
 console.error('building…');
 await run('npm', ['run', 'build']);
+if (args.only !== undefined) {
+	await runPhases(args.only.split(','));
+	process.exit(0);
+}
 const work = await mkdtemp(join(tmpdir(), 'sealdrop-bench-'));
 const server = await startServer(join(work, 'data'));
 const bare = await startBareServer(work);
@@ -127,6 +135,7 @@ try {
 	server.process.kill('SIGTERM');
 	await rm(work, { recursive: true, force: true });
 }
+if (!args['cli-only']) await runPhases();
 
 async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
 	const { context, downloads } = await newContext(browser);

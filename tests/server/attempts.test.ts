@@ -234,11 +234,19 @@ describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 
 );
 
 describe('which shares have a password', () => {
-	it('reads the kdf byte of a version-1 header, and assumes a password for any header it cannot read', () => {
+	it('reads the kdf byte of a version-1 or version-2 header, and assumes a password for any header it cannot read', () => {
 		expect(passwordProtected(header(false))).toBe(false);
 		expect(passwordProtected(header(true))).toBe(true);
+		for (const [password, expected] of [
+			[false, false],
+			[true, true]
+		] as const) {
+			const v2 = header(password);
+			v2[4] = 2;
+			expect(passwordProtected(v2)).toBe(expected);
+		}
 		const future = header(false);
-		future[4] = 2; // a later format version: its layout is unknown here
+		future[4] = 3; // a later format version: its layout is unknown here
 		expect(passwordProtected(future)).toBe(true);
 		expect(passwordProtected(new Uint8Array(83).fill(7))).toBe(true);
 		expect(passwordProtected(null)).toBe(true);

@@ -114,6 +114,8 @@ const CASES: Record<string, Case> = {
 	shareNotFound: { make: shareErrors.shareNotFound, status: 404, code: 'NOT_FOUND' },
 	wrongOwnerToken: { make: shareErrors.wrongOwnerToken, status: 403, code: 'FORBIDDEN' },
 	wrongReadToken: { make: shareErrors.wrongReadToken, status: 403, code: 'FORBIDDEN' },
+	wrongPassword: { make: shareErrors.wrongPassword, status: 403, code: 'WRONG_PASSWORD' },
+	nothingToUnlock: { make: shareErrors.nothingToUnlock, status: 400, code: 'INVALID_REQUEST', details: { field: 'password' } },
 	tooManyAttempts: {
 		make: () => shareErrors.tooManyAttempts(1500),
 		status: 429,
