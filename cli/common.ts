@@ -7,7 +7,7 @@ import type { Store } from './store';
 
 /** The server to send to: --server, else SEALDROP_SERVER, else the config file. */
 export async function serverOrigin(flag: string | undefined, io: CliIo, store: Store): Promise<string> {
-	const raw = flag ?? io.env.SEALDROP_SERVER ?? (await store.settings()).server;
+	const raw = flag || io.env.SEALDROP_SERVER || (await store.settings()).server;
 	if (!raw) throw usage('No server: pass --server URL, set SEALDROP_SERVER, or run `sealdrop config server URL`.');
 	let url: URL;
 	try {

@@ -91,6 +91,16 @@ describe('sealdrop send → get', () => {
 		expect(await readFile(h.path('p-out/secret.txt'), 'utf8')).toBe('top secret');
 	});
 
+	it('takes the default server from the config file when SEALDROP_SERVER is not set', async () => {
+		const none = { SEALDROP_SERVER: '' };
+		expect(await h.run(['send', '--note', 'n'], { env: none })).toMatchObject({ code: 2, stderr: expect.stringContaining('No server') });
+		expect((await h.run(['config', 'server', `${h.server.url}/some/page`], { env: none })).code).toBe(0);
+		expect((await h.run(['config'], { env: none })).stdout).toBe(`server ${h.server.url}\n`);
+		const sent = await h.run(['send', '--note', 'n'], { env: none });
+		expect(sent.code, sent.stderr).toBe(0);
+		expect(sent.stdout.startsWith(`${h.server.url}/s/`)).toBe(true);
+	});
+
 	it('keeps a private history: list, extend, limit, delete', async () => {
 		await h.write('m/x.txt', 'x');
 		const sent = await h.run(['send', 'm/x.txt', '--expires', '1h']);
