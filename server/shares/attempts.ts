@@ -96,16 +96,24 @@ export class AttemptLimiter {
 		const keys = [clientKey, shareKey].filter((key) => key !== undefined);
 		if (keys.length === 0) return;
 		let ms = 0;
+		let limit: 'client' | 'share' = 'client';
 		for (const counter of await this.store.counts(keys, now)) {
-			if (counter.key === clientKey && counter.count >= this.options.perClient.max) ms = Math.max(ms, counter.resetAt - now);
+			if (counter.key === clientKey && counter.count >= this.options.perClient.max && counter.resetAt - now > ms) {
+				ms = counter.resetAt - now;
+				limit = 'client';
+			}
 			if (counter.key === shareKey) {
 				const rule = this.options.perPasswordShare;
 				// The window slides: it ends forgetAfterMs after the latest wrong token.
 				const lastFailure = counter.resetAt - rule.forgetAfterMs;
-				ms = Math.max(ms, lastFailure + backoffMs(rule, counter.count) - now);
+				const wait = lastFailure + backoffMs(rule, counter.count) - now;
+				if (wait > ms) {
+					ms = wait;
+					limit = 'share';
+				}
 			}
 		}
-		if (ms > 0) throw tooManyAttempts(ms);
+		if (ms > 0) throw tooManyAttempts(ms, limit);
 	}
 
 	/** Records one wrong token for the client and, if it has a password, the share. */

@@ -16,13 +16,16 @@ export const wrongPassword = (): AppError => new AppError('WRONG_PASSWORD', 'Wro
 export const nothingToUnlock = (): AppError =>
 	new AppError('INVALID_REQUEST', 'password: this share has no server-held key share to unlock.', { field: 'password' });
 
-/** Wrong read tokens over the limit; whole seconds rounded up, so a retry after Retry-After is never early. */
-export function tooManyAttempts(ms: number): AppError {
+/**
+ * Wrong tokens over the limit; whole seconds rounded up, so a retry after Retry-After is never early.
+ * `limit` says whose wrong tokens decide the wait: this client's, or the password share's.
+ */
+export function tooManyAttempts(ms: number, limit: 'client' | 'share'): AppError {
 	const seconds = Math.ceil(ms / 1000);
 	return new AppError(
 		'TOO_MANY_ATTEMPTS',
 		`Too many wrong attempts; try again in ${seconds} s.`,
-		{ retryAfter: seconds },
+		{ retryAfter: seconds, limit },
 		{
 			retryAfterSeconds: seconds
 		}

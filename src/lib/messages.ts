@@ -22,6 +22,7 @@ export type ClientErrorCode =
 	| 'PASSWORD_REQUIRED'
 	| 'WRONG_PASSWORD'
 	| 'PASSWORD_LOCKED'
+	| 'CLIENT_LOCKED'
 	| 'NOTHING_TO_SEND'
 	| 'NOT_SAME_FILES'
 	| 'FILE_UNREADABLE'
@@ -52,7 +53,8 @@ const NAMED: Partial<Record<MessageCode, (path: string) => string>> = {
 
 /** Sentences that say how long to wait, for errors that carry `retryAfterSeconds`. */
 const TIMED: Partial<Record<MessageCode, (seconds: number) => string>> = {
-	PASSWORD_LOCKED: (seconds) => m.error_PASSWORD_LOCKED_wait({ time: formatDuration(seconds) })
+	PASSWORD_LOCKED: (seconds) => m.error_PASSWORD_LOCKED_wait({ time: formatDuration(seconds) }),
+	CLIENT_LOCKED: (seconds) => m.error_CLIENT_LOCKED_wait({ time: formatDuration(seconds) })
 };
 
 /** The table's sentence for a code, or undefined for one it does not know (say, from a newer server). */

@@ -162,7 +162,7 @@ describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 
 				expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
 				expect(error?.status).toBe(429);
 				expect(error?.headers).toEqual({ 'Retry-After': String(seconds) });
-				expect(error?.details).toEqual({ retryAfter: seconds });
+				expect(error?.details).toEqual({ retryAfter: seconds, limit: 'share' });
 				// Honest: refused until exactly then, and not a moment longer.
 				clock.advance(seconds * 1000 - 1);
 				expect(await retryAfter(() => limiter.check(locked, 'x'))).toBe('1');
@@ -201,6 +201,7 @@ describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 
 				const error = await refusal(() => limiter.check(target, mallory));
 				expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
 				expect(error?.headers).toEqual({ 'Retry-After': String(7 * 60) });
+				expect(error?.details).toEqual({ retryAfter: 7 * 60, limit: 'client' });
 				expect(await refusal(() => limiter.check(target, fresh('alice')))).toBeUndefined();
 				// An unknown client (no address) is only limited per password share.
 				expect(await refusal(() => limiter.check(target, undefined))).toBeUndefined();

@@ -38,12 +38,14 @@ export interface OpenedShare {
 const PASSWORD_ERRORS = {
 	PASSWORD_REQUIRED: 'This share needs its password.',
 	WRONG_PASSWORD: 'Wrong password.',
-	PASSWORD_LOCKED: 'Too many wrong passwords for this share; try again later.'
+	PASSWORD_LOCKED: 'Too many wrong passwords for this share; try again later.',
+	CLIENT_LOCKED: 'Too many wrong attempts from this network; try again later.'
 } as const;
 
 /**
- * Why a share with a password could not be opened; `code` is a key of messages.ts. PASSWORD_LOCKED:
- * the server's attempt limit (429 TOO_MANY_ATTEMPTS) refuses guesses for `retryAfterSeconds`.
+ * Why a share with a password could not be opened; `code` is a key of messages.ts. PASSWORD_LOCKED
+ * and CLIENT_LOCKED: the server's attempt limit (429 TOO_MANY_ATTEMPTS) refuses guesses for
+ * `retryAfterSeconds`, because of this share's wrong guesses or this client's.
  */
 export class PasswordError extends Error {
 	constructor(
@@ -143,7 +145,8 @@ async function unlock(
 		if (err instanceof ApiError && err.code === 'TOO_MANY_ATTEMPTS') {
 			// The server's own count of seconds; the header as a proxy may have rewritten it otherwise.
 			const seconds = typeof err.details?.retryAfter === 'number' ? err.details.retryAfter : Number(err.retryAfter);
-			throw new PasswordError('PASSWORD_LOCKED', Number.isFinite(seconds) && seconds > 0 ? seconds : undefined);
+			const code = err.details?.limit === 'client' ? 'CLIENT_LOCKED' : 'PASSWORD_LOCKED';
+			throw new PasswordError(code, Number.isFinite(seconds) && seconds > 0 ? seconds : undefined);
 		}
 		throw err;
 	}
