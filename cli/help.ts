@@ -52,9 +52,11 @@ Options:
   --json              print {id, files: [{name, path, size}], note} as JSON
   -q, --quiet         no progress bar
 `,
-	info: `Usage: sealdrop info LINK [--password-stdin] [--json]
+	info: `Usage: sealdrop info LINK [--password | --password-stdin] [--json]
 
-Shows a share's size, expiry, downloads left and files. Spends no download.
+Shows a share's size, expiry, downloads left and files. Spends no download. A share with a
+password lists its files only when the password is given (asked with --password, or read from
+standard input with --password-stdin).
 `,
 	list: `Usage: sealdrop list [--links] [--json]
 

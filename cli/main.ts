@@ -138,7 +138,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 					store
 				);
 			case 'info':
-				return await info({ link: needs('link'), passwordStdin: bool('password-stdin'), json }, io);
+				return await info({ link: needs('link'), ask: bool('password'), passwordStdin: bool('password-stdin'), json }, io);
 			case 'list':
 				return await list({ json, showLinks: bool('links') }, io, store);
 			case 'delete':

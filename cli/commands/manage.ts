@@ -1,4 +1,6 @@
 import { ApiClient } from '../../src/lib/api/client';
+import { layoutForCipherSize } from '../../src/lib/crypto';
+import { readShareHeader } from '../../src/lib/transfer/download';
 import { formatBytes, formatDuration, parseDuration, parseLink, pick, serverOrigin } from '../common';
 import { CliError, EXIT, usage } from '../errors';
 import { write, type CliIo } from '../io';
@@ -21,25 +23,32 @@ async function entryFor(target: string, store: Store): Promise<HistoryEntry> {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export async function info(opts: { link: string; passwordStdin: boolean; json: boolean }, io: CliIo): Promise<number> {
-	const { share } = await openLink(opts.link, io, opts.passwordStdin);
-	const { info: i, metadata } = share;
+/**
+ * Public info (size, expiry, downloads left) and, once the keys open it, the file list. A share
+ * with a password shows its files only with --password or --password-stdin.
+ */
+export async function info(opts: { link: string; ask: boolean; passwordStdin: boolean; json: boolean }, io: CliIo): Promise<number> {
+	const { origin, id, key } = parseLink(opts.link);
+	const { info: i, header } = await readShareHeader(new ApiClient(origin, io.fetch), id, key, { signal: io.signal });
+	const locked = header.kdf !== null && !opts.ask && !opts.passwordStdin;
+	const metadata = locked ? null : (await openLink(opts.link, io, opts.passwordStdin)).share.metadata;
 	const out = {
-		id: share.id,
-		size: share.layout.plainSize,
+		id,
+		size: layoutForCipherSize(i.size, header.recordSize).plainSize,
 		expiresAt: iso(i.expiresAt),
 		downloadsLeft: i.downloadsLeft,
 		maxDownloads: i.maxDownloads,
-		password: share.header.kdf !== null,
-		note: Boolean(metadata.noteBytes || metadata.note),
-		files: metadata.files.map((f) => ({ name: f.name, size: f.size, type: f.type }))
+		password: header.kdf !== null,
+		// Unknown (null) until the password opens the share.
+		note: metadata ? Boolean(metadata.noteBytes || metadata.note) : null,
+		files: metadata ? metadata.files.map((f) => ({ name: f.name, size: f.size, type: f.type })) : null
 	};
 	if (opts.json) {
 		await write(io.stdout, JSON.stringify(out) + '\n');
 	} else {
 		const lines = [
 			`Share ${out.id}: ${formatBytes(out.size)}, expires ${out.expiresAt}, ${out.downloadsLeft} of ${out.maxDownloads} downloads left${out.password ? ', password' : ''}${out.note ? ', with a note' : ''}`,
-			...out.files.map((f) => `  ${f.name}  (${formatBytes(f.size)})`)
+			...(out.files ? out.files.map((f) => `  ${f.name}  (${formatBytes(f.size)})`) : ['  (files hidden: add --password to see them)'])
 		];
 		await write(io.stdout, lines.join('\n') + '\n');
 	}

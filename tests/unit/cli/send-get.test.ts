@@ -82,6 +82,10 @@ describe('sealdrop send → get', () => {
 		const sent = await h.run(['send', 'p/secret.txt', '--password-stdin'], { stdin: 'correct horse\n' });
 		expect(sent.code).toBe(0);
 		const link = sent.stdout.trim();
+		// Public info without the password; the files only with it.
+		expect(JSON.parse((await h.run(['info', link, '--json'])).stdout)).toMatchObject({ password: true, files: null, note: null, size: 10 });
+		const opened = await h.run(['info', link, '--json', '--password-stdin'], { stdin: 'correct horse\n' });
+		expect(JSON.parse(opened.stdout)).toMatchObject({ files: [{ name: 'secret.txt', size: 10 }], note: false });
 		const none = await h.run(['get', link, '-o', 'p-out']);
 		expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('[PASSWORD_REQUIRED]')]);
 		const wrong = await h.run(['get', link, '-o', 'p-out', '--password-stdin'], { stdin: 'wrong\n' });
