@@ -464,10 +464,12 @@ export class ReceiveController extends Observable<ReceiveState> {
 
 	/** Progress of the download; new bytes mean the server is reached again. */
 	private progressed(progress: Progress): void {
-		if (!this.state.waiting) return this.update({ progress });
+		// The download is spent once bytes flow: the count says so at once, not at the end.
+		const downloadsLeft = this.session?.downloadsLeft ?? this.state.downloadsLeft;
+		if (!this.state.waiting) return this.update({ progress, downloadsLeft });
 		// A report without new bytes proves nothing.
 		const moved = progress.done > (this.state.progress?.done ?? 0);
-		this.update(moved ? { progress, waiting: false } : { progress: { ...progress, bytesPerSecond: 0, secondsLeft: null } });
+		this.update(moved ? { progress, downloadsLeft, waiting: false } : { progress: { ...progress, bytesPerSecond: 0, secondsLeft: null } });
 	}
 
 	/** The server is out of reach: the page says it waits for the network; nothing moves meanwhile. */

@@ -345,9 +345,9 @@ describe('receive controller, against a real server', () => {
 		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
 	});
 
-	/** About 3 MiB: a download of several reads (a read hands over at most 1 MiB). */
+	/** About 1.5 MiB: a download of two reads at least (a read hands over at most 1 MiB). */
 	const bigFile = () => {
-		const bytes = randomBytes(3 * 1024 * 1024 + 1234);
+		const bytes = randomBytes(1.5 * 1024 * 1024 + 1234);
 		return { file: file('big.bin', bytes), bytes };
 	};
 

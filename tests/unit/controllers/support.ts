@@ -312,7 +312,11 @@ export async function startFlakyProxy(target: string) {
 		online() {
 			proxy.offline = false;
 		},
-		close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				for (const s of sockets) s.destroy(); // idle keep-alive connections would hold close() for seconds
+			})
 	};
 	const server = createServer((client) => {
 		if (proxy.offline) return void client.destroy();
