@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Download } from '@playwright/test';
+import type { Browser, BrowserContext, Download, Page } from '@playwright/test';
 import { startCutProxy } from './cut-proxy';
 import { expect, test } from './fixtures';
 import { captureBlobRanges, makeFile, sha256File, uploadThroughUi, withoutFilePickers, type TestFile } from './helpers';
@@ -8,7 +8,7 @@ const MiB = 1024 * 1024;
 const BLOB = '**/api/v1/shares/*/blob';
 
 /** Someone opening `file`'s share (limit 5) through a proxy that pauses its first download at `cutAfter` bytes. */
-async function openThroughCut(browser: Browser, base: string, file: TestFile, cutAfter: number) {
+async function openThroughCut(browser: Browser, base: string, file: TestFile, cutAfter: number, pickers = false) {
 	const link = new URL(await uploadThroughUi(await browser.newPage(), base, [file.path], { downloads: '5 downloads' }));
 	let reached = () => {};
 	let cut = () => {};
@@ -20,7 +20,8 @@ async function openThroughCut(browser: Browser, base: string, file: TestFile, cu
 	});
 	// bypassCSP: axe-core is injected for the layout and accessibility check.
 	const context = await browser.newContext({ bypassCSP: true });
-	await withoutFilePickers(context);
+	if (pickers) await pickIntoPrivateFolder(context);
+	else await withoutFilePickers(context);
 	const page = await context.newPage();
 	const ranges = captureBlobRanges(page);
 	const downloads: Download[] = [];
@@ -30,6 +31,28 @@ async function openThroughCut(browser: Browser, base: string, file: TestFile, cu
 	/** How many downloads the server counted. */
 	const used = async () => ((await (await fetch(`${base}/api/v1/shares/${id}`)).json()) as { downloads: number }).downloads;
 	return { proxy, context, page, ranges, downloads, paused, cut, used };
+}
+
+/**
+ * The save dialog answered at once with a file in the origin's private folder (OPFS): the same
+ * File System Access writable as a file picked on disk, which a headless browser cannot pick.
+ */
+async function pickIntoPrivateFolder(context: BrowserContext): Promise<void> {
+	await context.addInitScript(() => {
+		const w = window as unknown as Record<string, unknown>;
+		delete w.showDirectoryPicker;
+		w.showSaveFilePicker = async ({ suggestedName }: { suggestedName: string }) =>
+			(await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
+	});
+}
+
+/** The sha256 of a file in the page's private folder. */
+async function privateFileSha256(page: Page, name: string): Promise<string> {
+	return page.evaluate(async (name) => {
+		const file = await (await (await navigator.storage.getDirectory()).getFileHandle(name)).getFile();
+		const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+		return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+	}, name);
 }
 
 /** Goes offline as a dropped network does: new requests fail (setOffline), and so do the held ones. */
@@ -151,6 +174,33 @@ test('a cancelled download saved by the browser itself starts that file again, a
 		expect(await downloads[0]!.failure()).not.toBeNull(); // the cancelled one
 		expect(await sha256File((await downloads[1]!.path())!)).toBe(file.sha256);
 		expect(ranges.at(-1)).toMatch(/^bytes=0-/);
+		expect(await used()).toBe(1);
+	} finally {
+		await context.close();
+		await proxy.close();
+	}
+});
+
+test('a cancelled download into a file picked with File System Access continues into the same file from where it stopped', async ({
+	browser,
+	sealdrop
+}, testInfo) => {
+	const file = await makeFile(testInfo.outputDir, 'picked.bin', 40 * MiB + 7);
+	const { proxy, context, page, ranges, downloads, paused, cut, used } = await openThroughCut(browser, sealdrop.url, file, 12 * MiB, true);
+	try {
+		await page.getByRole('button', { name: 'Download', exact: true }).click();
+		await paused;
+		await expect(page).toHaveTitle(/^[1-9]\d*% downloaded · Sealdrop$/);
+		await page.getByRole('button', { name: 'Cancel' }).click();
+		cut();
+		await expect(page.getByTestId('stopped')).toHaveText(/^Download stopped at [1-9]\d*%\. Continue download picks up from there/);
+
+		await page.getByRole('button', { name: 'Continue download' }).click();
+		await expect(page).toHaveTitle('Download finished · Sealdrop', { timeout: 60_000 });
+		expect(await privateFileSha256(page, 'picked.bin')).toBe(file.sha256);
+		expect(downloads).toHaveLength(0); // written by the page, not handed to the browser's downloads
+		expect(ranges).toHaveLength(2);
+		expect(Number(/^bytes=(\d+)-/.exec(ranges[1]!)![1])).toBeGreaterThan(0);
 		expect(await used()).toBe(1);
 	} finally {
 		await context.close();
