@@ -2,6 +2,7 @@ import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { lazyLocales } from './scripts/lazy-locales.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/support/chromium.ts';
 
 // In development the API runs separately (`npm run serve`); Vite proxies /api to it.
@@ -22,6 +23,12 @@ export default defineConfig({
 		// Compiles messages/*.json into typed functions in src/lib/paraglide (generated, git-ignored).
 		// The SPA renders in the browser only: the locale is the switcher's choice, then the browser's.
 		paraglideVitePlugin(PARAGLIDE),
+		// Production builds: only the visitor's language is loaded, not all six.
+		lazyLocales({
+			messagesDir: `${PARAGLIDE.outdir}/messages`,
+			settings: `${PARAGLIDE.project}/settings.json`,
+			store: 'src/lib/locales.ts'
+		}),
 		sveltekit()
 	],
 	server: { proxy: { '/api': apiTarget } },

@@ -13,6 +13,8 @@ const INPUTS = [
 	'messages',
 	'project.inlang/settings.json',
 	'scripts/inlang-json-messages.js',
+	'scripts/precompress.mjs',
+	'scripts/lazy-locales.ts',
 	'package.json',
 	'package-lock.json',
 	'svelte.config.js',

@@ -6,6 +6,7 @@ import { createErrorHandler } from './errors';
 import { noSuchEndpoint } from './http/errors';
 import { healthRoutes } from './http/health';
 import { socketAddress, type ClientAddress } from './http/client-address';
+import type { ConnectionCounts } from './http/connections';
 import { forwardedAddress } from './http/forwarded';
 import { createMetrics, metricsHandler, metricsMiddleware } from './http/metrics';
 import { rateLimit, RateLimiter, type RateRule } from './http/rate-limit';
@@ -39,6 +40,8 @@ export interface AppDeps {
 	 * address, or X-Forwarded-For with SEALDROP_TRUST_PROXY.
 	 */
 	clientAddress?: ClientAddress;
+	/** The listening server's connection counts, for /metrics (start.ts passes them). */
+	connections?: ConnectionCounts;
 }
 
 /**
@@ -56,7 +59,8 @@ export function createApp(deps: AppDeps): Hono {
 		shares: deps.meta.shares,
 		clock: deps.clock,
 		logger: deps.logger,
-		uploadsInFlight: () => uploads.inFlight
+		uploadsInFlight: () => uploads.inFlight,
+		connections: deps.connections
 	});
 	app.use('*', metricsMiddleware(metrics));
 	app.use('*', async (c, next) => {
@@ -102,6 +106,12 @@ export function createApp(deps: AppDeps): Hono {
 	);
 	app.all('/api/*', () => {
 		throw noSuchEndpoint();
+	});
+	// The manifest's share target is the service worker's to answer. Without one (site data cleared)
+	// the shared files cannot reach the page: open the app, and read nothing of the body.
+	app.post('/_download/share', (c) => {
+		c.header('Connection', 'close');
+		return c.redirect('/', 303);
 	});
 	app.get('*', site.handler);
 	app.notFound((c) => c.text('Not found', 404));

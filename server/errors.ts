@@ -15,6 +15,7 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	LOGIN_REQUIRED: 401,
 	LOGIN_FAILED: 401,
 	FORBIDDEN: 403,
+	WRONG_PASSWORD: 403,
 	ACCOUNT_DISABLED: 403,
 	CROSS_ORIGIN: 403,
 	QUOTA_EXCEEDED: 403,
@@ -54,6 +55,8 @@ export const ERROR_DOCS: Record<ApiErrorCode, string> = {
 		'restricted mode: creating a share (or an account endpoint) without a valid session or API token; an API token that was revoked or whose account is disabled',
 	LOGIN_FAILED: 'wrong user name or password (the same answer for both)',
 	FORBIDDEN: 'the owner or read token is wrong; token management tried with an API token instead of a login session',
+	WRONG_PASSWORD:
+		'the unlock token of a password share is wrong: the password is wrong (counted by the attempt limit, like a wrong read token)',
 	ACCOUNT_DISABLED: 'a correct password for an account the administrator disabled',
 	CROSS_ORIGIN: 'a state-changing request authenticated by the session cookie (or a login) that did not come from a page of this server',
 	QUOTA_EXCEEDED: "the share would pass the account's byte or share quota",
@@ -73,7 +76,7 @@ export const ERROR_DOCS: Record<ApiErrorCode, string> = {
 	UNSUPPORTED_MEDIA_TYPE: 'a JSON endpoint received another content type',
 	RANGE_NOT_SATISFIABLE: 'a `Range` outside the blob, or more than one range',
 	TOO_MANY_ATTEMPTS:
-		'too many wrong read tokens lately from this client, or for this password share (metadata, claim); `Retry-After` says when to try again',
+		'too many wrong read or unlock tokens lately from this client, or for this password share (unlock, metadata, claim); `Retry-After` says when to try again',
 	RATE_LIMITED:
 		'this client created shares or claimed downloads more often than the server allows (`SEALDROP_RATE_LIMIT_*`); `Retry-After` says when to try again',
 	HEADERS_TOO_LARGE:

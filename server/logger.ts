@@ -24,7 +24,10 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
 				'header',
 				'metadata',
 				'ownerToken',
-				'readToken'
+				'readToken',
+				'password',
+				'keyShare',
+				'unlockToken'
 			],
 			censor: '[redacted]'
 		}

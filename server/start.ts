@@ -8,7 +8,7 @@ import { createApp } from './app';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config/schema';
 import { answerClientErrors } from './http/client-error';
-import { connectionLimits, guardConnections } from './http/connections';
+import { connectionLimits, guardConnections, newConnectionCounts, type ConnectionCounts } from './http/connections';
 import { httpServerOptions } from './http/timeouts';
 import { readTlsFiles, type TlsFiles } from './http/tls';
 import { createLogger, type Logger } from './logger';
@@ -62,8 +62,9 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	try {
 		// Refuses restricted mode while an account's password hash is weak (accounts/startup.ts).
 		if (config.uploadAccess === 'restricted') await checkAccountsAtStart(meta.accounts, logger);
-		app = createApp({ config, clock, meta, blobs, logger, backends });
-		server = await listen(app, config, tls, logger);
+		const connections = newConnectionCounts();
+		app = createApp({ config, clock, meta, blobs, logger, backends, connections });
+		server = await listen(app, config, tls, logger, connections);
 		answerClientErrors(server, { tls: Boolean(tls), logger });
 	} catch (error) {
 		await stores.close();
@@ -129,7 +130,7 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	};
 }
 
-function listen(app: Hono, config: Config, tls: TlsFiles | undefined, logger: Logger): Promise<Server> {
+function listen(app: Hono, config: Config, tls: TlsFiles | undefined, logger: Logger, connections: ConnectionCounts): Promise<Server> {
 	return new Promise((resolve, reject) => {
 		const timeouts = httpServerOptions(config.timeouts);
 		// A TLS handshake gets as long as request headers (Node's default is 120 s).
@@ -141,7 +142,7 @@ function listen(app: Hono, config: Config, tls: TlsFiles | undefined, logger: Lo
 			server.off('error', reject);
 			resolve(server as Server);
 		});
-		guardConnections(server as Server, connectionLimits(config), logger);
+		guardConnections(server as Server, connectionLimits(config), logger, connections);
 		server.once('error', reject);
 	});
 }

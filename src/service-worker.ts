@@ -5,9 +5,11 @@
 // Streams decrypted downloads to the browser's download manager where the page cannot write to
 // disk itself (Firefox, Safari, mobile): the page registers a download and feeds it through a
 // MessagePort; a navigation to /_download/<id> gets a streamed attachment response. Its scope is
-// /_download/ alone, so it controls no page and no other request passes through it.
+// /_download/ alone, so it controls no page and no other request passes through it. It also
+// receives files shared from other apps (sw-share.ts) and hands them to the upload page.
 import { portStream } from './lib/service-worker/sw-flow';
-import { previewMessage, previewResponse } from './lib/service-worker/sw-preview';
+import { gone, previewMessage, previewResponse } from './lib/service-worker/sw-preview';
+import { shareMessage, shareResponse } from './lib/service-worker/sw-share';
 import { DOWNLOAD_PATH, type PageToWorker, type WorkerToPage } from './lib/service-worker/sw-protocol';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -26,6 +28,7 @@ sw.addEventListener('install', () => void sw.skipWaiting());
 
 sw.addEventListener('message', (event) => {
 	if (previewMessage(event.data, event.ports)) return; // media previews: src/lib/service-worker/sw-preview.ts
+	if (shareMessage(event.data, event.ports)) return; // shared from another app: src/lib/service-worker/sw-share.ts
 	const data = event.data as PageToWorker | undefined;
 	if (data?.type !== 'register' || !event.ports[0]) return; // keep-alive pings need no answer
 	const port = event.ports[0];
@@ -38,10 +41,12 @@ sw.addEventListener('fetch', (event) => {
 	if (url.origin !== sw.location.origin || !url.pathname.startsWith(DOWNLOAD_PATH)) return;
 	const preview = previewResponse(url, event.request);
 	if (preview) return event.respondWith(preview);
+	const shared = shareResponse(url, event.request);
+	if (shared) return event.respondWith(shared);
 	const id = url.pathname.slice(DOWNLOAD_PATH.length).split('/')[0] ?? '';
 	const download = pending.get(id);
 	pending.delete(id);
-	event.respondWith(download ? stream(download) : new Response('This download is no longer available.', { status: 404 }));
+	event.respondWith(download ? stream(download) : gone(event.request));
 });
 
 function stream({ port, name, size }: Pending): Response {

@@ -154,7 +154,9 @@ export const envSchema = z.object({
 	SEALDROP_PUBLIC_URL: z
 		.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 		.optional()
-		.describe('The URL users reach the server at (behind a proxy); only printed at start-up.'),
+		.describe(
+			'The URL users reach the server at (behind a proxy): printed at start-up, given to clients in GET /api/v1/config for their links, and what the CSRF check compares Origin with.'
+		),
 	SEALDROP_MAX_SHARE_BYTES: byteSize(1, Number.MAX_SAFE_INTEGER)
 		.default(10 * 1024 ** 3)
 		.describe('Largest share, in ciphertext bytes (KiB/MiB/GiB/TiB suffixes allowed).'),

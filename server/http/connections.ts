@@ -41,6 +41,19 @@ export function descriptorLimit(): number | undefined {
 	}
 }
 
+/** Why a connection was closed by these limits (the label of sealdrop_connections_refused_total). */
+export type RefusalReason = 'max_connections' | 'per_address' | 'silent';
+
+/** Running totals for /metrics: this process's refusals since it started, and its open connections. */
+export interface ConnectionCounts {
+	refused: Record<RefusalReason, number>;
+	open: number;
+}
+
+export function newConnectionCounts(): ConnectionCounts {
+	return { refused: { max_connections: 0, per_address: 0, silent: 0 }, open: 0 };
+}
+
 /** Refusals are logged at most this often, as one line with their count (a flood must not flood the log). */
 const REFUSAL_LOG_MS = 10_000;
 
@@ -54,7 +67,12 @@ const REFUSAL_LOG_MS = 10_000;
  *   begun its request, or its TLS handshake, is left to the headers (or handshake) timeout.
  * Addresses are never logged, as for the rate limits.
  */
-export function guardConnections(server: Server, limits: ConnectionLimits, logger: Logger): void {
+export function guardConnections(
+	server: Server,
+	limits: ConnectionLimits,
+	logger: Logger,
+	counts: ConnectionCounts = newConnectionCounts()
+): void {
 	server.maxConnections = limits.max;
 	const fds = descriptorLimit();
 	if (fds !== undefined && limits.max + DESCRIPTOR_RESERVE > fds) {
@@ -88,6 +106,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits, logge
 	};
 	const noteRefusal = (reason: keyof typeof refused) => {
 		refused[reason]++;
+		counts.refused[reason === 'total' ? 'max_connections' : 'per_address']++;
 		// The first refusal is logged at once, later ones in one line per period.
 		if (!logTimer) flushRefusals();
 	};
@@ -105,12 +124,17 @@ export function guardConnections(server: Server, limits: ConnectionLimits, logge
 			}
 			byAddress.set(key, held + 1);
 		}
+		counts.open++;
 		const silent = setTimeout(() => {
 			// bytesRead counts raw bytes, so a TLS ClientHello counts as speaking too.
-			if (socket.bytesRead === 0) socket.destroy();
+			if (socket.bytesRead === 0) {
+				counts.refused.silent++;
+				socket.destroy();
+			}
 		}, limits.silentMs);
 		silent.unref();
 		socket.once('close', () => {
+			counts.open--;
 			clearTimeout(silent);
 			if (key === undefined || limits.perAddress === undefined) return;
 			const left = (byAddress.get(key) ?? 1) - 1;

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { ShareStore } from '../stores/meta/types';
 import { bearerToken } from './auth';
+import type { ConnectionCounts } from './connections';
 import { wrongMetricsToken } from './errors';
 
 /** Prometheus metrics of one app. Each app has its own registry, so tests stay isolated. */
@@ -26,6 +27,8 @@ export interface GaugeSources {
 	logger: Logger;
 	/** Part uploads in flight in this process. */
 	uploadsInFlight: () => number;
+	/** The listening server's connection counts (absent when the app is not listening, as in tests). */
+	connections?: ConnectionCounts;
 }
 
 /** Scrapes within this long of the last reuse its storage figures: one query, however many scrapers. */
@@ -107,6 +110,27 @@ function registerGauges(registry: Registry, sources: GaugeSources): void {
 		registers,
 		collect() {
 			this.set(sources.uploadsInFlight());
+		}
+	});
+	const connections = sources.connections;
+	if (!connections) return;
+	new Gauge({
+		name: 'sealdrop_open_connections',
+		help: 'TCP (or TLS) connections this process holds open now (SEALDROP_MAX_CONNECTIONS caps them).',
+		registers,
+		collect() {
+			this.set(connections.open);
+		}
+	});
+	new Counter({
+		name: 'sealdrop_connections_refused_total',
+		help: 'Connections closed by the connection limits, by reason (max_connections, per_address, silent).',
+		labelNames: ['reason'],
+		registers,
+		collect() {
+			// The counts live in the connection guard; a counter cannot be set, so it is rebuilt.
+			this.reset();
+			for (const [reason, n] of Object.entries(connections.refused)) this.inc({ reason }, n);
 		}
 	});
 }

@@ -35,6 +35,19 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 const APP_ROUTE = /^\/(?:(?:uploads|account|login)\/?|s\/[^/]+\/?)?$/;
 
+/**
+ * Files that scripts/precompress.mjs gives `.br` and `.gz` variants at build time (kept in step
+ * with its list). Their answers vary by Accept-Encoding even when no variant exists.
+ */
+const COMPRESSIBLE = /\.(?:html|js|mjs|css|svg|json|webmanifest|wasm|txt|map)$/i;
+
+/** Best first: brotli is smaller than gzip for the same file. */
+const ENCODINGS = [
+	{ name: 'br', ext: '.br' },
+	{ name: 'gzip', ext: '.gz' }
+] as const;
+type EncodingName = (typeof ENCODINGS)[number]['name'];
+
 /** Hashed file names never change content: cache them for a year. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Everything else (HTML above all) must be revalidated, or a deploy would not reach users. */
@@ -82,33 +95,53 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 				hashes.styleAttributes.push(...templateStyleAttributes(readFileSync(join(entryDir, name), 'utf8')));
 		}
 	}
-	const fallbackHtml = readFileSync(fallbackPath);
+	const fallback = fallbackVariants(fallbackPath);
 
 	const handler: Handler = (c) => {
-		const file = findFile(root, new URL(c.req.url).pathname);
+		const pathname = new URL(c.req.url).pathname;
+		const file = findFile(root, pathname);
 		if (file) {
-			const etag = `W/"${file.stats.size.toString(36)}-${Math.trunc(file.stats.mtimeMs).toString(36)}"`;
-			const headers = {
+			const compressible = COMPRESSIBLE.test(file.path);
+			// If-Range needs a strong validator; ours are weak, so it never holds: the whole file.
+			const range = c.req.header('if-range') === undefined ? c.req.header('range') : undefined;
+			// A Range names bytes of the file as stored: always the identity variant (see rangeOf).
+			const variant = compressible && range === undefined ? pickVariant(file, c.req.header('accept-encoding')) : identity(file);
+			const headers: Record<string, string> = {
 				'Content-Type': CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
 				'Cache-Control': file.path.startsWith(join(root, '_app', 'immutable') + sep) ? IMMUTABLE : REVALIDATE,
-				ETag: etag
+				'Accept-Ranges': 'bytes',
+				ETag: variant.etag
 			};
-			if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
-			return c.body(toWebStream(fileChunks(file.path)), 200, {
-				...headers,
-				'Content-Length': String(file.stats.size)
-			});
+			// Caches must keep one copy per encoding, also of the identity answer.
+			if (compressible) headers.Vary = 'Accept-Encoding';
+			if (variant.encoding) headers['Content-Encoding'] = variant.encoding;
+			if (matchesEtag(c.req.header('if-none-match'), variant.etag)) return c.body(null, 304, headers);
+			const size = variant.stats.size;
+			if (range !== undefined) {
+				const span = rangeOf(range, size);
+				if (span === 'unsatisfiable') return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${size}` });
+				if (span) {
+					return c.body(toWebStream(fileChunks(variant.path, span)), 206, {
+						...headers,
+						'Content-Range': `bytes ${span.start}-${span.end}/${size}`,
+						'Content-Length': String(span.end - span.start + 1)
+					});
+				}
+			}
+			return c.body(toWebStream(fileChunks(variant.path)), 200, { ...headers, 'Content-Length': String(size) });
 		}
-		const pathname = new URL(c.req.url).pathname;
 		// A missing script or style, or any path that names a file (robots.txt, manifest.json),
 		// must fail loudly, not arrive as the app with 200.
 		if (pathname.startsWith('/_app/') || looksLikeFile(pathname)) return c.text('Not found', 404);
 		// Any other unknown path: the app, which shows its own "not found" page, but with a 404
 		// so crawlers and monitors see what it is.
-		return c.body(fallbackHtml, APP_ROUTE.test(pathname) ? 200 : 404, {
+		const body = fallback[preferredEncoding(c.req.header('accept-encoding'), (e) => fallback[e] !== undefined)] ?? fallback.identity;
+		return c.body(body.bytes, APP_ROUTE.test(pathname) ? 200 : 404, {
 			'Content-Type': 'text/html; charset=utf-8',
 			'Cache-Control': REVALIDATE,
-			'Content-Length': String(fallbackHtml.length)
+			Vary: 'Accept-Encoding',
+			...(body.encoding && { 'Content-Encoding': body.encoding }),
+			'Content-Length': String(body.bytes.length)
 		});
 	};
 	return { csp: buildCsp(hashes), handler };
@@ -154,8 +187,8 @@ function statOrNothing(path: string): Stats | undefined {
 }
 
 /** Opens the file only when the first chunk is wanted: a HEAD or an aborted request opens nothing. */
-async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
-	for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+async function* fileChunks(path: string, span?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
+	for await (const chunk of createReadStream(path, span)) yield chunk as Buffer;
 }
 
 function htmlFiles(dir: string): string[] {
@@ -166,4 +199,102 @@ function htmlFiles(dir: string): string[] {
 		else if (entry.isFile() && entry.name.endsWith('.html')) found.push(path);
 	}
 	return found;
+}
+
+interface Variant {
+	path: string;
+	stats: Stats;
+	/** Content-Encoding; undefined for the file as it is. */
+	encoding?: EncodingName;
+	etag: string;
+}
+
+function identity(file: { path: string; stats: Stats }): Variant {
+	return { ...file, etag: etagOf(file.stats) };
+}
+
+/** Each encoding has its own ETag: a cache must never answer a gzip request with brotli bytes. */
+function etagOf(stats: Stats, encoding?: EncodingName): string {
+	const tag = `${stats.size.toString(36)}-${Math.trunc(stats.mtimeMs).toString(36)}`;
+	return `W/"${encoding ? `${tag}-${encoding}` : tag}"`;
+}
+
+/**
+ * The best precompressed variant this request accepts, or the file itself. A variant older than
+ * its file is left out: it was made from content that has since been replaced.
+ */
+function pickVariant(file: { path: string; stats: Stats }, acceptEncoding: string | undefined): Variant {
+	const found = new Map<EncodingName, Stats>();
+	const chosen = preferredEncoding(acceptEncoding, (name) => {
+		const ext = ENCODINGS.find((e) => e.name === name)!.ext;
+		const stats = statOrNothing(file.path + ext);
+		if (!stats?.isFile() || stats.mtimeMs < file.stats.mtimeMs) return false;
+		found.set(name, stats);
+		return true;
+	});
+	if (chosen === 'identity') return identity(file);
+	const stats = found.get(chosen)!;
+	return { path: file.path + ENCODINGS.find((e) => e.name === chosen)!.ext, stats, encoding: chosen, etag: etagOf(stats, chosen) };
+}
+
+/**
+ * br, then gzip, then identity: the first the request accepts (q above 0, named or through `*`)
+ * and `available` has. Identity is the answer of last resort even if refused with q=0: a 406
+ * would help nobody, and every client reads uncompressed bytes.
+ */
+function preferredEncoding(acceptEncoding: string | undefined, available: (name: EncodingName) => boolean): EncodingName | 'identity' {
+	if (!acceptEncoding) return 'identity';
+	const q = new Map<string, number>();
+	for (const part of acceptEncoding.split(',')) {
+		const [token, ...params] = part.trim().toLowerCase().split(';');
+		if (!token) continue;
+		const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+		const value = qParam ? Number(qParam.slice(2)) : 1;
+		q.set(token === 'x-gzip' ? 'gzip' : token, Number.isFinite(value) ? value : 0);
+	}
+	for (const { name } of ENCODINGS) {
+		if ((q.get(name) ?? q.get('*') ?? 0) > 0 && available(name)) return name;
+	}
+	return 'identity';
+}
+
+/** If-None-Match: a list of (weak or strong) tags, or `*`; compared weakly, as RFC 9110 says. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+	if (!header) return false;
+	const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+	return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+/**
+ * One `bytes=` range of a file (`a-b`, `a-`, `-n`), served from the identity variant: a range
+ * of brotli bytes would be useless to a client resuming what it decoded, and each variant would
+ * need its own ETag for If-Range. Several ranges or a malformed header: undefined, and the whole
+ * file with 200, which RFC 9110 allows. A start past the end: unsatisfiable (416).
+ */
+function rangeOf(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+	const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+	if (!match || (match[1] === '' && match[2] === '')) return undefined;
+	if (match[1] === '') {
+		const suffix = Number(match[2]);
+		if (suffix === 0) return 'unsatisfiable';
+		return { start: Math.max(0, size - suffix), end: size - 1 };
+	}
+	const start = Number(match[1]);
+	const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+	if (start >= size) return 'unsatisfiable';
+	if (end < start) return undefined;
+	return { start, end };
+}
+
+/** The SPA fallback and its precompressed variants, read once: it is small and sent often. */
+function fallbackVariants(path: string): Partial<Record<EncodingName, { bytes: Uint8Array<ArrayBuffer>; encoding: EncodingName }>> & {
+	identity: { bytes: Uint8Array<ArrayBuffer>; encoding?: undefined };
+} {
+	const variants: ReturnType<typeof fallbackVariants> = { identity: { bytes: readFileSync(path) } };
+	const mtime = statSync(path).mtimeMs;
+	for (const { name, ext } of ENCODINGS) {
+		const stats = statOrNothing(path + ext);
+		if (stats?.isFile() && stats.mtimeMs >= mtime) variants[name] = { bytes: readFileSync(path + ext), encoding: name };
+	}
+	return variants;
 }

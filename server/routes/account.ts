@@ -5,7 +5,8 @@ import type { Accounts } from '../accounts/service';
 import { requestCredentials } from '../http/credentials';
 import { readJsonBody } from '../http/json-body';
 
-const createTokenBody = z.object({ name: z.string().trim().min(1).max(100) });
+// Strict like every JSON body of the API: an unknown field is a client's typo (API.md, Conventions).
+const createTokenBody = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const TOKEN_ID = /^[A-Za-z0-9_-]{16}$/;
 
 /** The logged-in user's API tokens (docs/API.md, "Accounts"). */

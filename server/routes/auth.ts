@@ -6,14 +6,17 @@ import { requestCredentials, requestOrigin } from '../http/credentials';
 import { readJsonBody } from '../http/json-body';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie';
 
-const loginBody = z.object({
-	name: z.string().max(256),
-	// Longer ones are refused as a wrong password, after the same work, by the use case.
-	password: z
-		.string()
-		.min(1)
-		.max(MAX_PASSWORD_LENGTH + 1)
-});
+// Strict like every JSON body of the API: an unknown field is a client's typo (API.md, Conventions).
+const loginBody = z
+	.object({
+		name: z.string().max(256),
+		// Longer ones are refused as a wrong password, after the same work, by the use case.
+		password: z
+			.string()
+			.min(1)
+			.max(MAX_PASSWORD_LENGTH + 1)
+	})
+	.strict();
 
 /** Login, logout and "who am I" (restricted upload mode; docs/API.md, "Accounts"). */
 export function authRoutes(accounts: Accounts): Hono {

@@ -43,9 +43,13 @@ function cutOnError(blob: ReadableStream<Uint8Array>, c: Context): ReadableStrea
 	);
 }
 
-/** Recipient side: sealed metadata and claim (read token), blob (ticket). */
+/** Recipient side: unlock (unlock token), sealed metadata and claim (read token), blob (ticket). */
 export function downloadRoutes(shares: Shares, clientAddress: ClientAddress = socketAddress): Hono {
 	return new Hono()
+		.post('/shares/:id/unlock', async (c) => {
+			const id = parseShareId(c.req.param('id'));
+			return c.json(await shares.unlock(id, bearerToken(c.req.header('authorization')), clientAddress(c)));
+		})
 		.get('/shares/:id/metadata', async (c) => {
 			const id = parseShareId(c.req.param('id'));
 			return c.json(await shares.metadata(id, bearerToken(c.req.header('authorization')), clientAddress(c)));

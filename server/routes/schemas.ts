@@ -33,7 +33,16 @@ export const createShareBody = z
 		// The upper bound is maxMetadataBytes, checked by the use case (413).
 		metadata: base64urlBytes(1, Number.MAX_SAFE_INTEGER, 'at least 1 byte'),
 		readTokenHash: sha256,
-		ownerTokenHash: sha256
+		ownerTokenHash: sha256,
+		// Format v2 with a password (FORMAT.md §3): the server-held key share and what checks it.
+		password: z
+			.object({
+				keyShare: base64urlBytes(32, 32, '32 bytes'),
+				keyCommitment: base64urlBytes(32, 32, '32 bytes'),
+				unlockTokenHash: sha256
+			})
+			.strict()
+			.optional()
 	})
 	// An unknown field is refused, as on PATCH: a client's typo must not pass silently.
 	.strict();

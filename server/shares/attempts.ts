@@ -43,8 +43,8 @@ export const DEFAULT_ATTEMPT_LIMITS: AttemptLimiterOptions = {
 };
 
 /**
- * Whether a share's read token may be weaker than a 256-bit key: true unless its public header is
- * a version-1 header whose kdf byte says "no password" (FORMAT.md §2). A header the server cannot
+ * Whether a share's tokens may hide a password: true unless its public header is a version-1 or
+ * version-2 header whose kdf byte says "no password" (FORMAT.md §2). A header the server cannot
  * read (malformed, or of a later version) counts as a password, the side that limits.
  */
 export function passwordProtected(header: Uint8Array | null): boolean {
@@ -68,7 +68,7 @@ export function attemptKey(kind: 'share' | 'client', value: string): string {
 export type LimitedShare = Pick<ShareRecord, 'id' | 'header'>;
 
 /**
- * Counts wrong read tokens (metadata, claim) per client address and per password share, in the
+ * Counts wrong read and unlock tokens (unlock, metadata, claim) per client address and per password share, in the
  * MetaStore, so every instance behind a load balancer sees the same counts. While a client is
  * over its limit, or a password share is waiting, token checks for it are refused with 429
  * TOO_MANY_ATTEMPTS and an exact Retry-After, before the token is even looked at (a refusal that
@@ -96,16 +96,24 @@ export class AttemptLimiter {
 		const keys = [clientKey, shareKey].filter((key) => key !== undefined);
 		if (keys.length === 0) return;
 		let ms = 0;
+		let limit: 'client' | 'share' = 'client';
 		for (const counter of await this.store.counts(keys, now)) {
-			if (counter.key === clientKey && counter.count >= this.options.perClient.max) ms = Math.max(ms, counter.resetAt - now);
+			if (counter.key === clientKey && counter.count >= this.options.perClient.max && counter.resetAt - now > ms) {
+				ms = counter.resetAt - now;
+				limit = 'client';
+			}
 			if (counter.key === shareKey) {
 				const rule = this.options.perPasswordShare;
 				// The window slides: it ends forgetAfterMs after the latest wrong token.
 				const lastFailure = counter.resetAt - rule.forgetAfterMs;
-				ms = Math.max(ms, lastFailure + backoffMs(rule, counter.count) - now);
+				const wait = lastFailure + backoffMs(rule, counter.count) - now;
+				if (wait > ms) {
+					ms = wait;
+					limit = 'share';
+				}
 			}
 		}
-		if (ms > 0) throw tooManyAttempts(ms);
+		if (ms > 0) throw tooManyAttempts(ms, limit);
 	}
 
 	/** Records one wrong token for the client and, if it has a password, the share. */

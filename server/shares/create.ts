@@ -4,6 +4,7 @@ import { isCryptoError } from '../../src/lib/crypto/errors';
 import { byteQuotaExceeded, expiryNotAllowed, ownerDisabled, shareQuotaExceeded } from '../accounts/errors';
 import { invalidField as invalid, type AppError } from '../errors';
 import type { QuotaRefusal, UserRecord } from '../stores/meta/account-types';
+import type { StoredPassword } from '../stores/meta/types';
 import { audit } from '../logger';
 import type { ShareDeps } from './deps';
 import { metadataTooLarge, shareTooLarge } from './errors';
@@ -19,23 +20,31 @@ export interface CreateShareInput {
 	metadata: Uint8Array;
 	readTokenHash: Uint8Array;
 	ownerTokenHash: Uint8Array;
+	/** Format v2 with a password: the key share W, its commitment KC and SHA-256 of the unlock token. */
+	password?: StoredPassword;
 	/** The account creating the share (restricted mode): its limits apply and it owns the share. */
 	owner?: UserRecord;
 }
 
 /**
- * A version-1 header that no reader would open is refused, above all one whose Argon2 costs would
+ * A header of a version this server reads (1, 2) that no reader would open is refused, above all one whose Argon2 costs would
  * make a recipient's device work for hours (FORMAT.md §2). A later version is stored as it is:
  * only its readers know its rules.
  */
-function assertReadableHeader(header: Uint8Array): void {
+function assertReadableHeader(header: Uint8Array, password: StoredPassword | undefined): void {
+	let needsKeyShare = false;
 	try {
-		decodeHeader(header);
+		const decoded = decodeHeader(header);
+		needsKeyShare = decoded.version === 2 && decoded.kdf !== null;
 	} catch (error) {
-		if (isCryptoError(error, 'UNSUPPORTED_VERSION')) return;
-		if (isCryptoError(error)) throw invalid('header', `${error.code}: ${error.message}`);
-		throw error;
+		if (!isCryptoError(error, 'UNSUPPORTED_VERSION')) {
+			if (isCryptoError(error)) throw invalid('header', `${error.code}: ${error.message}`);
+			throw error;
+		}
 	}
+	// A v2 password share without its key share could never be opened; any other share has no use for one.
+	if (needsKeyShare && !password) throw invalid('password', 'required: the header is format v2 with a password.');
+	if (!needsKeyShare && password) throw invalid('password', 'only a format v2 header with a password takes one.');
 }
 
 /** Checks the request against the configured limits, prepares storage and records the share. */
@@ -55,7 +64,7 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 	if (!config.downloadOptions.includes(input.maxDownloads)) {
 		throw invalid('maxDownloads', `must be one of ${config.downloadOptions.join(', ')}.`);
 	}
-	assertReadableHeader(input.header);
+	assertReadableHeader(input.header, input.password);
 	const { owner, ...share } = input;
 	if (owner) assertExpiryAllowed(owner.maxExpiry, input.expiresIn);
 

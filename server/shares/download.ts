@@ -1,11 +1,20 @@
-import type { ClaimResponse, MetadataResponse, PublicShareInfo } from '../../src/lib/api/types';
+import type { ClaimResponse, MetadataResponse, PublicShareInfo, UnlockResponse } from '../../src/lib/api/types';
 import { encodeBase64Url } from '../encoding';
 import { audit } from '../logger';
 import { chunksOf, toWebStream } from '../streams';
 import type { ShareRecord } from '../stores/meta/types';
 import { loadShare } from './access';
 import type { ShareDeps } from './deps';
-import { downloadLimitReached, notReady, shareExpired, shareNotFound, ticketInvalid, wrongReadToken } from './errors';
+import {
+	downloadLimitReached,
+	nothingToUnlock,
+	notReady,
+	shareExpired,
+	shareNotFound,
+	ticketInvalid,
+	wrongPassword,
+	wrongReadToken
+} from './errors';
 import { tombstoneError, unservableError } from './states';
 import { hashToken, newTicket, tokenMatches } from './tokens';
 
@@ -42,6 +51,22 @@ export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicSha
 		downloads: share.downloads,
 		downloadsLeft: share.maxDownloads - share.downloads
 	};
+}
+
+/**
+ * The password check of a format v2 share (FORMAT.md §3): the right unlock token U gets the key
+ * share W and its commitment KC. The only way anyone can test a password guess, so it goes
+ * through the same attempt limit as read tokens: while limited, 429 before U is looked at.
+ */
+export async function unlock(deps: ShareDeps, id: string, unlockToken: string, client?: string): Promise<UnlockResponse> {
+	const share = await loadServable(deps, id);
+	if (!share.password) throw nothingToUnlock();
+	await deps.attempts.check(share, client);
+	if (!tokenMatches(unlockToken, share.password.unlockTokenHash)) {
+		await deps.attempts.fail(share, client);
+		throw wrongPassword();
+	}
+	return { keyShare: encodeBase64Url(share.password.keyShare), keyCommitment: encodeBase64Url(share.password.keyCommitment) };
 }
 
 export async function sealedMetadata(deps: ShareDeps, id: string, readToken: string, client?: string): Promise<MetadataResponse> {

@@ -10,13 +10,22 @@ export const wrongOwnerToken = (): AppError => new AppError('FORBIDDEN', 'Wrong 
 
 export const wrongReadToken = (): AppError => new AppError('FORBIDDEN', 'Wrong read token.');
 
-/** Wrong read tokens over the limit; whole seconds rounded up, so a retry after Retry-After is never early. */
-export function tooManyAttempts(ms: number): AppError {
+export const wrongPassword = (): AppError => new AppError('WRONG_PASSWORD', 'Wrong password.');
+
+/** An unlock for a share whose keys need no key share (no password, or format v1). */
+export const nothingToUnlock = (): AppError =>
+	new AppError('INVALID_REQUEST', 'password: this share has no server-held key share to unlock.', { field: 'password' });
+
+/**
+ * Wrong tokens over the limit; whole seconds rounded up, so a retry after Retry-After is never early.
+ * `limit` says whose wrong tokens decide the wait: this client's, or the password share's.
+ */
+export function tooManyAttempts(ms: number, limit: 'client' | 'share'): AppError {
 	const seconds = Math.ceil(ms / 1000);
 	return new AppError(
 		'TOO_MANY_ATTEMPTS',
 		`Too many wrong attempts; try again in ${seconds} s.`,
-		{ retryAfter: seconds },
+		{ retryAfter: seconds, limit },
 		{
 			retryAfterSeconds: seconds
 		}

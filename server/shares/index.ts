@@ -3,6 +3,7 @@ import type {
 	CompleteResponse,
 	CreateShareResponse,
 	MetadataResponse,
+	UnlockResponse,
 	PartResponse,
 	PartsStatus,
 	PublicShareInfo,
@@ -11,7 +12,7 @@ import type {
 import { createShare, type CreateShareInput } from './create';
 import { deleteShare } from './delete';
 import type { ShareDeps } from './deps';
-import { claim, openBlob, publicInfo, sealedMetadata, type BlobAccess } from './download';
+import { claim, openBlob, publicInfo, sealedMetadata, unlock, type BlobAccess } from './download';
 import { updateShare, type UpdateShareInput } from './update';
 import { completeShare, listParts, putPart, type PutPartInput } from './upload';
 
@@ -29,6 +30,8 @@ export interface Shares {
 	complete(id: string, ownerToken: string): Promise<CompleteResponse>;
 	publicInfo(id: string): Promise<PublicShareInfo>;
 	/** `client` identifies the caller for the wrong-token limit (an address; never logged). */
+	/** A v2 password share's key share for the right unlock token; counted like read tokens. */
+	unlock(id: string, unlockToken: string, client?: string): Promise<UnlockResponse>;
 	metadata(id: string, readToken: string, client?: string): Promise<MetadataResponse>;
 	claim(id: string, readToken: string, client?: string): Promise<ClaimResponse>;
 	openBlob(id: string, ticket: string): Promise<BlobAccess>;
@@ -44,6 +47,7 @@ export function createShares(deps: ShareDeps): Shares {
 		listParts: (id, token) => listParts(deps, id, token),
 		complete: (id, token) => completeShare(deps, id, token),
 		publicInfo: (id) => publicInfo(deps, id),
+		unlock: (id, token, client) => unlock(deps, id, token, client),
 		metadata: (id, token, client) => sealedMetadata(deps, id, token, client),
 		claim: (id, token, client) => claim(deps, id, token, client),
 		openBlob: (id, ticket) => openBlob(deps, id, ticket),

@@ -5,7 +5,7 @@ import type { UploadPhase } from './controllers/upload-controller';
 import type { ReceiveState } from './controllers/receive-controller';
 import type { Progress } from './transfer/progress';
 import { CryptoError, type CryptoErrorCode } from './crypto';
-import { formatPercent } from './format';
+import { formatDuration, formatPercent } from './format';
 import { m } from './paraglide/messages.js';
 
 /** What the page tells a person when something fails: one sentence, then what to do. */
@@ -22,6 +22,8 @@ export type ClientErrorCode =
 	| RequestErrorCode
 	| 'PASSWORD_REQUIRED'
 	| 'WRONG_PASSWORD'
+	| 'PASSWORD_LOCKED'
+	| 'CLIENT_LOCKED'
 	| 'NOTHING_TO_SEND'
 	| 'NOT_SAME_FILES'
 	| 'FILE_UNREADABLE'
@@ -48,6 +50,12 @@ const MESSAGES: Record<`error_${MessageCode}`, () => string> = m;
 const NAMED: Partial<Record<MessageCode, (path: string) => string>> = {
 	FOLDER_EMPTY: (path) => m.error_FOLDER_EMPTY_named({ path }),
 	ENTRY_UNREADABLE: (path) => m.error_ENTRY_UNREADABLE_named({ path })
+};
+
+/** Sentences that say how long to wait, for errors that carry `retryAfterSeconds`. */
+const TIMED: Partial<Record<MessageCode, (seconds: number) => string>> = {
+	PASSWORD_LOCKED: (seconds) => m.error_PASSWORD_LOCKED_wait({ time: formatDuration(seconds) }),
+	CLIENT_LOCKED: (seconds) => m.error_CLIENT_LOCKED_wait({ time: formatDuration(seconds) })
 };
 
 /** The table's sentence for a code, or undefined for one it does not know (say, from a newer server). */
@@ -131,6 +139,27 @@ export function insecureContextHeading(): string {
 	return m.insecure_heading();
 }
 
+/** The recipient page's heading when a share cannot be opened: it names the problem. */
+export function receiveFailedHeading(code: string): string {
+	switch (code) {
+		case 'NOT_FOUND':
+		case 'INVALID_ID':
+			return m.receive_failed_not_found();
+		case 'EXPIRED':
+			return m.receive_failed_expired();
+		case 'DOWNLOAD_LIMIT_REACHED':
+			return m.receive_failed_used_up();
+		case 'DELETED':
+			return m.receive_failed_deleted();
+		case 'FORBIDDEN':
+		case 'BAD_SECRET':
+		case 'WRONG_KEY':
+			return m.receive_failed_damaged();
+		default:
+			return m.receive_failed_other();
+	}
+}
+
 /** Short status words for a share's state, as the owner's list shows them (in the current language when read). */
 export const SHARE_STATUS: Record<string, string> = {
 	get EXPIRED() {
@@ -154,8 +183,10 @@ export function describeError(err: unknown): Problem {
 	if (err instanceof ApiError || err instanceof CryptoError || hasCode(err)) {
 		const path = (err as { path?: unknown }).path;
 		const named = typeof path === 'string' && path !== '' ? NAMED[err.code as MessageCode]?.(path) : undefined;
+		const seconds = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+		const timed = typeof seconds === 'number' && seconds > 0 ? TIMED[err.code as MessageCode]?.(seconds) : undefined;
 		// The error's own wording is the most precise for codes this table does not know.
-		return { code: err.code, message: named ?? messageOf(err.code) ?? err.message };
+		return { code: err.code, message: named ?? timed ?? messageOf(err.code) ?? err.message };
 	}
 	if (err instanceof DOMException && err.name === 'AbortError') return { code: 'ABORTED', message: m.error_ABORTED() };
 	return { code: 'UNKNOWN', message: m.error_unknown({ detail: err instanceof Error ? err.message : String(err) }) };

@@ -8,7 +8,8 @@
  * transfer's limit measured in the same run: the lesser of the in-browser AES-256-GCM rate and a
  * bare unencrypted transfer between the same browser and a bare Node HTTP server writing to /
  * reading from disk. `--zip64` adds a share of more than 4 GiB saved as one ZIP, checked with
- * `unzip`.
+ * `unzip`. Then the phases of phases.ts (first paint, server scale); `--only <phase>,…` runs
+ * just those, without the browser transfers.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,6 +22,7 @@ import puppeteer, { type Browser, type BrowserContext, type ElementHandle, type 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
+import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
 
 const MiB = 1024 * 1024;
@@ -31,7 +33,8 @@ const { values: args } = parseArgs({
 		sizes: { type: 'string', default: '64,1024' },
 		runs: { type: 'string', default: '3' },
 		'with-4g': { type: 'boolean', default: false },
-		zip64: { type: 'boolean', default: false }
+		zip64: { type: 'boolean', default: false },
+		only: { type: 'string' }
 	}
 });
 const sizes = args.sizes.split(',').map(Number);
@@ -59,6 +62,10 @@ interface Run {
 // The server as `npm start` runs it, built from the current source.
 console.error('building…');
 await run('npm', ['run', 'build']);
+if (args.only !== undefined) {
+	await runPhases(args.only.split(','));
+	process.exit(0);
+}
 const work = await mkdtemp(join(tmpdir(), 'sealdrop-bench-'));
 const server = await startServer(join(work, 'data'));
 const bare = await startBareServer(work);
@@ -99,6 +106,7 @@ try {
 	server.process.kill('SIGTERM');
 	await rm(work, { recursive: true, force: true });
 }
+await runPhases();
 
 async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
 	const { context, downloads } = await newContext(browser);

@@ -88,6 +88,8 @@ for (const viewport of VIEWPORTS) {
 			// An error page says what can still be done.
 			await expect(other.getByRole('alert')).toHaveAttribute('data-code', 'NOT_FOUND');
 			await expect(other.getByTestId('next-step').getByRole('link', { name: 'send files of your own' })).toBeVisible();
+			await expect(other.getByRole('heading', { level: 1 })).toHaveText('Share not found');
+			await expect(other.getByRole('heading', { level: 1 })).toBeFocused();
 			await checkState(other, testInfo, folder, 'error-not-found');
 			await other.goto(`${sealdrop.url}/s/not-a-share`);
 			await expect(other.getByRole('alert')).toHaveAttribute('data-code', 'INVALID_ID');
@@ -105,6 +107,16 @@ for (const viewport of VIEWPORTS) {
 			await first.getByRole('button', { name: 'Change expiry or limit' }).click();
 			await first.getByRole('button', { name: 'Delete now' }).click();
 			await checkState(page, testInfo, folder, 'my-uploads-open');
+
+			// The app's own error page: a page's code that no longer loads (say, after an update of the server).
+			await page.goto(sealdrop.url);
+			await expect(page.getByRole('button', { name: 'Encrypt and upload' })).toBeVisible();
+			await page.route('**/_app/immutable/nodes/*', (route) => route.abort());
+			await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My uploads' }).click();
+			await expect(page.getByRole('heading', { level: 1 })).toHaveText('This page could not be shown');
+			await expect(page.getByRole('link', { name: 'Go to the start page' })).toBeVisible();
+			await checkState(page, testInfo, folder, 'app-error');
+			await page.unroute('**/_app/immutable/nodes/*');
 
 			await sender.close();
 			await recipient.close();
@@ -124,6 +136,9 @@ for (const viewport of VIEWPORTS) {
 			});
 			const context = await browser.newContext(options);
 			const page = await context.newPage();
+			await page.goto(restricted.url);
+			await expect(page.getByRole('heading', { name: 'Log in to share files' })).toBeVisible();
+			await checkState(page, testInfo, folder, 'restricted-logged-out');
 			await page.goto(`${restricted.url}/login`);
 			await checkState(page, testInfo, folder, 'login');
 			await page.getByLabel('User name').fill(name);

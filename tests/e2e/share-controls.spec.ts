@@ -6,6 +6,8 @@ import { request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
 import jsQR from 'jsqr';
 import type { Page } from '@playwright/test';
+import { attemptKey, DEFAULT_ATTEMPT_LIMITS } from '../../server/shares/attempts';
+import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import { expect, test } from './fixtures';
 import { collectDownloads, makeFile, sha256File, uploadThroughUi, withoutFilePickers } from './helpers';
 
@@ -37,30 +39,42 @@ function apiRequests(page: Page): string[] {
 }
 
 test.describe('password as a second factor', () => {
-	test('asks first, refuses a wrong password without spending, opens with the right one', async ({ browser, sealdrop }, testInfo) => {
+	test('a wrong link is caught before the password is asked; a wrong password is refused by the server without spending; the right one opens', async ({
+		browser,
+		sealdrop
+	}, testInfo) => {
 		const file = await makeFile(testInfo.outputDir, 'secret.bin', 70_000);
 		const sender = await browser.newPage();
 		const link = await uploadThroughUi(sender, sealdrop.url, [file.path], { password: 'tangerine voyage 42', downloads: '1 download' });
 		await expect(sender.getByTestId('password-reminder')).toBeVisible();
+		const id = shareIdOf(link);
 
 		const context = await browser.newContext();
 		await withoutFilePickers(context);
 		const page = await context.newPage();
 		const requests = apiRequests(page);
+		// Format v2: the link is checked against the header alone, before any password is asked for.
+		const [base, key] = link.split('#') as [string, string];
+		await page.goto(`${base}#${(key[0] === 'A' ? 'B' : 'A') + key.slice(1)}`);
+		await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'WRONG_KEY');
+		await expect(page.getByLabel('Password', { exact: true })).toHaveCount(0);
+		expect(requests).toEqual([`GET /api/v1/shares/${id}`]);
+
+		requests.length = 0;
+		await page.goto('about:blank');
 		await page.goto(link);
 		const password = page.getByLabel('Password', { exact: true });
 		await expect(password).toBeVisible();
 		// Only the free public info was read: no metadata, no claim, before the password.
-		expect(requests).toEqual([`GET /api/v1/shares/${shareIdOf(link)}`]);
+		expect(requests).toEqual([`GET /api/v1/shares/${id}`]);
 
 		await password.fill('tangerine voyage 41');
 		await page.getByRole('button', { name: 'Unlock' }).click();
 		await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'WRONG_PASSWORD');
 		await expect(page.getByRole('alert')).toContainText('Wrong password');
 		await expect(password).toHaveAttribute('aria-invalid', 'true');
-		// Checked in the tab: the server saw nothing but public info, and nothing was spent.
-		expect(requests.filter((r) => !r.startsWith('GET /api/v1/shares/'))).toEqual([]);
-		expect(requests.some((r) => r.includes('/metadata') || r.includes('/claim'))).toBe(false);
+		// Checked by the server (one unlock request, counted), and nothing was spent.
+		expect(requests).toEqual([`GET /api/v1/shares/${id}`, `POST /api/v1/shares/${id}/unlock`]);
 		expect((await publicInfo(sealdrop.url, link)).body.downloadsLeft).toBe(1);
 
 		await password.fill('tangerine voyage 42');
@@ -69,6 +83,55 @@ test.describe('password as a second factor', () => {
 		const [download] = await collectDownloads(page, 1, () => page.getByRole('button', { name: 'Download', exact: true }).click());
 		expect(await sha256File((await download!.path())!)).toBe(file.sha256);
 		await context.close();
+		await sender.close();
+	});
+
+	test('a share locked by wrong guesses says how long to wait, even for the right password', async ({ browser, sealdrop }, testInfo) => {
+		const file = await makeFile(testInfo.outputDir, 'locked.bin', 2000);
+		const sender = await browser.newPage();
+		const link = await uploadThroughUi(sender, sealdrop.url, [file.path], { password: 'orchard violet 42 canyon' });
+		const id = shareIdOf(link);
+		// Ten wrong guesses over HTTP from another loopback address (127.0.0.1, the browser's, and 127.0.0.2, the read-token flood's, keep their budgets).
+		const guess = () =>
+			new Promise<number>((resolve, reject) => {
+				const request = httpRequest(
+					`${sealdrop.url}/api/v1/shares/${id}/unlock`,
+					{ method: 'POST', localAddress: '127.0.0.3', headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` } },
+					(response) => {
+						response.resume();
+						response.on('end', () => resolve(response.statusCode ?? 0));
+					}
+				);
+				request.on('error', reject);
+				request.end();
+			});
+		for (let i = 0; i < 10; i++) expect(await guess()).toBe(403);
+		// Ten more, as a patient guesser spreading them over 17 minutes would have had counted: the
+		// share now waits 5 minutes after the last (a second instance on the same database).
+		const meta = await openSqliteMetaStore({ file: join(sealdrop.config.dataDir, 'sealdrop.sqlite') });
+		try {
+			for (let i = 0; i < 10; i++)
+				await meta.attempts.add(attemptKey('share', id), Date.now(), DEFAULT_ATTEMPT_LIMITS.perPasswordShare.forgetAfterMs, true);
+		} finally {
+			await meta.close();
+		}
+
+		const page = await browser.newPage();
+		await page.goto(link);
+		const password = page.getByLabel('Password', { exact: true });
+		await password.fill('orchard violet 42 canyon');
+		await page.getByRole('button', { name: 'Unlock' }).click();
+		const alert = page.getByRole('alert');
+		await expect(alert).toHaveAttribute('data-code', 'PASSWORD_LOCKED');
+		await expect(alert).toHaveText(/Too many wrong passwords for this share\. Try again in [45] minutes\./);
+		// Kept (it may be right), not marked wrong, ready for the next try.
+		await expect(password).toHaveValue('orchard violet 42 canyon');
+		await expect(password).not.toHaveAttribute('aria-invalid', 'true');
+		for (const width of [360, 1280]) {
+			await page.setViewportSize({ width, height: 800 });
+			await page.screenshot({ path: testInfo.outputPath(`password-locked-${width}.png`), fullPage: true });
+		}
+		expect((await publicInfo(sealdrop.url, link)).body.downloads).toBe(0);
 		await sender.close();
 	});
 
@@ -140,6 +203,7 @@ test.describe('my uploads', () => {
 		await expect(entry.getByTestId('upload-status')).toHaveAttribute('data-state', 'DELETED');
 		await recipient.reload();
 		await expect(recipient.getByRole('alert')).toHaveAttribute('data-code', 'DELETED');
+		await expect(recipient.getByRole('heading', { level: 1 })).toHaveText('This share was deleted');
 
 		await entry.getByRole('button', { name: 'Forget in this browser' }).click();
 		await expect(entry).toHaveCount(0);

@@ -66,6 +66,8 @@ test.describe('share a link end to end', () => {
 		await second.goto(link);
 		await expect(second.getByRole('alert')).toHaveAttribute('data-code', 'DOWNLOAD_LIMIT_REACHED');
 		await expect(second.getByRole('alert')).toContainText('download limit');
+		await expect(second.getByRole('heading', { level: 1 })).toHaveText('This share is used up');
+		await expect(second.getByRole('link', { name: 'send files of your own' })).toBeVisible();
 		await expect(second.getByRole('button', { name: 'Download' })).toHaveCount(0);
 	});
 
@@ -103,11 +105,13 @@ test.describe('share a link end to end', () => {
 		await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'NOT_FOUND');
 		await page.goto(`${sealdrop.url}/s/not-an-id#${'A'.repeat(43)}`);
 		await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'INVALID_ID');
+		await expect(page.getByRole('heading', { level: 1 })).toHaveText('Share not found');
 
 		// The server is unreachable: every API request fails at the network level.
 		await page.route('**/api/**', (route) => route.abort('connectionrefused'));
 		await page.goto(`${sealdrop.url}/s/AAAAAAAAAAAAAAAAAAAAAA#${'A'.repeat(43)}`);
 		await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'NETWORK');
 		await expect(page.getByRole('alert')).toContainText('Cannot reach the server');
+		await expect(page.getByRole('heading', { level: 1 })).toHaveText('This share cannot be opened');
 	});
 });

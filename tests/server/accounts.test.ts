@@ -202,6 +202,19 @@ describe('restricted upload mode over HTTP', () => {
 		expect(await outcome(await h.api(`/tokens/${token.id}`, { method: 'DELETE', headers: withCookie(cookie) }))).toBe('404 NOT_FOUND');
 	});
 
+	it('login and token bodies refuse an unknown field, as every JSON body of the API does', async () => {
+		const details = async (response: Response) => ((await response.json()) as { error: { details: unknown } }).error.details;
+		const typo = await h.api('/login', jsonInit('POST', { name: 'alice', password: PASSWORD, remember: true }, SAME_ORIGIN));
+		expect(await outcome(typo.clone())).toBe('400 INVALID_REQUEST');
+		expect(await details(typo)).toEqual({ field: 'body' });
+		const cookie = await session(h, 'alice');
+		const made = await h.api('/tokens', jsonInit('POST', { name: 'script', expires: 3600 }, withCookie(cookie)));
+		expect(await outcome(made.clone())).toBe('400 INVALID_REQUEST');
+		expect(await details(made)).toEqual({ field: 'body' });
+		const listed = (await (await h.api('/tokens', { headers: { cookie } })).json()) as { tokens: unknown[] };
+		expect(listed.tokens).toEqual([]);
+	});
+
 	it('a disabled user: session and tokens stop working, login says why', async () => {
 		const cookie = await session(h, 'alice');
 		const token = (await (await h.api('/tokens', jsonInit('POST', { name: 'ci' }, withCookie(cookie)))).json()) as CreatedApiToken;

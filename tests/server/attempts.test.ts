@@ -162,7 +162,7 @@ describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 
 				expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
 				expect(error?.status).toBe(429);
 				expect(error?.headers).toEqual({ 'Retry-After': String(seconds) });
-				expect(error?.details).toEqual({ retryAfter: seconds });
+				expect(error?.details).toEqual({ retryAfter: seconds, limit: 'share' });
 				// Honest: refused until exactly then, and not a moment longer.
 				clock.advance(seconds * 1000 - 1);
 				expect(await retryAfter(() => limiter.check(locked, 'x'))).toBe('1');
@@ -201,6 +201,7 @@ describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 
 				const error = await refusal(() => limiter.check(target, mallory));
 				expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
 				expect(error?.headers).toEqual({ 'Retry-After': String(7 * 60) });
+				expect(error?.details).toEqual({ retryAfter: 7 * 60, limit: 'client' });
 				expect(await refusal(() => limiter.check(target, fresh('alice')))).toBeUndefined();
 				// An unknown client (no address) is only limited per password share.
 				expect(await refusal(() => limiter.check(target, undefined))).toBeUndefined();
@@ -234,11 +235,19 @@ describe.each([{ name: 'sqlite', open: sqliteBackend }, ...withServices({ name: 
 );
 
 describe('which shares have a password', () => {
-	it('reads the kdf byte of a version-1 header, and assumes a password for any header it cannot read', () => {
+	it('reads the kdf byte of a version-1 or version-2 header, and assumes a password for any header it cannot read', () => {
 		expect(passwordProtected(header(false))).toBe(false);
 		expect(passwordProtected(header(true))).toBe(true);
+		for (const [password, expected] of [
+			[false, false],
+			[true, true]
+		] as const) {
+			const v2 = header(password);
+			v2[4] = 2;
+			expect(passwordProtected(v2)).toBe(expected);
+		}
 		const future = header(false);
-		future[4] = 2; // a later format version: its layout is unknown here
+		future[4] = 3; // a later format version: its layout is unknown here
 		expect(passwordProtected(future)).toBe(true);
 		expect(passwordProtected(new Uint8Array(83).fill(7))).toBe(true);
 		expect(passwordProtected(null)).toBe(true);

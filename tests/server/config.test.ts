@@ -101,6 +101,19 @@ describe('loadConfig', () => {
 		expect(problems({ SEALDROP_SWEEP_INTERVAL: '0' })[0]).toMatch(/^SEALDROP_SWEEP_INTERVAL: must be at least 1/);
 	});
 
+	it('takes at least 60 s for expiry options, ticket lifetime and abandon time (SELF-HOSTING.md)', () => {
+		expect(
+			loadConfig({ SEALDROP_EXPIRY_OPTIONS: '60', SEALDROP_EXPIRY_DEFAULT: '60', SEALDROP_TICKET_TTL: '60', SEALDROP_ABANDON_AFTER: '60' })
+		).toMatchObject({
+			expiryOptions: [60],
+			ticketTtl: 60,
+			abandonAfter: 60
+		});
+		expect(problems({ SEALDROP_EXPIRY_OPTIONS: '59,3600', SEALDROP_EXPIRY_DEFAULT: '3600' })[0]).toMatch(/^SEALDROP_EXPIRY_OPTIONS: .*60/);
+		expect(problems({ SEALDROP_TICKET_TTL: '59' })[0]).toMatch(/^SEALDROP_TICKET_TTL: must be at least 60/);
+		expect(problems({ SEALDROP_ABANDON_AFTER: '59' })[0]).toMatch(/^SEALDROP_ABANDON_AFTER: must be at least 60/);
+	});
+
 	it('describes every variable for the docs', () => {
 		const rows = describeConfig();
 		expect(rows.map((row) => row.name)).toEqual(Object.keys(envSchema.shape));

@@ -64,6 +64,22 @@ function healthz(port: number, localAddress: string): Promise<string> {
 	});
 }
 
+/** One value of GET /metrics, scraped from a second address (the first may be over its share). */
+async function metric(port: number, line: string): Promise<number> {
+	const text = await new Promise<string>((resolve, reject) => {
+		const req = request({ host: '127.0.0.1', port, path: '/metrics', localAddress: '127.0.0.9', agent: false }, (res) => {
+			let body = '';
+			res.setEncoding('utf8');
+			res.on('data', (chunk: string) => (body += chunk));
+			res.on('end', () => resolve(body));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+	const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+	return found === undefined ? Number.NaN : Number(found.slice(line.length + 1));
+}
+
 /** Sends `text` (by default a whole GET /healthz) on an open raw connection; the status line. */
 function healthzOn(socket: Socket, text = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'): Promise<string> {
 	return new Promise((resolve) => {
@@ -124,6 +140,9 @@ describe('connection limits over a real socket', () => {
 		const refusals = logs.lines.filter((line) => line.msg === 'connections refused');
 		expect(refusals.length).toBeGreaterThan(0);
 		expect(JSON.stringify(refusals)).not.toContain('127.0.0.1');
+		// And counted for the operator's dashboards.
+		expect(await metric(server.port, 'sealdrop_connections_refused_total{reason="per_address"}')).toBeGreaterThanOrEqual(6);
+		expect(await metric(server.port, 'sealdrop_open_connections')).toBeGreaterThanOrEqual(3);
 	}, 20_000);
 
 	it('refuses a new connection over the global cap from any address', async () => {
@@ -136,6 +155,8 @@ describe('connection limits over a real socket', () => {
 		expect(await within(extra.closed, 3000), 'connection over the global cap closed').toBe(true);
 		expect(held.filter((c) => c.isClosed())).toEqual([]);
 		for (const c of held) c.socket.destroy();
+		await Promise.all(held.map((c) => c.closed));
+		expect(await metric(server.port, 'sealdrop_connections_refused_total{reason="max_connections"}')).toBeGreaterThanOrEqual(1);
 		let status = '';
 		for (let i = 0; i < 50 && status !== '200'; i++) status = await healthz(server.port, '127.0.0.6');
 		expect(status).toBe('200');
@@ -164,6 +185,7 @@ describe('silent connections', () => {
 		const after = Date.now() - started;
 		expect(after).toBeGreaterThanOrEqual(900);
 		expect(after).toBeLessThan(2500);
+		expect(await metric(server.port, 'sealdrop_connections_refused_total{reason="silent"}')).toBe(1);
 	});
 
 	it('leaves a connection that has started its request to the headers timeout, and serves one that finishes it', async () => {

@@ -114,11 +114,13 @@ const CASES: Record<string, Case> = {
 	shareNotFound: { make: shareErrors.shareNotFound, status: 404, code: 'NOT_FOUND' },
 	wrongOwnerToken: { make: shareErrors.wrongOwnerToken, status: 403, code: 'FORBIDDEN' },
 	wrongReadToken: { make: shareErrors.wrongReadToken, status: 403, code: 'FORBIDDEN' },
+	wrongPassword: { make: shareErrors.wrongPassword, status: 403, code: 'WRONG_PASSWORD' },
+	nothingToUnlock: { make: shareErrors.nothingToUnlock, status: 400, code: 'INVALID_REQUEST', details: { field: 'password' } },
 	tooManyAttempts: {
-		make: () => shareErrors.tooManyAttempts(1500),
+		make: () => shareErrors.tooManyAttempts(1500, 'share'),
 		status: 429,
 		code: 'TOO_MANY_ATTEMPTS',
-		details: { retryAfter: 2 },
+		details: { retryAfter: 2, limit: 'share' },
 		headers: retry(2)
 	},
 	notReady: { make: shareErrors.notReady, status: 409, code: 'NOT_READY' },

@@ -135,6 +135,16 @@ describe('the web app and headers', () => {
 		}
 	});
 
+	it('answers a share-target POST that no service worker took with the start page, unread', async () => {
+		const form = new FormData();
+		form.append('files', new Blob(['shared bytes']), 'a.txt');
+		const response = await h.app.request('/_download/share', { method: 'POST', body: form });
+		expect(response.status).toBe(303);
+		expect(response.headers.get('location')).toBe('/');
+		expect(response.headers.get('connection')).toBe('close');
+		expectSecurityHeaders(response);
+	});
+
 	it('knows every route of the app (src/routes)', async () => {
 		const routes = (await readdir('src/routes', { recursive: true }))
 			.filter((file) => file.endsWith('+page.svelte'))

@@ -87,6 +87,7 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 			metadata: expect.anything(),
 			readTokenHash: expect.anything(),
 			ownerTokenHash: expect.anything(),
+			password: null,
 			expiresIn: 3600,
 			expiresAt: null,
 			maxDownloads: 5,
@@ -213,6 +214,30 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 			ownerTokenHash: null
 		});
 		expect(await a.tickets.find(t.hash)).toBeUndefined();
+	});
+
+	it("keeps a v2 password share's key share exactly, and wipes it with the other secrets however the share ends", async () => {
+		const password = () => ({ keyShare: randomBytes(32), keyCommitment: randomBytes(32), unlockTokenHash: randomBytes(32) });
+		const held = password();
+		const deleted = await ready({ password: held });
+		const stored = await b.shares.get(deleted.id);
+		for (const key of ['keyShare', 'keyCommitment', 'unlockTokenHash'] as const) {
+			expect(Buffer.from(stored?.password?.[key] as Uint8Array).equals(held[key]), key).toBe(true);
+		}
+		await a.shares.markDeleted(deleted.id, T0 + 2);
+		const expired = await ready({ password: password(), expiresIn: 60 });
+		while ((await a.sweeping.expireDue(T0 + 60_000, 100)).length > 0);
+		const exhausted = await ready({ password: password(), maxDownloads: 1, expiresIn: 86400 });
+		await a.tickets.claim(exhausted.id, T0 + 1, ticket(T0 + 10));
+		await a.sweeping.exhaustDrained(T0 + 10, 100);
+		const abandoned = newShare({ password: password(), createdAt: T0 });
+		await a.shares.insert(abandoned);
+		await a.sweeping.abandonIdle(T0 + 1000, T0 + 9000, 100);
+		for (const share of [deleted, expired, exhausted, abandoned]) {
+			const tombstone = await b.shares.get(share.id);
+			expect(tombstone?.state, share.id).not.toMatch(/ready|uploading/);
+			expect(tombstone?.password, tombstone?.state).toBeNull();
+		}
 	});
 
 	it('changes expiry and limit of a ready share, never below the downloads counted', async () => {

@@ -135,6 +135,15 @@ describe('share controls through the client library', () => {
 		await expect(api.info(done.id)).rejects.toMatchObject({ code: 'DOWNLOAD_LIMIT_REACHED' });
 	});
 
+	it('neither files nor a note: refused before anything is sent (FORMAT.md §5.1)', async () => {
+		requested.length = 0;
+		await expect(uploadShare({ files: [], expiresIn: 3600, maxDownloads: 1 }, deps)).rejects.toMatchObject({ code: 'BAD_METADATA' });
+		await expect(uploadShare({ files: [], expiresIn: 3600, maxDownloads: 1, note: '' }, deps)).rejects.toMatchObject({
+			code: 'BAD_METADATA'
+		});
+		expect(requested).toEqual([]);
+	});
+
 	it('a note resumed after a closed tab is rebuilt from what this browser kept', async () => {
 		const pending = memoryPendingUploads();
 		const note = 'resume me ✓';

@@ -39,18 +39,38 @@ export interface VectorCase {
 	};
 }
 
-export type NegativeVector =
-	| { name: string; description: string; check: 'decodeHeader'; headerHex: string; expectedError: CryptoErrorCode }
-	| { name: string; description: string; check: 'openShareKeys'; base: string; secret: string; expectedError: CryptoErrorCode }
-	| {
-			name: string;
-			description: string;
-			check: 'decrypt';
-			base: string;
-			/** Applied to the base case's ciphertext; the layout stays the base case's. */
-			mutation: { flip: { offset: number; mask: number } } | { truncate: number };
-			expectedError: CryptoErrorCode;
-	  };
+/** How a 'decrypt' vector changes the base case's ciphertext. */
+export type Mutation = { flip: { offset: number; mask: number } } | { truncate: number } | { append: string };
+
+interface NegativeBase {
+	name: string;
+	description: string;
+	/** The error a reader must report (FORMAT.md §6), nothing else. */
+	expectedError: CryptoErrorCode;
+}
+
+export type NegativeVector = NegativeBase &
+	(
+		| { check: 'decodeSecret'; secret: string }
+		| { check: 'decodeHeader'; headerHex: string }
+		| { check: 'openShareKeys'; base: string; secret: string }
+		| { check: 'cipherSize'; recordSize: number; cipherSize: number }
+		| {
+				check: 'decrypt';
+				base: string;
+				/** Applied to the base case's ciphertext; the layout stays the base case's. */
+				mutation: Mutation;
+		  }
+		| {
+				check: 'openMetadata';
+				base: string;
+				/** nonce ‖ AES-256-GCM under the base case's metadata key, opened for plainSize. */
+				sealedMetadataHex: string;
+				plainSize: number;
+				/** What it decrypts to, padding included; absent when it does not authenticate. */
+				decryptedText?: string;
+		  }
+	);
 
 export interface VectorFile {
 	format: 'sealdrop';
@@ -91,11 +111,15 @@ export function expandPlaintext(spec: PlaintextSpec): Uint8Array<ArrayBuffer> {
 }
 
 /** The ciphertext of a negative 'decrypt' vector. */
-export function applyMutation(
-	ciphertext: Uint8Array,
-	mutation: { flip: { offset: number; mask: number } } | { truncate: number }
-): Uint8Array<ArrayBuffer> {
+export function applyMutation(ciphertext: Uint8Array, mutation: Mutation): Uint8Array<ArrayBuffer> {
 	if ('truncate' in mutation) return ciphertext.slice(0, mutation.truncate);
+	if ('append' in mutation) {
+		const extra = hexToBytes(mutation.append);
+		const out = new Uint8Array(ciphertext.length + extra.length);
+		out.set(ciphertext);
+		out.set(extra, ciphertext.length);
+		return out;
+	}
 	const out = ciphertext.slice();
 	out[mutation.flip.offset] = (out[mutation.flip.offset] as number) ^ mutation.flip.mask;
 	return out;

@@ -117,6 +117,14 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
 				// Set while a complete seals the parts (server/shares/upload.ts): no part is recorded then.
 				await db.schema.alterTable('shares').addColumn('completing_since', 'bigint').execute();
 			}
+		},
+		'0005_password_key_share': {
+			async up(db: Kysely<unknown>) {
+				// Format v2 password shares (FORMAT.md §3): wiped with the other secrets (share-row.ts WIPED).
+				for (const column of ['key_share', 'key_commitment', 'unlock_token_hash']) {
+					await db.schema.alterTable('shares').addColumn(column, types.binary).execute();
+				}
+			}
 		}
 	};
 	return { getMigrations: async () => migrations };

@@ -24,6 +24,10 @@ export interface SharesTable {
 	metadata: Uint8Array | null;
 	read_token_hash: Uint8Array | null;
 	owner_token_hash: Uint8Array | null;
+	/** Format v2 password shares (FORMAT.md §3): W, KC, SHA-256(U); null otherwise and once wiped. */
+	key_share: Uint8Array | null;
+	key_commitment: Uint8Array | null;
+	unlock_token_hash: Uint8Array | null;
 	expires_in: number;
 	expires_at: number | null;
 	max_downloads: number;

@@ -3,7 +3,15 @@ import type { SharesTable } from './schema';
 import type { NewShare, ShareRecord } from './types';
 
 /** What a share keeps once it is a tombstone: no client bytes, no token hashes. */
-export const WIPED = { header: null, metadata: null, read_token_hash: null, owner_token_hash: null } as const;
+export const WIPED = {
+	header: null,
+	metadata: null,
+	read_token_hash: null,
+	owner_token_hash: null,
+	key_share: null,
+	key_commitment: null,
+	unlock_token_hash: null
+} as const;
 
 // PostgreSQL drivers return BIGINT and SUM as strings: convert here, once, for every dialect.
 export const num = (value: number | string | bigint): number => Number(value);
@@ -21,6 +29,9 @@ export function newShareRow(share: NewShare): Insertable<SharesTable> {
 		metadata: share.metadata,
 		read_token_hash: share.readTokenHash,
 		owner_token_hash: share.ownerTokenHash,
+		key_share: share.password?.keyShare ?? null,
+		key_commitment: share.password?.keyCommitment ?? null,
+		unlock_token_hash: share.password?.unlockTokenHash ?? null,
 		expires_in: share.expiresIn,
 		expires_at: null,
 		max_downloads: share.maxDownloads,
@@ -47,6 +58,10 @@ export function toShare(row: Selectable<SharesTable>): ShareRecord {
 		metadata: row.metadata,
 		readTokenHash: row.read_token_hash,
 		ownerTokenHash: row.owner_token_hash,
+		password:
+			row.key_share && row.key_commitment && row.unlock_token_hash
+				? { keyShare: row.key_share, keyCommitment: row.key_commitment, unlockTokenHash: row.unlock_token_hash }
+				: null,
 		expiresIn: num(row.expires_in),
 		expiresAt: numOrNull(row.expires_at),
 		maxDownloads: num(row.max_downloads),

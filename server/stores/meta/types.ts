@@ -23,6 +23,8 @@ export interface ShareRecord {
 	metadata: Uint8Array | null;
 	readTokenHash: Uint8Array | null;
 	ownerTokenHash: Uint8Array | null;
+	/** A v2 password share's key share W, key commitment KC and SHA-256 of its unlock token; else null. */
+	password: StoredPassword | null;
 	/** Seconds, counted from complete. */
 	expiresIn: number;
 	/** Null until complete. */
@@ -42,6 +44,13 @@ export interface ShareRecord {
 	completingSince: number | null;
 }
 
+/** FORMAT.md §3: what the server holds of a v2 password share (secrets: wiped with the others). */
+export interface StoredPassword {
+	keyShare: Uint8Array;
+	keyCommitment: Uint8Array;
+	unlockTokenHash: Uint8Array;
+}
+
 export interface NewShare {
 	id: string;
 	size: number;
@@ -51,6 +60,7 @@ export interface NewShare {
 	metadata: Uint8Array;
 	readTokenHash: Uint8Array;
 	ownerTokenHash: Uint8Array;
+	password?: StoredPassword | null;
 	expiresIn: number;
 	maxDownloads: number;
 	createdAt: number;

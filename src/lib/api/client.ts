@@ -14,6 +14,7 @@ import type {
 	PartsStatus,
 	PublicShareInfo,
 	ServerConfig,
+	UnlockResponse,
 	UpdateShareRequest,
 	UpdateShareResponse
 } from './types';
@@ -85,6 +86,11 @@ export class ApiClient {
 
 	metadata(id: string, readToken: string, opts?: RequestOptions): Promise<MetadataResponse> {
 		return this.json('GET', `/shares/${id}/metadata`, { ...opts, token: readToken });
+	}
+
+	/** A v2 password share's key share, for the right unlock token (FORMAT.md §3); 403 WRONG_PASSWORD otherwise. */
+	unlock(id: string, unlockToken: string, opts?: RequestOptions): Promise<UnlockResponse> {
+		return this.json('POST', `/shares/${id}/unlock`, { ...opts, token: unlockToken });
 	}
 
 	claim(id: string, readToken: string, opts?: RequestOptions): Promise<ClaimResponse> {

@@ -13,6 +13,7 @@ export const API_ERROR_CODES = [
 	'LOGIN_REQUIRED',
 	'LOGIN_FAILED',
 	'FORBIDDEN',
+	'WRONG_PASSWORD',
 	'ACCOUNT_DISABLED',
 	'CROSS_ORIGIN',
 	'QUOTA_EXCEEDED',
@@ -72,6 +73,21 @@ export interface CreateShareRequest {
 	metadata: string;
 	readTokenHash: string;
 	ownerTokenHash: string;
+	/** Required iff the header is format v2 with a password (FORMAT.md §3); refused otherwise. */
+	password?: PasswordShareFields;
+}
+
+/** What the server holds for a v2 password share: W, KC and SHA-256(U), base64url, 32 bytes each. */
+export interface PasswordShareFields {
+	keyShare: string;
+	keyCommitment: string;
+	unlockTokenHash: string;
+}
+
+/** POST /shares/:id/unlock with the right unlock token: the key share and its commitment. */
+export interface UnlockResponse {
+	keyShare: string;
+	keyCommitment: string;
 }
 
 export interface CreateShareResponse {

@@ -163,7 +163,10 @@ export class ReceiveController extends Observable<ReceiveState> {
 		}
 	}
 
-	/** Checked in this tab only: a wrong password never reaches the server and spends nothing. */
+	/**
+	 * A wrong password spends no download. Format v2: the server checks it and counts it (after
+	 * several, PASSWORD_LOCKED says how long to wait); v1: checked in this tab only.
+	 */
 	async unlock(password: string): Promise<void> {
 		const link = this.link;
 		if (this.state.phase !== 'need-password' || !link?.locked || password === '') return;

@@ -44,6 +44,8 @@ export interface UploadState extends UploadOptions {
 	restricted: boolean;
 	/** Who is signed in (restricted mode), null if nobody. */
 	account: AccountInfo | null;
+	/** Restricted mode, and the server said nobody is signed in here: there is no form to show, only a way to log in. */
+	signedOut: boolean;
 	/** The expiries this sender may choose, in seconds. */
 	expiries: number[];
 	files: File[];
@@ -106,6 +108,7 @@ export class UploadController extends Observable<UploadState> {
 				config: null,
 				restricted: false,
 				account: null,
+				signedOut: false,
 				expiries: [],
 				files: [],
 				note: '',
@@ -139,7 +142,7 @@ export class UploadController extends Observable<UploadState> {
 			const account = restricted ? await currentAccount(this.deps.api) : null;
 			const expiries = allowedExpiries(config.expiry.options, account);
 			const expiresIn = expiries.includes(config.expiry.default) ? config.expiry.default : expiries.at(-1)!;
-			this.update({ account, expiries, expiresIn });
+			this.update({ account, signedOut: restricted && account === null, expiries, expiresIn });
 		} catch (err) {
 			this.update({ failure: failureOf(err) });
 		}

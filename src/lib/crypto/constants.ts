@@ -1,4 +1,4 @@
-/** Sizes fixed by FORMAT.md v1. */
+/** Sizes fixed by FORMAT.md (the same in v1 and v2). */
 export const TAG_BYTES = 16;
 export const NONCE_BYTES = 12;
 export const DEFAULT_RECORD_SIZE = 65536;
@@ -11,7 +11,11 @@ export const PASSWORD_KEY_BYTES = 32;
 export const HEADER_BYTES = 83;
 /** Bytes 0–50: everything in the header but the commitment; bound into every key. */
 export const HEADER_PREFIX_BYTES = 51;
-export const FORMAT_VERSION = 1;
+/** The version writers write (FORMAT.md §2); readers accept every SUPPORTED_VERSIONS. */
+export const FORMAT_VERSION = 2;
+export const SUPPORTED_VERSIONS = [1, 2] as const;
+/** The server-held key share W of a v2 password share (FORMAT.md §3). */
+export const KEY_SHARE_BYTES = 32;
 /** Argon2id parameters this client writes (FORMAT.md §3). */
 export const DEFAULT_ARGON2 = { memoryKiB: 65536, passes: 3, parallelism: 1 } as const;
 /**

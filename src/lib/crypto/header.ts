@@ -1,12 +1,12 @@
 /** The public share header (FORMAT.md §2): 83 bytes, stored by the server as opaque bytes. */
 import {
 	ARGON2_LIMITS,
-	FORMAT_VERSION,
 	HEADER_BYTES,
 	HEADER_PREFIX_BYTES,
 	MAX_RECORD_SIZE,
 	MIN_RECORD_SIZE,
-	SALT_BYTES
+	SALT_BYTES,
+	SUPPORTED_VERSIONS
 } from './constants';
 import type { Bytes } from './bytes';
 import { CryptoError } from './errors';
@@ -17,8 +17,11 @@ export interface Argon2Params {
 	parallelism: number;
 }
 
+/** 1: the password is checked by the public commitment (§9); 2: by the server's unlock step (§3). */
+export type FormatVersion = (typeof SUPPORTED_VERSIONS)[number];
+
 export interface Header {
-	version: 1;
+	version: FormatVersion;
 	recordSize: number;
 	salt: Uint8Array;
 	/** Argon2id parameters when the share has a password, else null. */
@@ -30,6 +33,10 @@ const MAGIC = [0x53, 0x44, 0x52, 0x50]; // "SDRP"
 const KDF_NONE = 0x00;
 const KDF_ARGON2ID = 0x01;
 const UINT32_MAX = 0xffffffff;
+
+function isSupportedVersion(version: unknown): version is FormatVersion {
+	return (SUPPORTED_VERSIONS as readonly unknown[]).includes(version);
+}
 
 export function isValidRecordSize(size: number): boolean {
 	return Number.isInteger(size) && size >= MIN_RECORD_SIZE && size <= MAX_RECORD_SIZE;
@@ -54,7 +61,7 @@ function checkArgon2(p: Argon2Params): void {
 
 /** Throws on fields a reader would reject, so a sender never writes an unreadable share. */
 export function encodeHeader(h: Header): Bytes {
-	if (h.version !== FORMAT_VERSION) throw new CryptoError('BAD_HEADER', `cannot write version ${String(h.version)}`);
+	if (!isSupportedVersion(h.version)) throw new CryptoError('BAD_HEADER', `cannot write version ${String(h.version)}`);
 	if (!isValidRecordSize(h.recordSize)) throw new CryptoError('BAD_HEADER', `record size ${h.recordSize}`);
 	if (h.salt.length !== SALT_BYTES) throw new CryptoError('BAD_HEADER', 'salt must be 32 bytes');
 	if (h.commitment.length !== HEADER_BYTES - HEADER_PREFIX_BYTES) {
@@ -64,7 +71,7 @@ export function encodeHeader(h: Header): Bytes {
 	const out = new Uint8Array(HEADER_BYTES);
 	const view = new DataView(out.buffer);
 	out.set(MAGIC, 0);
-	out[4] = FORMAT_VERSION;
+	out[4] = h.version;
 	out[5] = h.kdf ? KDF_ARGON2ID : KDF_NONE;
 	view.setUint32(6, h.recordSize);
 	out.set(h.salt, 10);
@@ -83,7 +90,8 @@ export function decodeHeader(bytes: Uint8Array): Header {
 	if (bytes.length < 5 || MAGIC.some((b, i) => bytes[i] !== b)) {
 		throw new CryptoError('BAD_HEADER', 'not a Sealdrop header');
 	}
-	if (bytes[4] !== FORMAT_VERSION) throw new CryptoError('UNSUPPORTED_VERSION', `version ${String(bytes[4])}`);
+	const version = bytes[4];
+	if (!isSupportedVersion(version)) throw new CryptoError('UNSUPPORTED_VERSION', `version ${String(version)}`);
 	if (bytes.length !== HEADER_BYTES) throw new CryptoError('BAD_HEADER', `${bytes.length} bytes, expected 83`);
 
 	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -111,7 +119,7 @@ export function decodeHeader(bytes: Uint8Array): Header {
 
 	// Copies, so the Header does not alias (or pin) the caller's buffer.
 	return {
-		version: FORMAT_VERSION,
+		version,
 		recordSize,
 		salt: bytes.slice(10, 10 + SALT_BYTES),
 		kdf,

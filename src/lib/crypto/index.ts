@@ -1,5 +1,5 @@
 /**
- * Sealdrop crypto core: format v1 of docs/FORMAT.md over WebCrypto. Runs unchanged in the
+ * Sealdrop crypto core: format v2 (and v1, still read) of docs/FORMAT.md over WebCrypto. Runs unchanged in the
  * browser, in a Web Worker and in Node 20 (no DOM, no Node-only APIs).
  */
 export {
@@ -7,11 +7,13 @@ export {
 	DEFAULT_RECORD_SIZE,
 	FORMAT_VERSION,
 	HEADER_BYTES,
+	KEY_SHARE_BYTES,
 	MAX_RECORD_SIZE,
 	MIN_RECORD_SIZE,
 	NONCE_BYTES,
 	PASSWORD_KEY_BYTES,
 	SECRET_BYTES,
+	SUPPORTED_VERSIONS,
 	TAG_BYTES
 } from './constants';
 export { CryptoError, isCryptoError, type CryptoErrorCode } from './errors';
@@ -19,8 +21,16 @@ export type { Bytes } from './bytes';
 export { concatBytes } from './bytes';
 export { fromBase64Url, toBase64Url } from './base64url';
 export { decodeSecret, encodeSecret, generateSecret, sha256, SECRET_TEXT_LENGTH } from './secret';
-export { decodeHeader, encodeHeader, type Argon2Params, type Header } from './header';
-export { createShareKeys, openShareKeys, type ShareKeys } from './keys';
+export { decodeHeader, encodeHeader, type Argon2Params, type FormatVersion, type Header } from './header';
+export {
+	checkLink,
+	createShareKeys,
+	deriveUnlockToken,
+	openShareKeys,
+	type KeyShare,
+	type PasswordShareSecrets,
+	type ShareKeys
+} from './keys';
 export { derivePasswordKey, passwordBytes, type PasswordKdf, type PasswordKdfInput } from './password';
 export {
 	cipherRangeForPlain,

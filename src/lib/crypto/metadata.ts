@@ -86,6 +86,8 @@ export function validateMetadata(raw: unknown, plainSize?: number): Metadata {
 	const noteBytes = raw.noteBytes === undefined ? undefined : checkSize(raw.noteBytes, 'noteBytes');
 	if (noteBytes !== undefined && (noteBytes < 1 || noteBytes > MAX_NOTE_BYTES)) throw bad(`noteBytes is not 1 … ${MAX_NOTE_BYTES}`);
 	if (noteBytes !== undefined && note !== undefined) throw bad('both note and noteBytes');
+	// A share must carry something: files, a note after them (noteBytes) or an older share's note.
+	if (files.length === 0 && noteBytes === undefined && !note) throw bad('no files and no note');
 	if (plainSize !== undefined && offset + (noteBytes ?? 0) !== plainSize) {
 		throw bad(`file sizes${noteBytes ? ' and the note' : ''} add up to ${offset + (noteBytes ?? 0)}, the content has ${plainSize} bytes`);
 	}
@@ -99,7 +101,7 @@ export function validateMetadata(raw: unknown, plainSize?: number): Metadata {
 /**
  * Computes offsets and validates names. `noteBytes` is what this client writes for a note (its
  * text goes after the files); `note` (the text itself, readable for free) is for test vectors of
- * older shares only. An empty note is left out.
+ * older shares only. An empty note is left out; no files and no note is BAD_METADATA (FORMAT.md §5).
  */
 export function buildMetadata(
 	files: { name: string; size: number; type: string }[],

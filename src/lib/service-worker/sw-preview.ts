@@ -42,10 +42,27 @@ export function previewResponse(url: URL, request: Request): Promise<Response> |
 	if (!url.pathname.startsWith(PREVIEW_PATH)) return null;
 	const [id = '', part = ''] = url.pathname.slice(PREVIEW_PATH.length).split('/');
 	const preview = previews.get(id);
-	if (!preview) return Promise.resolve(new Response('This preview has ended.', { status: 404, headers: { 'Content-Type': 'text/plain' } }));
+	if (!preview) return Promise.resolve(gone(request));
 	if (part === '') return frameDocument(preview);
 	if (part === 'media') return Promise.resolve(mediaResponse(preview, request.headers.get('range')));
-	return Promise.resolve(new Response('Not found', { status: 404 }));
+	return Promise.resolve(gone(request));
+}
+
+/**
+ * The answer for a download or preview that has ended. Nothing here speaks a language (this
+ * worker cannot know the page's): a person who opens such a URL in a tab is sent to the start
+ * page; a preview frame shows an empty document, as the page around it says what happened;
+ * the rest (download manager, media element) only read the status.
+ */
+export function gone(request: Request): Response {
+	if (request.mode === 'navigate' && request.destination === 'document') return Response.redirect(new URL('/', request.url).href, 303);
+	if (request.destination === 'iframe') {
+		return new Response('<!doctype html><title></title>', {
+			status: 404,
+			headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'" }
+		});
+	}
+	return new Response(null, { status: 404 });
 }
 
 const FRAME_STYLE =

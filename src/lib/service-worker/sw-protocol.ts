@@ -23,3 +23,19 @@ export type PreviewPageToWorker =
 
 /** Worker → page on a preview's port; `port` (transferred) carries that range's bytes as PageToWorker chunk/end/abort. */
 export type PreviewWorkerToPage = { type: 'registered' } | { type: 'range'; start: number; end: number };
+
+/**
+ * Web Share Target (static/manifest.webmanifest): another app's "share" POSTs files and text to
+ * SHARE_PATH, inside this worker's scope; the worker answers 303 to SHARED_PAGE, whose page asks
+ * for them once with `share-take` and a port, answered with one SharedItems (or null).
+ */
+export const SHARE_PATH = `${DOWNLOAD_PATH}share`;
+export const SHARED_PAGE = '/?shared';
+
+export type SharePageToWorker = { type: 'share-take' };
+
+/** What was shared: the form's File objects as the browser made them (disk-backed), and the text as one note. */
+export interface SharedItems {
+	files: File[];
+	note: string;
+}

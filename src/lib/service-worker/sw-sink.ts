@@ -2,7 +2,7 @@ import { dev } from '$app/environment';
 import { toBase64Url } from '../crypto';
 import type { SaveSink } from '../save/sinks';
 import { keepWorkerAlive, portSink } from './sw-flow';
-import { DOWNLOAD_PATH, type PageToWorker } from './sw-protocol';
+import { DOWNLOAD_PATH, type PageToWorker, type SharedItems, type SharePageToWorker } from './sw-protocol';
 
 let registration: Promise<ServiceWorker | null> | null = null;
 
@@ -18,6 +18,24 @@ export function downloadWorker(timeoutMs = 5000): Promise<ServiceWorker | null> 
 		.catch(() => null);
 	const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs));
 	return Promise.race([registration, timeout]);
+}
+
+/**
+ * What another app shared into Sealdrop (Web Share Target, sw-share.ts), taken from the worker
+ * that received it; null if there is nothing (any more), or no worker answers.
+ */
+export async function takeShared(timeoutMs = 5000): Promise<SharedItems | null> {
+	const worker = await downloadWorker(timeoutMs);
+	if (!worker) return null;
+	const channel = new MessageChannel();
+	const answer = new Promise<SharedItems | null>((resolve) => {
+		channel.port1.onmessage = (event: MessageEvent<SharedItems | null>) => resolve(event.data);
+		setTimeout(() => resolve(null), timeoutMs);
+	});
+	worker.postMessage({ type: 'share-take' } satisfies SharePageToWorker, [channel.port2]);
+	const items = await answer;
+	channel.port1.close();
+	return items;
 }
 
 function activeWorker(reg: ServiceWorkerRegistration): Promise<ServiceWorker> {

@@ -1,10 +1,12 @@
 import { ApiError, type ApiClient } from '../api/client';
 import type { PublicShareInfo } from '../api/types';
 import {
+	checkLink,
 	cipherRangeForPlain,
 	decodeHeader,
 	decodeSecret,
 	derivePasswordKey,
+	deriveUnlockToken,
 	fromBase64Url,
 	isCryptoError,
 	layoutForCipherSize,
@@ -12,6 +14,7 @@ import {
 	openShareKeys,
 	toBase64Url,
 	type Header,
+	type KeyShare,
 	type Metadata,
 	type PasswordKdf,
 	type RecordLayout,
@@ -32,10 +35,24 @@ export interface OpenedShare {
 	metadata: Metadata;
 }
 
-/** Why a share with a password could not be opened; `code` is a key of messages.ts. */
+const PASSWORD_ERRORS = {
+	PASSWORD_REQUIRED: 'This share needs its password.',
+	WRONG_PASSWORD: 'Wrong password.',
+	PASSWORD_LOCKED: 'Too many wrong passwords for this share; try again later.',
+	CLIENT_LOCKED: 'Too many wrong attempts from this network; try again later.'
+} as const;
+
+/**
+ * Why a share with a password could not be opened; `code` is a key of messages.ts. PASSWORD_LOCKED
+ * and CLIENT_LOCKED: the server's attempt limit (429 TOO_MANY_ATTEMPTS) refuses guesses for
+ * `retryAfterSeconds`, because of this share's wrong guesses or this client's.
+ */
 export class PasswordError extends Error {
-	constructor(readonly code: 'PASSWORD_REQUIRED' | 'WRONG_PASSWORD') {
-		super(code === 'PASSWORD_REQUIRED' ? 'This share needs its password.' : 'Wrong password, or the link is damaged.');
+	constructor(
+		readonly code: keyof typeof PASSWORD_ERRORS,
+		readonly retryAfterSeconds?: number
+	) {
+		super(PASSWORD_ERRORS[code]);
 		this.name = 'PasswordError';
 	}
 }
@@ -48,7 +65,9 @@ export interface ShareHeader {
 
 /**
  * Checks the link's key (BAD_SECRET before any request), then reads the public info, which costs
- * nothing. `header.kdf` set means the share has a password: ask for it before `openShare`.
+ * nothing, and checks the key against its header (WRONG_KEY: a wrong link, found before any
+ * password is asked for; a v1 password share can only check it with the password). `header.kdf`
+ * set means the share has a password: ask for it before `openShare`.
  */
 export async function readShareHeader(
 	api: ApiClient,
@@ -56,9 +75,11 @@ export async function readShareHeader(
 	secretText: string,
 	opts: { signal?: AbortSignal } = {}
 ): Promise<ShareHeader> {
-	decodeSecret(secretText);
+	const secret = decodeSecret(secretText);
 	const info = await api.info(id, { signal: opts.signal });
-	return { info, header: decodeHeader(fromBase64Url(info.header)) };
+	const header = decodeHeader(fromBase64Url(info.header));
+	await checkLink(header, secret);
+	return { info, header };
 }
 
 export interface OpenShareOptions {
@@ -74,30 +95,61 @@ export interface OpenShareOptions {
 
 /**
  * Reads a share's public info, derives its keys from the link secret (and password) and decrypts
- * its metadata. A wrong or damaged link, or a wrong password, fails here on the key commitment,
- * before the read token is ever sent and before any download is claimed: a wrong password costs
- * nothing and reaches no server.
+ * its metadata, before any download is claimed. A wrong or damaged link fails on the header's
+ * commitment before the password is stretched or anything is sent. Format v2 with a password
+ * (FORMAT.md §3): the password is checked by the server's unlock step, which counts wrong ones
+ * (WRONG_PASSWORD, then PASSWORD_LOCKED while the attempt limit waits), and the key share it
+ * returns is checked against its key commitment before anything is decrypted. Format v1: the
+ * commitment covers the password too, so a wrong one fails here without a request.
  */
 export async function openShare(api: ApiClient, id: string, secretText: string, opts: OpenShareOptions = {}): Promise<OpenedShare> {
 	const secret = decodeSecret(secretText);
 	const info = opts.info ?? (await api.info(id, { signal: opts.signal }));
 	const header = decodeHeader(fromBase64Url(info.header));
+	const checked = await checkLink(header, secret);
 	let passwordKey = header.kdf ? opts.passwordKey : undefined;
 	if (header.kdf && !passwordKey) {
 		if (!opts.password) throw new PasswordError('PASSWORD_REQUIRED');
 		passwordKey = await (opts.passwordKdf ?? derivePasswordKey)(opts.password, header);
 	}
+	const unlocked = header.version === 2 && passwordKey ? await unlock(api, id, header, secret, passwordKey, opts.signal) : undefined;
 	let keys: ShareKeys;
 	try {
-		keys = await openShareKeys(header, secret, passwordKey);
+		keys = await openShareKeys(header, secret, passwordKey, unlocked);
 	} catch (err) {
-		if (header.kdf && isCryptoError(err, 'WRONG_KEY')) throw new PasswordError('WRONG_PASSWORD');
+		// Only where the commitment covers the password (v1) does a mismatch mean a wrong password.
+		if (!checked && isCryptoError(err, 'WRONG_KEY')) throw new PasswordError('WRONG_PASSWORD');
 		throw err;
 	}
 	const layout = layoutForCipherSize(info.size, header.recordSize);
 	const { metadata: sealed } = await api.metadata(id, toBase64Url(keys.readToken), { signal: opts.signal });
 	const metadata = await openMetadata(keys.metadataKey, fromBase64Url(sealed), layout.plainSize);
 	return { id, info, header, keys, layout, metadata };
+}
+
+/** The server's check of the password (v2): the key share for the right unlock token. */
+async function unlock(
+	api: ApiClient,
+	id: string,
+	header: Header,
+	secret: Uint8Array,
+	passwordKey: Uint8Array,
+	signal: AbortSignal | undefined
+): Promise<KeyShare> {
+	const token = await deriveUnlockToken(header, secret, passwordKey);
+	try {
+		const answer = await api.unlock(id, toBase64Url(token), { signal });
+		return { keyShare: fromBase64Url(answer.keyShare), keyCommitment: fromBase64Url(answer.keyCommitment) };
+	} catch (err) {
+		if (err instanceof ApiError && err.code === 'WRONG_PASSWORD') throw new PasswordError('WRONG_PASSWORD');
+		if (err instanceof ApiError && err.code === 'TOO_MANY_ATTEMPTS') {
+			// The server's own count of seconds; the header as a proxy may have rewritten it otherwise.
+			const seconds = typeof err.details?.retryAfter === 'number' ? err.details.retryAfter : Number(err.retryAfter);
+			const code = err.details?.limit === 'client' ? 'CLIENT_LOCKED' : 'PASSWORD_LOCKED';
+			throw new PasswordError(code, Number.isFinite(seconds) && seconds > 0 ? seconds : undefined);
+		}
+		throw err;
+	}
 }
 
 export interface DownloadDeps {

@@ -33,7 +33,7 @@ export interface UploadRequest {
 	maxDownloads: number;
 	/** Plain text for the recipient, sealed with the metadata (FORMAT.md §5). */
 	note?: string;
-	/** A second factor (FORMAT.md §3): Argon2id-stretched and mixed into every key. */
+	/** A second factor (FORMAT.md §3): Argon2id-stretched; the server checks it (unlock) and counts wrong ones. */
 	password?: string;
 	/** Keep the finished share in "My uploads" in this browser (the page does it on completion). */
 	remember?: boolean;
@@ -100,7 +100,7 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const salt = globalThis.crypto.getRandomValues(new Uint8Array(32));
 	const passwordKey = password ? await (deps.passwordKdf ?? derivePasswordKey)(password, { salt, kdf }) : undefined;
 	signal?.throwIfAborted();
-	const { headerBytes, keys } = await createShareKeys({ secret, recordSize: DEFAULT_RECORD_SIZE, kdf, passwordKey, salt });
+	const { headerBytes, keys, password: held } = await createShareKeys({ secret, recordSize: DEFAULT_RECORD_SIZE, kdf, passwordKey, salt });
 	const layout = layoutForPlainSize(source.size, DEFAULT_RECORD_SIZE);
 	const metadata = buildMetadata(
 		request.files.map((f) => ({ name: pathOf(f), size: f.size, type: f.type })),
@@ -118,7 +118,15 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 			header: toBase64Url(headerBytes),
 			metadata: toBase64Url(sealed),
 			readTokenHash: toBase64Url(await sha256(keys.readToken)),
-			ownerTokenHash: toBase64Url(await sha256(ownerTokenBytes))
+			ownerTokenHash: toBase64Url(await sha256(ownerTokenBytes)),
+			// What the server holds of a password share (FORMAT.md §3): it checks U, and keeps W until then.
+			...(held && {
+				password: {
+					keyShare: toBase64Url(held.keyShare),
+					keyCommitment: toBase64Url(held.keyCommitment),
+					unlockTokenHash: toBase64Url(await sha256(held.unlockToken))
+				}
+			})
 		},
 		{ signal }
 	);
@@ -135,6 +143,8 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 		startedAt: Date.now(),
 		// Kept only until the upload completes, so that a resumed upload needs no password prompt.
 		passwordKey: passwordKey && toBase64Url(passwordKey),
+		keyShare: held ? toBase64Url(held.keyShare) : undefined,
+		keyCommitment: held ? toBase64Url(held.keyCommitment) : undefined,
 		remember: request.remember ?? false,
 		hasNote: Boolean(request.note),
 		// Part of the content: a resumed upload needs it to rebuild the last parts.
@@ -153,7 +163,11 @@ export async function resumeUpload(pending: PendingUpload, files: File[]): Promi
 	if (!ordered) return null;
 	const header = decodeHeader(fromBase64Url(pending.header));
 	const passwordKey = pending.passwordKey ? fromBase64Url(pending.passwordKey) : undefined;
-	const keys = await openShareKeys(header, decodeSecret(pending.secret), passwordKey);
+	const unlocked =
+		pending.keyShare && pending.keyCommitment
+			? { keyShare: fromBase64Url(pending.keyShare), keyCommitment: fromBase64Url(pending.keyCommitment) }
+			: undefined;
+	const keys = await openShareKeys(header, decodeSecret(pending.secret), passwordKey, unlocked);
 	// An upload started before notes moved into the content has no `note` here, nor in its content.
 	const source = new Blob([...ordered, new TextEncoder().encode(pending.note ?? '')]);
 	return { pending, key: keys.contentKey, source, layout: layoutForPlainSize(source.size, header.recordSize) };

@@ -18,6 +18,9 @@ export interface PendingUpload {
 	startedAt: number;
 	/** Argon2id output of the share's password (base64url), if it has one: needed to resume. */
 	passwordKey?: string;
+	/** Format v2 with a password: the key share W and its commitment (base64url), kept with passwordKey for the same reason. */
+	keyShare?: string;
+	keyCommitment?: string;
 	/** Whether to add the share to "My uploads" once it completes. */
 	remember?: boolean;
 	/** Whether the share carries a note. */

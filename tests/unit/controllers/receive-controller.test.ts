@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiveController, type ReceiveControllerDeps } from '../../../src/lib/controllers/receive-controller';
-import type { FileEntry } from '../../../src/lib/crypto';
+import type { FileEntry, PasswordKdf } from '../../../src/lib/crypto';
+import { describeFailure } from '../../../src/lib/messages';
 import { shareLink, splitLink } from '../../../src/lib/link';
 import type { PdfDocument } from '../../../src/lib/preview/pdf';
 import type { RangeReader } from '../../../src/lib/transfer/cipher-reader';
@@ -235,25 +236,43 @@ describe('receive controller, against a real server', () => {
 		expect(controller.state).toMatchObject({ phase: 'ready', downloadsLeft: 1, failure: null });
 	});
 
-	it('a password share asks for it; a wrong one is refused here, sending nothing; the right one opens it', async () => {
+	it('a password share (format v2): a wrong link is caught before the password is asked; a wrong password is refused by the server and spends nothing; the right one opens it', async () => {
 		const a = randomFile();
-		const made = await share([a.file], { password: 'open sesame' });
-		const { controller, phases, api } = setup();
+		const made = await share([a.file], { password: 'open sesame', maxDownloads: 1 });
+		const stretched: string[] = [];
+		const countingKdf: PasswordKdf = async (password, header) => {
+			stretched.push(password);
+			return fastKdf(password, header);
+		};
+		const { controller, phases, api } = setup({ passwordKdf: countingKdf });
+		const wrongLink = (made.secret[0] === 'A' ? 'B' : 'A') + made.secret.slice(1);
+		await controller.load(made.id, wrongLink);
+		expect(controller.state).toMatchObject({ phase: 'need-key', failure: { code: 'WRONG_KEY' } });
+		expect(api.requests()).toEqual([`GET /api/v1/shares/${made.id}`]);
+
 		await controller.load(made.id, made.secret);
 		expect(controller.state).toMatchObject({ phase: 'need-password', failure: null, share: null });
 		const before = api.requests().length;
-
 		await controller.unlock('open sesamy');
 		expect(controller.state.phase).toBe('need-password');
 		expect(controller.state.failure?.code).toBe('WRONG_PASSWORD');
-		expect(api.requests().length).toBe(before);
+		// The server checked it: one unlock request, nothing else.
+		expect(api.requests().slice(before)).toEqual([`POST /api/v1/shares/${made.id}/unlock`]);
 
 		await controller.unlock('');
 		expect(controller.state.phase).toBe('need-password');
 
 		await controller.unlock('open sesame');
-		expect(phases).toEqual(['loading', 'need-password', 'unlocking', 'need-password', 'unlocking', 'ready']);
-		expect(controller.state.failure).toBeNull();
+		expect(stretched).toEqual(['open sesamy', 'open sesame']);
+		expect(phases.slice(phases.lastIndexOf('need-key') + 1)).toEqual([
+			'loading',
+			'need-password',
+			'unlocking',
+			'need-password',
+			'unlocking',
+			'ready'
+		]);
+		expect(controller.state).toMatchObject({ failure: null, downloadsLeft: 1 });
 		await controller.download(controller.state.files);
 		expect(controller.state.phase).toBe('done');
 	});
@@ -619,4 +638,45 @@ describe('receive controller, against a real server', () => {
 		await first;
 		expect(controller.state).toMatchObject({ phase: 'ready', failure: null });
 	});
+});
+
+describe('receive controller: a password share locked by wrong guesses', () => {
+	it('says how long to wait after too many wrong passwords, refuses even the right one meanwhile, then opens with it', async () => {
+		const t = await startTestServer();
+		try {
+			const api = t.client();
+			const made = await uploadShare(
+				{ files: [randomFile().file], expiresIn: 86400, maxDownloads: 1, password: 'right horse' },
+				{ api, config: await api.config(), crypto: inlineBackend, pending: memoryPendingUploads(), passwordKdf: fastKdf }
+			);
+			const controller = new ReceiveController({
+				api: t.client(),
+				crypto: () => inlineBackend,
+				passwordKdf: fastKdf,
+				chooseSaveTarget: async () => null,
+				mediaWorker: async () => null,
+				loadPdf: async () => async () => {
+					throw new Error('no PDF here');
+				}
+			});
+			await controller.load(made.id, made.secret);
+			for (let i = 0; i < 10; i++) {
+				await controller.unlock(`wrong horse ${i}`);
+				expect(controller.state.failure?.code).toBe('WRONG_PASSWORD');
+			}
+			await controller.unlock('right horse');
+			expect(controller.state.phase).toBe('need-password');
+			// This client's ten wrong guesses lock it for the rest of its 10-minute window, longer than
+			// the share's 1 s wait: the page says whose guesses decide.
+			expect(controller.state.failure?.code).toBe('CLIENT_LOCKED');
+			expect(describeFailure(controller.state.failure!).message).toBe(
+				'Too many wrong attempts from your network. Try again in 10 minutes.'
+			);
+			t.clock.advance(10 * 60_000);
+			await controller.unlock('right horse');
+			expect(controller.state).toMatchObject({ phase: 'ready', failure: null, downloadsLeft: 1 });
+		} finally {
+			await t.close();
+		}
+	}, 30_000);
 });

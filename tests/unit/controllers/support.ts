@@ -25,11 +25,11 @@ export interface TestServer {
 	close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
 	const dir = await tempDir();
 	const base = testConfig(
 		dir,
-		{ SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', SEALDROP_RATE_LIMIT_CREATE: 'off', SEALDROP_RATE_LIMIT_CLAIM: 'off' },
+		{ SEALDROP_HOST: '127.0.0.1', SEALDROP_PORT: '0', SEALDROP_RATE_LIMIT_CREATE: 'off', SEALDROP_RATE_LIMIT_CLAIM: 'off', ...env },
 		false
 	);
 	const clock = new FakeClock();

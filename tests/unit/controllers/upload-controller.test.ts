@@ -115,7 +115,28 @@ describe('upload controller, against a real server', () => {
 		expect(controller.state.expiresIn).toBe(config.expiry.default);
 		expect(controller.state.maxDownloads).toBe(config.downloads.default);
 		expect(controller.state.restricted).toBe(false);
+		expect(controller.state.signedOut).toBe(false);
 		expect(controller.state.failure).toBeNull();
+	});
+
+	it('in restricted mode says that nobody is signed in, so the page shows a way to log in instead of the form', async () => {
+		const restricted = await startTestServer({ SEALDROP_UPLOAD_ACCESS: 'restricted' });
+		try {
+			const api = restricted.client();
+			const controller = new UploadController({
+				api,
+				loadConfig: () => api.config(),
+				crypto: () => new GatedBackend(),
+				pending: memoryPendingUploads(),
+				myUploads: memoryMyUploads(),
+				passwordKdf: fastKdf
+			});
+			expect(controller.state.signedOut).toBe(false); // not known before the server answers
+			await controller.init();
+			expect(controller.state).toMatchObject({ restricted: true, account: null, signedOut: true, failure: null });
+		} finally {
+			await restricted.close();
+		}
 	});
 
 	it('refuses to start with nothing to send, and with more than the server accepts', async () => {

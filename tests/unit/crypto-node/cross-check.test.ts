@@ -4,6 +4,7 @@
  * Node project only (it imports node: modules).
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import json from '../../vectors/v1.json';
 import { applyMutation, expandPlaintext, loadVectors, type VectorCase } from '../../vectors/vectors';
@@ -112,6 +113,7 @@ describe('test vectors, recomputed with node:crypto', () => {
 			const iv = Buffer.from(v.metadataNonce, 'hex');
 			const sealed = Buffer.concat([iv, gcm(derive(v, prefix, 'metadata'), iv, padded)]);
 			expect(sealed.toString('hex')).toBe(v.expected.sealedMetadataHex);
+			expect(checkMetadata(padded, v.expected.plainSize)).toBe('OK');
 		});
 	});
 
@@ -128,10 +130,56 @@ describe('test vectors, recomputed with node:crypto', () => {
 		return m > 262144 || t > 8 || p > 8 || m * t > 1048576 ? 'KDF_TOO_COSTLY' : 'OK';
 	}
 
+	/** FORMAT.md §1: 43 characters of base64url whose last one leaves the 2 unused bits zero. */
+	const checkSecret = (text: string): string => (/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text) ? 'OK' : 'BAD_SECRET');
+
+	/** FORMAT.md §4: some n gives C = n + 16·max(1, ceil(n / R)). */
+	function checkCipherSize(cipherSize: number, recordSize: number): string {
+		const records = Math.ceil(cipherSize / (recordSize + RECORD_TAG));
+		const last = cipherSize - (records - 1) * (recordSize + RECORD_TAG);
+		if (cipherSize === RECORD_TAG) return 'OK';
+		return cipherSize < RECORD_TAG || last <= RECORD_TAG ? 'BAD_SIZE' : 'OK';
+	}
+
+	/** FORMAT.md §5 written again, briefly: the error code for authentic padded bytes, or OK. */
+	function checkMetadata(padded: Buffer, plainSize: number): string {
+		if (padded.length === 0 || padded.length % 256 !== 0) return 'BAD_METADATA';
+		let meta: { v?: unknown; files?: { name: string; size: number; offset: number }[]; note?: string; noteBytes?: number };
+		try {
+			meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(padded));
+		} catch {
+			return 'BAD_METADATA';
+		}
+		if (meta.v !== 1 || !Array.isArray(meta.files)) return 'BAD_METADATA';
+		if (meta.note !== undefined && meta.noteBytes !== undefined) return 'BAD_METADATA';
+		if (meta.files.length === 0 && meta.noteBytes === undefined && !meta.note) return 'BAD_METADATA';
+		let offset = 0;
+		for (const file of meta.files) {
+			const segments = file.name.split('/');
+			if (
+				segments.some((s) => s === '' || s === '.' || s === '..') ||
+				[...file.name].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f))
+			) {
+				return 'BAD_METADATA';
+			}
+			if (file.offset !== offset) return 'BAD_METADATA';
+			offset += file.size;
+		}
+		return offset + (meta.noteBytes ?? 0) === plainSize ? 'OK' : 'BAD_METADATA';
+	}
+
 	describe.each(vectors.negative)('negative: $name', (n) => {
 		it(`fails with ${n.expectedError}`, () => {
+			if (n.check === 'decodeSecret') {
+				expect(checkSecret(n.secret)).toBe(n.expectedError);
+				return;
+			}
 			if (n.check === 'decodeHeader') {
 				expect(checkHeader(Buffer.from(n.headerHex, 'hex'))).toBe(n.expectedError);
+				return;
+			}
+			if (n.check === 'cipherSize') {
+				expect(checkCipherSize(n.cipherSize, n.recordSize)).toBe(n.expectedError);
 				return;
 			}
 			const base = vectors.cases.find((c) => c.name === n.base);
@@ -144,11 +192,49 @@ describe('test vectors, recomputed with node:crypto', () => {
 				expect(n.expectedError).toBe('WRONG_KEY');
 				return;
 			}
+			if (n.check === 'openMetadata') {
+				const sealed = Buffer.from(n.sealedMetadataHex, 'hex');
+				const decipher = createDecipheriv('aes-256-gcm', derive(base, prefix, 'metadata'), sealed.subarray(0, 12));
+				decipher.setAuthTag(sealed.subarray(sealed.length - RECORD_TAG));
+				const padded = decipher.update(sealed.subarray(12, sealed.length - RECORD_TAG));
+				try {
+					decipher.final();
+				} catch {
+					expect(n.decryptedText).toBeUndefined();
+					expect(n.expectedError).toBe('TAMPERED');
+					return;
+				}
+				expect(padded.toString('utf8')).toBe(n.decryptedText);
+				expect(checkMetadata(padded, n.plainSize)).toBe(n.expectedError);
+				return;
+			}
 			const key = derive(base, prefix, 'content');
 			const ciphertext = encryptStream(key, expandPlaintext(base.plaintext), base.recordSize);
 			expect(decryptStream(key, ciphertext, base.expected.cipherSize, base.recordSize)).toBe('OK');
 			const mutated = applyMutation(ciphertext, n.mutation);
 			expect(decryptStream(key, mutated, base.expected.cipherSize, base.recordSize)).toBe(n.expectedError);
 		});
+	});
+
+	it('FORMAT.md §5.2 works the metadata of "note-only" with these very bytes', () => {
+		const v = vectors.cases.find((c) => c.name === 'note-only')!;
+		const format = readFileSync(new URL('../../../docs/FORMAT.md', import.meta.url), 'utf8');
+		const example = format.slice(format.indexOf('### 5.2'), format.indexOf('## 6.'));
+		/** The hex continuing after `= ` on the line of `label` and the indented lines below it. */
+		const hexAfter = (label: string): string => {
+			const lines = example.slice(example.indexOf(`\n${label}`) + 1).split('\n');
+			const out = [(lines[1] ?? '').replace(/^\s*=\s*/, '')];
+			for (const line of lines.slice(2)) {
+				if (!/^\s+[0-9a-f]+\s*$/.test(line)) break;
+				out.push(line.trim());
+			}
+			return out.join('').split(/\s/)[0]!;
+		};
+		const key = derive(v, header(v), 'metadata').toString('hex');
+		expect(example).toContain(`= ${key}`);
+		expect(hexAfter('json ')).toBe(Buffer.from(v.metadataJson).toString('hex'));
+		expect(hexAfter('sealed ')).toBe(v.expected.sealedMetadataHex);
+		expect(example).toContain(v.metadataJson);
+		expect(example).toContain(v.metadataNonce);
 	});
 });

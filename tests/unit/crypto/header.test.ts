@@ -121,13 +121,13 @@ describe('header rejection', () => {
 		await expectCryptoError(() => decodeHeader(bytes), 'BAD_HEADER');
 	});
 
-	it.each([0, 2, 0xff])('version %i → UNSUPPORTED_VERSION', async (version) => {
+	it.each([0, 3, 0xff])('version %i → UNSUPPORTED_VERSION', async (version) => {
 		await expectCryptoError(() => decodeHeader(patched(plain, (b) => (b[4] = version))), 'UNSUPPORTED_VERSION');
 	});
 
 	it('reports a longer header of a future version as UNSUPPORTED_VERSION, not BAD_HEADER', async () => {
 		const future = new Uint8Array(120);
-		future.set([0x53, 0x44, 0x52, 0x50, 0x02]);
+		future.set([0x53, 0x44, 0x52, 0x50, 0x03]);
 		await expectCryptoError(() => decodeHeader(future), 'UNSUPPORTED_VERSION');
 	});
 
@@ -140,7 +140,7 @@ describe('header rejection', () => {
 		['Argon2 m = 2^32', { ...plain, kdf: { memoryKiB: 2 ** 32, passes: 3, parallelism: 1 } }],
 		['Argon2 m < 8·p', { ...plain, kdf: { memoryKiB: 8, passes: 3, parallelism: 2 } }],
 		['Argon2 t = 0', { ...plain, kdf: { memoryKiB: 65536, passes: 0, parallelism: 1 } }],
-		['version 2', { ...plain, version: 2 as 1 }]
+		['version 3', { ...plain, version: 3 as 1 }]
 	])('encodeHeader refuses %s', async (_, header) => {
 		await expectCryptoError(() => encodeHeader(header), 'BAD_HEADER');
 	});

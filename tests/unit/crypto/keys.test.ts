@@ -131,28 +131,28 @@ describe('openShareKeys', () => {
 		await expectCryptoError(openShareKeys(changed, fixedSecret(), passwordKey), 'WRONG_KEY');
 	});
 
-	describe('with a password', () => {
+	describe('with a password (format v1: the commitment covers it)', () => {
 		it('opens with the right password key and mixes it into every key', async () => {
-			const withPw = await createShareKeys({ secret: fixedSecret(), kdf, passwordKey, salt: new Uint8Array(32) });
+			const withPw = await createShareKeys({ version: 1, secret: fixedSecret(), kdf, passwordKey, salt: new Uint8Array(32) });
 			const opened = await openShareKeys(withPw.header, fixedSecret(), passwordKey);
 			expect(await sameContentKey(withPw.keys.contentKey, opened.contentKey)).toBe(true);
 			expect(decodeHeader(withPw.headerBytes).kdf).toEqual(kdf);
-			const withoutPw = await createShareKeys({ secret: fixedSecret(), salt: new Uint8Array(32) });
+			const withoutPw = await createShareKeys({ version: 1, secret: fixedSecret(), salt: new Uint8Array(32) });
 			expect(bytesToHex(withPw.keys.readToken)).not.toBe(bytesToHex(withoutPw.keys.readToken));
 		});
 
 		it('a wrong password key (one bit) → WRONG_KEY', async () => {
-			const { header } = await createShareKeys({ secret: fixedSecret(), kdf, passwordKey });
+			const { header } = await createShareKeys({ version: 1, secret: fixedSecret(), kdf, passwordKey });
 			await expectCryptoError(openShareKeys(header, fixedSecret(), flipBit(passwordKey, 77)), 'WRONG_KEY');
 		});
 
 		it('the right password with the wrong link → WRONG_KEY', async () => {
-			const { header } = await createShareKeys({ secret: fixedSecret(), kdf, passwordKey });
+			const { header } = await createShareKeys({ version: 1, secret: fixedSecret(), kdf, passwordKey });
 			await expectCryptoError(openShareKeys(header, fixedSecret(2), passwordKey), 'WRONG_KEY');
 		});
 
 		it('a missing password key is a programming error (TypeError)', async () => {
-			const { header } = await createShareKeys({ secret: fixedSecret(), kdf, passwordKey });
+			const { header } = await createShareKeys({ version: 1, secret: fixedSecret(), kdf, passwordKey });
 			await expect(openShareKeys(header, fixedSecret())).rejects.toThrow(TypeError);
 		});
 	});

@@ -85,6 +85,14 @@ describe('buildMetadata', () => {
 		await expectCryptoError(() => buildMetadata([{ name: 'a', size, type: '' }]), 'BAD_METADATA');
 	});
 
+	it('builds a note-only share, and refuses one with neither files nor a note', async () => {
+		expect(buildMetadata([], { noteBytes: 5, created: 0 })).toEqual({ v: 1, files: [], noteBytes: 5, created: 0 });
+		expect(buildMetadata([], { note: 'hi', created: 0 })).toEqual({ v: 1, files: [], note: 'hi', created: 0 });
+		await expectCryptoError(() => buildMetadata([]), 'BAD_METADATA');
+		await expectCryptoError(() => buildMetadata([], { note: '', noteBytes: 0 }), 'BAD_METADATA');
+		await expectCryptoError(sealMetadata(keys.metadataKey, { v: 1, files: [], created: 0 }), 'BAD_METADATA');
+	});
+
 	it('rejects a note longer than 65536 characters', async () => {
 		expect(buildMetadata(files, { note: 'n'.repeat(MAX_NOTE_LENGTH) }).note?.length).toBe(MAX_NOTE_LENGTH);
 		await expectCryptoError(() => buildMetadata(files, { note: 'n'.repeat(MAX_NOTE_LENGTH + 1) }), 'BAD_METADATA');
@@ -207,9 +215,16 @@ describe('sealMetadata / openMetadata', () => {
 			['an array', '[1]', 5],
 			['null', 'null', 5],
 			['not JSON', '{"v":1,', 5],
-			['two JSON values', `${json({})} {}`, 5]
+			['two JSON values', `${json({})} {}`, 5],
+			['neither files nor a note', json({ files: [] }), 0],
+			['no files and an empty note', json({ files: [], note: '' }), 0]
 		])('%s', async (_, text, plainSize) => {
 			await expectCryptoError(openMetadata(keys.metadataKey, await sealRaw(text), plainSize), 'BAD_METADATA');
+		});
+
+		it('control: a note-only share opens', async () => {
+			const noteOnly = { v: 1, files: [], noteBytes: 5, created: 0 };
+			expect(await openMetadata(keys.metadataKey, await sealRaw(JSON.stringify(noteOnly)), 5)).toEqual(noteOnly);
 		});
 
 		it('not padded to a multiple of 256', async () => {

@@ -88,11 +88,11 @@ describe('derivePasswordKey', () => {
 		await expectCryptoError(derivePasswordKey('pw', { salt: SALT.subarray(0, 16), kdf: header.kdf }), 'BAD_HEADER');
 	});
 
-	it('is a second factor: the link alone or a wrong password opens nothing (WRONG_KEY)', async () => {
+	it('v1: is a second factor: the link alone or a wrong password opens nothing (WRONG_KEY)', async () => {
 		const kdf = { memoryKiB: 256, passes: 1, parallelism: 1 };
 		const salt = SALT;
 		const passwordKey = await derivePasswordKey('right one', { salt, kdf });
-		const { header: made } = await createShareKeys({ secret: fixedSecret(), kdf, passwordKey, salt });
+		const { header: made } = await createShareKeys({ version: 1, secret: fixedSecret(), kdf, passwordKey, salt });
 		expect(made.kdf).toEqual(kdf);
 
 		const right = await derivePasswordKey('right one', made);

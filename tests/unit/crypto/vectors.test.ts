@@ -1,4 +1,4 @@
-/** tests/vectors/v1.json reproduced by src/lib/crypto, in Node and in Chromium. */
+/** tests/vectors/v1.json (format v1, still read) reproduced by src/lib/crypto, in Node and in Chromium. */
 import { describe, expect, it } from 'vitest';
 import {
 	createShareKeys,
@@ -11,10 +11,11 @@ import {
 	sealMetadata,
 	sha256,
 	toBase64Url,
+	type CryptoErrorCode,
 	type ShareKeys
 } from '../../../src/lib/crypto';
 import json from '../../vectors/v1.json';
-import { applyMutation, expandPlaintext, loadVectors, type VectorCase } from '../../vectors/vectors';
+import { applyMutation, expandPlaintext, loadVectors, type NegativeVector, type VectorCase } from '../../vectors/vectors';
 import { bytesToHex, decryptChunks, encryptAll, expectCryptoError, expectSameBytes, hexToBytes } from './helpers';
 
 const vectors = loadVectors(json);
@@ -25,6 +26,7 @@ function passwordKeyOf(v: VectorCase): Uint8Array | undefined {
 
 async function senderKeys(v: VectorCase): Promise<{ headerBytes: Uint8Array; keys: ShareKeys }> {
 	return createShareKeys({
+		version: 1,
 		secret: decodeSecret(v.secret),
 		salt: hexToBytes(v.salt),
 		recordSize: v.recordSize,
@@ -42,10 +44,14 @@ function caseNamed(name: string): VectorCase {
 describe('positive vectors', () => {
 	it('cover the promised cases', () => {
 		const names = vectors.cases.map((c) => c.name);
-		for (const name of ['empty', 'one-byte', 'one-full-record', 'three-records-plus-5', 'password']) {
+		for (const name of ['empty', 'one-byte', 'one-full-record', 'three-records-plus-5', 'password', 'note-only', 'metadata-256']) {
 			expect(names).toContain(name);
 		}
 		expect(caseNamed('password').kdf).not.toBeNull();
+		expect(caseNamed('note-only').metadata.files).toEqual([]);
+		// Already a multiple of 256 bytes: sealed without padding.
+		expect(new TextEncoder().encode(caseNamed('metadata-256').metadataJson).length).toBe(256);
+		expect(caseNamed('metadata-256').expected.sealedMetadataHex.length).toBe(2 * (12 + 256 + 16));
 	});
 
 	describe.each(vectors.cases)('$name', (v) => {
@@ -92,22 +98,42 @@ describe('positive vectors', () => {
 	});
 });
 
+/** Every reader error of FORMAT.md §6 that the bytes of a v1 share can cause. */
+const READER_ERRORS: CryptoErrorCode[] = [
+	'BAD_SECRET',
+	'BAD_HEADER',
+	'KDF_TOO_COSTLY',
+	'UNSUPPORTED_VERSION',
+	'WRONG_KEY',
+	'BAD_SIZE',
+	'TAMPERED',
+	'TRUNCATED',
+	'TRAILING_DATA',
+	'BAD_METADATA'
+];
+
+it('negative vectors cover every reader error', () => {
+	const covered = new Set(vectors.negative.map((n) => n.expectedError));
+	expect(READER_ERRORS.filter((code) => !covered.has(code))).toEqual([]);
+});
+
+/** What a reader does with the vector's input; it must throw the vector's error. */
+async function readNegative(n: NegativeVector): Promise<unknown> {
+	if (n.check === 'decodeSecret') return decodeSecret(n.secret);
+	if (n.check === 'decodeHeader') return decodeHeader(hexToBytes(n.headerHex));
+	if (n.check === 'cipherSize') return layoutForCipherSize(n.cipherSize, n.recordSize);
+	const base = caseNamed(n.base);
+	const header = decodeHeader(hexToBytes(base.expected.headerHex));
+	if (n.check === 'openShareKeys') return openShareKeys(header, decodeSecret(n.secret), passwordKeyOf(base));
+	const keys = await openShareKeys(header, decodeSecret(base.secret), passwordKeyOf(base));
+	if (n.check === 'openMetadata') return openMetadata(keys.metadataKey, hexToBytes(n.sealedMetadataHex), n.plainSize);
+	const plaintext = expandPlaintext(base.plaintext);
+	const { layout, ciphertext } = await encryptAll(keys.contentKey, plaintext, base.recordSize);
+	return decryptChunks(keys.contentKey, layout, applyMutation(ciphertext, n.mutation));
+}
+
 describe.each(vectors.negative)('negative vector $name', (n) => {
 	it(`fails with ${n.expectedError}`, async () => {
-		if (n.check === 'decodeHeader') {
-			await expectCryptoError(() => decodeHeader(hexToBytes(n.headerHex)), n.expectedError);
-			return;
-		}
-		const base = caseNamed(n.base);
-		const header = decodeHeader(hexToBytes(base.expected.headerHex));
-		if (n.check === 'openShareKeys') {
-			await expectCryptoError(openShareKeys(header, decodeSecret(n.secret), passwordKeyOf(base)), n.expectedError);
-			return;
-		}
-		const keys = await openShareKeys(header, decodeSecret(base.secret), passwordKeyOf(base));
-		const plaintext = expandPlaintext(base.plaintext);
-		const { layout, ciphertext } = await encryptAll(keys.contentKey, plaintext, base.recordSize);
-		const mutated = applyMutation(ciphertext, n.mutation);
-		await expectCryptoError(decryptChunks(keys.contentKey, layout, mutated), n.expectedError);
+		await expectCryptoError(() => readNegative(n), n.expectedError);
 	});
 });
