@@ -89,6 +89,8 @@ test('the network drops mid-download: Waiting for the network…, a warning befo
 		await checkState(page, testInfo, 'light-laptop', 'waiting-for-network');
 		await page.setViewportSize({ width: 390, height: 844 });
 		await checkState(page, testInfo, 'light-phone', 'waiting-for-network');
+		await page.emulateMedia({ colorScheme: 'dark' });
+		await checkState(page, testInfo, 'dark-phone', 'waiting-for-network');
 
 		// Closing the tab now asks first; staying keeps the download.
 		const asked = new Promise<string>((resolve) =>
@@ -139,6 +141,8 @@ test('a cancelled download continues from where it stopped (kept in the page unt
 		await checkState(page, testInfo, 'light-laptop', 'download-stopped');
 		await page.setViewportSize({ width: 390, height: 844 });
 		await checkState(page, testInfo, 'light-phone', 'download-stopped');
+		await page.emulateMedia({ colorScheme: 'dark' });
+		await checkState(page, testInfo, 'dark-phone', 'download-stopped');
 		await page.getByRole('button', { name: 'Continue download' }).focus();
 
 		await page.keyboard.press('Enter');
