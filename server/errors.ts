@@ -62,7 +62,8 @@ export const ERROR_DOCS: Record<ApiErrorCode, string> = {
 		'the unlock token of a password share is wrong: the password is wrong (counted by the attempt limit, like a wrong read token)',
 	ACCOUNT_DISABLED: 'a correct password for an account the administrator disabled',
 	CROSS_ORIGIN: 'a state-changing request authenticated by the session cookie (or a login) that did not come from a page of this server',
-	QUOTA_EXCEEDED: "the share would pass the account's byte or share quota",
+	QUOTA_EXCEEDED:
+		"the share would pass the account's byte or share quota; a submission would pass the quota of the account that made the file request",
 	EXPIRY_NOT_ALLOWED: "`expiresIn` (create or update) above the account's longest expiry",
 	TICKET_INVALID: 'the ticket is unknown, expired, or for another share',
 	NOT_FOUND:

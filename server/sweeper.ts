@@ -69,6 +69,8 @@ export async function sweep(deps: StoreDeps): Promise<SweepResult> {
 	// Ended wrong-token windows: nothing reads them again (not reported: they are not shares).
 	await meta.attempts.deleteEnded(now);
 	const purged = await meta.sweeping.purgeTombstones(now - config.tombstoneDays * DAY_MS);
+	// Expired file requests go as their submissions do (not reported: they are not shares).
+	await meta.requests.purgeExpired(now - config.tombstoneDays * DAY_MS);
 	await deps.blobs.collectGarbage?.(now - config.abandonAfter * 1000);
 	// Wiped and purged rows leave free pages; a failure here costs only disk space.
 	await meta.compact().catch((error: unknown) => logger.warn({ err: error }, 'could not compact the database'));

@@ -23,3 +23,7 @@ export const submissionNotFound = (): AppError => new AppError('NOT_FOUND', 'Thi
 /** A submission's expiry and downloads are its request's: its submitter's owner token cannot change them. */
 export const submissionNotChangeable = (): AppError =>
 	new AppError('FORBIDDEN', "A submission's expiry and downloads follow its file request; they cannot be changed.");
+
+/** Restricted mode: the requester's account has no room for this submission (its quota counts its requests' submissions). */
+export const requesterQuotaExceeded = (quota: 'bytes' | 'shares', limit: number, used: number): AppError =>
+	new AppError('QUOTA_EXCEEDED', "The requester's account has no room for this submission.", { quota, limit, used });

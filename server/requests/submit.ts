@@ -8,7 +8,7 @@ import type { ShareDeps } from '../shares/deps';
 import { newShareId } from '../shares/tokens';
 import type { RequestRecord } from '../stores/meta/types';
 import { loadLiveRequest } from './access';
-import { requestClosed, requestExpired, requestFull, requestNotFound, submissionTooLarge } from './errors';
+import { requestClosed, requesterQuotaExceeded, requestExpired, requestFull, requestNotFound, submissionTooLarge } from './errors';
 
 export interface CreateSubmissionInput {
 	size: number;
@@ -56,7 +56,7 @@ export async function createSubmission(deps: ShareDeps, requestId: string, input
 	assertSubmissionHeader(input.header);
 	const now = clock.now();
 	const id = newShareId();
-	const counted = await meta.requests.insertSubmission(
+	const refused = await meta.requests.insertSubmission(
 		{
 			id,
 			size: input.size,
@@ -76,7 +76,11 @@ export async function createSubmission(deps: ShareDeps, requestId: string, input
 		},
 		now
 	);
-	if (!counted) {
+	if (refused?.reason === 'bytes' || refused?.reason === 'shares')
+		throw requesterQuotaExceeded(refused.reason, refused.limit, refused.used);
+	// The requester's account was disabled: its requests take nothing more.
+	if (refused?.reason === 'disabled') throw requestClosed();
+	if (refused) {
 		// Lost to a close, an expiry or the last slot meanwhile: the request as it is now says which.
 		const current = await meta.requests.get(requestId);
 		if (!current) throw requestNotFound();

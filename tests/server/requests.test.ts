@@ -311,6 +311,12 @@ describe.each(BACKENDS)('file requests ($name)', ({ options: backend }) => {
 			expect((await h.meta.shares.get(id))?.ephemeralKey).toBeNull();
 		}
 		expect(await listFiles(h.blobDir).catch(() => [])).toEqual([]);
+
+		// After the tombstone days, the request is gone as its submissions are: 404.
+		h.clock.advance(h.config.tombstoneDays * DAY * 1000);
+		await sweep({ ...h, logger: h.logs.logger });
+		expect(await outcome(await h.api(`/requests/${r.id}`))).toBe('404 NOT_FOUND');
+		expect(await outcome(await h.api(`/shares/${s.id}`))).toBe('404 NOT_FOUND');
 	});
 
 	it('a closed request takes nothing (REQUEST_CLOSED) and keeps what it received readable', async () => {
@@ -443,6 +449,35 @@ describe('file requests and the server’s limits', () => {
 		const s = await submit(h, r.id);
 		await uploadAndComplete(h, s);
 		expect((await list(h, r)).submissions).toHaveLength(1);
+	});
+
+	it('restricted mode: submissions count against the requester’s quota; over it is QUOTA_EXCEEDED and stores nothing', async () => {
+		h = await createHarness({ env: { SEALDROP_UPLOAD_ACCESS: 'restricted' } });
+		const user = randomBytes(12).toString('base64url');
+		const password = 'tangerine kettle orbit 42';
+		await h.meta.accounts.addUser({
+			id: user,
+			name: 'bo',
+			passwordHash: await hashPassword(password),
+			createdAt: h.clock.now(),
+			quotaBytes: 6000,
+			quotaShares: null,
+			maxExpiry: null
+		});
+		const login = await h.api('/login', jsonInit('POST', { name: 'bo', password }, { 'sec-fetch-site': 'same-origin' }));
+		const cookie = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]!, 'sec-fetch-site': 'same-origin' };
+		const r = await createRequest(h, { maxSubmissions: 10 }, cookie);
+		await submit(h, r.id, 2500);
+		await submit(h, r.id, 2500);
+		expect(await h.meta.accounts.usage(user)).toEqual({ bytes: 5000, shares: 2 });
+		const made = await submissionBody(2500);
+		const refused = await postSubmission(h, r.id, made.body);
+		expect(await outcome(refused.clone())).toBe('403 QUOTA_EXCEEDED');
+		expect(((await refused.json()) as { error: { details: unknown } }).error.details).toEqual({ quota: 'bytes', limit: 6000, used: 5000 });
+		await expectNothingStored(h, r, 2);
+		// A disabled account's requests take nothing more.
+		await h.meta.accounts.setDisabled('bo', true, h.clock.now());
+		expect(await outcome(await postSubmission(h, r.id, (await submissionBody(100)).body))).toBe('410 REQUEST_CLOSED');
 	});
 
 	it('submissions have their own rate limit per client (SEALDROP_RATE_LIMIT_SUBMIT)', async () => {

@@ -1,7 +1,15 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, RequestsTable } from './schema';
 import { newShareRow, num, numOrNull, toShare, WIPED } from './share-row';
-import type { NewRequest, NewShare, RequestRecord, RequestStore, SubmissionRecord } from './types';
+import { usageOf } from './accounts';
+import type { NewRequest, NewShare, RequestRecord, RequestStore, SubmissionRecord, SubmissionRefusal } from './types';
+
+/** Thrown inside a transaction to roll it back with the reason it was refused. */
+class Refused extends Error {
+	constructor(readonly refusal: SubmissionRefusal) {
+		super(refusal.reason);
+	}
+}
 
 /** What an expired request keeps: its counts and times, no client bytes, no token hash. */
 const REQUEST_WIPED = { owner_token_hash: null, public_key: null, key_tag: null, sealed_info: null } as const;
@@ -54,24 +62,37 @@ export class KyselyRequestStore implements RequestStore {
 		return row && toRequest(row);
 	}
 
-	async insertSubmission(share: NewShare & { submission: { requestId: string; ephemeralKey: Uint8Array } }, now: number): Promise<boolean> {
-		return this.db.transaction().execute(async (trx) => {
-			// The whole limit check is this one statement: the database re-checks the WHERE clause
-			// on the row it locks, so the last slot has exactly one winner across instances.
-			const counted = await trx
-				.updateTable('requests')
-				.set((eb) => ({ submissions: eb('submissions', '+', 1) }))
-				.where('id', '=', share.submission.requestId)
-				.where('state', '=', 'open')
-				.where('expires_at', '>', now)
-				.whereRef('submissions', '<', 'max_submissions')
-				.where('max_submission_bytes', '>=', share.size)
-				.returning('submissions')
-				.executeTakeFirst();
-			if (!counted) return false;
-			await trx.insertInto('shares').values(newShareRow(share)).execute();
-			return true;
-		});
+	async insertSubmission(
+		share: NewShare & { submission: { requestId: string; ephemeralKey: Uint8Array } },
+		now: number
+	): Promise<SubmissionRefusal | undefined> {
+		try {
+			await this.db.transaction().execute(async (trx) => {
+				// The whole limit check is this one statement: the database re-checks the WHERE clause
+				// on the row it locks, so the last slot has exactly one winner across instances.
+				const counted = await trx
+					.updateTable('requests')
+					.set((eb) => ({ submissions: eb('submissions', '+', 1) }))
+					.where('id', '=', share.submission.requestId)
+					.where('state', '=', 'open')
+					.where('expires_at', '>', now)
+					.whereRef('submissions', '<', 'max_submissions')
+					.where('max_submission_bytes', '>=', share.size)
+					.returning('owner_user_id')
+					.executeTakeFirst();
+				if (!counted) throw new Refused({ reason: 'request' });
+				const owner = counted.owner_user_id;
+				if (owner !== null) await checkQuota(trx, owner, share.size, now);
+				await trx
+					.insertInto('shares')
+					.values({ ...newShareRow(share), owner_user_id: owner })
+					.execute();
+			});
+			return undefined;
+		} catch (error) {
+			if (error instanceof Refused) return error.refusal;
+			throw error;
+		}
 	}
 
 	async listSubmissions(requestId: string): Promise<SubmissionRecord[]> {
@@ -144,4 +165,33 @@ export class KyselyRequestStore implements RequestStore {
 			.execute();
 		return rows.map((row) => row.id);
 	}
+
+	async purgeExpired(endedBefore: number): Promise<number> {
+		const result = await this.db
+			.deleteFrom('requests')
+			.where('state', '=', 'expired')
+			.where('ended_at', '<=', endedBefore)
+			.executeTakeFirst();
+		return Number(result.numDeletedRows);
+	}
+}
+
+/**
+ * A submission to an account's request is stored as the account's: it must fit its quota. The
+ * account's row is written first, which locks it, as insertOwnedShare does (accounts.ts).
+ */
+async function checkQuota(trx: Transaction<Database>, userId: string, size: number, now: number): Promise<void> {
+	const user = await trx
+		.updateTable('users')
+		.set({ updated_at: now })
+		.where('id', '=', userId)
+		.where('disabled', '=', 0)
+		.returning(['quota_bytes', 'quota_shares'])
+		.executeTakeFirst();
+	if (!user) throw new Refused({ reason: 'disabled' });
+	const used = await usageOf(trx, userId);
+	const bytesLimit = numOrNull(user.quota_bytes);
+	if (bytesLimit !== null && used.bytes + size > bytesLimit) throw new Refused({ reason: 'bytes', used: used.bytes, limit: bytesLimit });
+	const sharesLimit = numOrNull(user.quota_shares);
+	if (sharesLimit !== null && used.shares + 1 > sharesLimit) throw new Refused({ reason: 'shares', used: used.shares, limit: sharesLimit });
 }

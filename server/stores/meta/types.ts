@@ -1,4 +1,4 @@
-import type { AccountStore } from './account-types';
+import type { AccountStore, QuotaRefusal } from './account-types';
 
 /**
  * Where shares, parts, tickets and wrong-token counters live, one store per aggregate over one
@@ -246,6 +246,9 @@ export interface MetaStore {
 	close(): Promise<void>;
 }
 
+/** Why a submission was not recorded: the request's state or limits, or its account's quota. */
+export type SubmissionRefusal = { reason: 'request' } | QuotaRefusal;
+
 /** `open` takes submissions; `closed` (by its owner) and `expired` (by the sweeper, secrets wiped) do not. */
 export type RequestState = 'open' | 'closed' | 'expired';
 
@@ -294,8 +297,15 @@ export type SubmissionRecord = Pick<
 export interface RequestStore {
 	insert(request: NewRequest): Promise<void>;
 	get(id: string): Promise<RequestRecord | undefined>;
-	/** Counts one submission and inserts its share row; false (and nothing written) if the request refused it. */
-	insertSubmission(share: NewShare & { submission: { requestId: string; ephemeralKey: Uint8Array } }, now: number): Promise<boolean>;
+	/**
+	 * Counts one submission and inserts its share row, owned by the request's account if it has
+	 * one (restricted mode: then the account's quota must fit it, checked under the account's row
+	 * lock as insertOwnedShare does). Undefined if done; else why not, and nothing is written.
+	 */
+	insertSubmission(
+		share: NewShare & { submission: { requestId: string; ephemeralKey: Uint8Array } },
+		now: number
+	): Promise<SubmissionRefusal | undefined>;
 	/** The request's submissions that are still live (uploading or ready), oldest first. */
 	listSubmissions(requestId: string): Promise<SubmissionRecord[]>;
 	/** open → closed; false if it was not open. */
@@ -304,4 +314,6 @@ export interface RequestStore {
 	expireDue(now: number, limit: number): Promise<string[]>;
 	/** Live submissions of expired requests → expired tombstones (their blobs then go as any share's). */
 	expireSubmissions(now: number, limit: number): Promise<string[]>;
+	/** Deletes expired requests that ended at or before endedBefore (then 404, as purged shares). */
+	purgeExpired(endedBefore: number): Promise<number>;
 }
