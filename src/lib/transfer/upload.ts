@@ -163,7 +163,8 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 		remember: request.remember ?? false,
 		hasNote: Boolean(request.note),
 		// Part of the content: a resumed upload needs it to rebuild the last parts.
-		note: request.note || undefined
+		note: request.note || undefined,
+		requestId: request.submission?.requestId
 	};
 	await deps.pending.save(pending);
 	return { pending, key: keys.contentKey, source, layout };

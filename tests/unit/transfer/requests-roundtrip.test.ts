@@ -23,7 +23,7 @@ import {
 	submitFiles,
 	type SubmissionReceipt
 } from '../../../src/lib/transfer/requests';
-import type { UploadDeps } from '../../../src/lib/transfer/upload';
+import { resumeUpload, runUpload, startUpload, type UploadDeps } from '../../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
 import { listeningConfig, tempDir } from '../../server/helpers';
 
@@ -117,6 +117,35 @@ describe('file requests, client to server and back', () => {
 		await expect(submitFiles(opened, [file('late.pdf', randomBytes(10))], await depsFor(third))).rejects.toMatchObject({
 			code: 'REQUEST_FULL'
 		});
+	});
+
+	it('an interrupted submission resumes like a share upload and opens for the requester', async () => {
+		const requesterApi = new ApiClient(server.url);
+		const config = await requesterApi.config();
+		const created = await createFileRequest(requesterApi, {
+			title: 'Scans',
+			expiresIn: config.expiry.default,
+			maxSubmissions: 1,
+			maxSubmissionBytes: 1_000_000
+		});
+		const api = new ApiClient(server.url);
+		const opened = await openFileRequest(api, created.id, created.secret);
+		const deps = await depsFor(api);
+		const content = randomBytes(50_000);
+		const files = [file('scan.tif', content)];
+		const job = await startUpload(
+			{ files, expiresIn: 0, maxDownloads: 0, submission: { requestId: opened.id, requestKey: opened.publicKey } },
+			deps
+		);
+		// The tab closed before any part: what the browser kept says it is a submission.
+		const [pending] = await deps.pending.list();
+		expect(pending).toMatchObject({ id: job.pending.id, requestId: created.id });
+		const resumed = await resumeUpload(pending!, files);
+		await runUpload(resumed!, deps);
+		expect(await deps.pending.list()).toEqual([]);
+		const [listed] = await listSubmissions(requesterApi, created);
+		expect(listed!.id).toBe(job.pending.id);
+		expect((await read(requesterApi, created.keys, listed!)).bytes.equals(content)).toBe(true);
 	});
 
 	it('a key swapped by the server is REQUEST_KEY_MISMATCH for the submitter, and nothing is sent', async () => {
