@@ -3,8 +3,8 @@
  * the key tag and sealed info it protects, the per-submission secret that feeds the ordinary v2
  * key schedule (§3, no password), and the passphrase-protected private key file.
  *
- * P-256 and not X25519: ECDH P-256 is in WebCrypto in every browser and Node version Sealdrop
- * supports (Firefox ESR, Safari, Node 20); X25519 came to them only recently, or as Node-specific.
+ * P-256 and not X25519: ECDH P-256 has long been standard WebCrypto in every browser and Node;
+ * X25519 came only recently (not in Firefox ESR 128, Safari < 17; Node-specific in Node 20).
  */
 import { fromBase64Url, toBase64Url } from './base64url';
 import { asBytes, concatBytes, constantTimeEqual, randomBytes, utf8Encoder, type Bytes } from './bytes';
