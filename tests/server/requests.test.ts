@@ -380,6 +380,23 @@ describe.each(BACKENDS)('file requests ($name)', ({ options: backend }) => {
 		await expectNothingStored(h, r, 0);
 	});
 
+	it('checks in the documented order: id, token present, request found and live, then the owner token', async () => {
+		await start();
+		const r = await createRequest(h, { expiresIn: h.config.expiryOptions[0] });
+		const wrong = bearer(b64(randomBytes(32)));
+		const listWith = (id: string, headers: Record<string, string>) => h.api(`/requests/${id}/submissions`, { headers });
+		expect(await outcome(await listWith('bad', wrong))).toBe('400 INVALID_ID');
+		expect(await outcome(await listWith(r.id, {}))).toBe('401 UNAUTHORIZED');
+		expect(await outcome(await listWith('AAAAAAAAAAAAAAAAAAAAAA', wrong))).toBe('404 NOT_FOUND');
+		expect(await outcome(await listWith(r.id, wrong))).toBe('403 FORBIDDEN');
+		h.clock.advance(h.config.expiryOptions[0]! * 1000);
+		// Expired: 410 whatever the token, so a wrong one learns nothing more.
+		expect(await outcome(await listWith(r.id, wrong))).toBe('410 EXPIRED');
+		// A submission to an expired request is EXPIRED even when it is also too large.
+		const made = await submissionBody(20_000);
+		expect(await outcome(await postSubmission(h, r.id, made.body))).toBe('410 EXPIRED');
+	});
+
 	it('exactly maxSubmissions of many simultaneous submissions win', async () => {
 		await start();
 		const r = await createRequest(h, { maxSubmissions: 3 });
