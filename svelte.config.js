@@ -12,7 +12,7 @@ const config = {
 		serviceWorker: { register: false },
 		typescript: {
 			config(tsconfig) {
-				tsconfig.include.push('../server/**/*.ts', '../tests/**/*.ts');
+				tsconfig.include.push('../server/**/*.ts', '../tests/**/*.ts', '../cli/**/*.ts');
 				return tsconfig;
 			}
 		}

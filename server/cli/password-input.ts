@@ -36,8 +36,9 @@ export function promptHidden(
 				else if (char >= ' ') typed += char;
 			}
 		};
-		out.write(prompt);
+		// Echo off before the prompt shows: what is typed as soon as it appears is never echoed.
 		stdin.setRawMode(true);
+		out.write(prompt);
 		stdin.resume();
 		stdin.on('data', onData);
 	});

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g] [--zip64]`
+ * `npm run bench [-- --sizes 64,1024] [--runs 3] [--with-4g] [--zip64] [--only first-paint,…] [--cli-sizes 1024] [--cli-only]`
  *
  * Drives Debian's Chromium through the real UI against the production server (built first, then
  * run as `npm start` runs it, in a child process) and prints, per size, the medians of several
@@ -9,7 +9,9 @@
  * bare unencrypted transfer between the same browser and a bare Node HTTP server writing to /
  * reading from disk. `--zip64` adds a share of more than 4 GiB saved as one ZIP, checked with
  * `unzip`. Then the phases of phases.ts (first paint, server scale); `--only <phase>,…` runs
- * just those, without the browser transfers.
+ * just those, without the browser transfers. `--cli-sizes` (MiB, default 1024; 0 for none)
+ * measures the `sealdrop` CLI against the bare transfer to the same server (tests/bench/cli.ts);
+ * `--cli-only` runs only that.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +24,7 @@ import puppeteer, { type Browser, type BrowserContext, type ElementHandle, type 
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
+import { cliTable, measureCli, type CliRun } from './cli.ts';
 import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
 
@@ -34,9 +37,15 @@ const { values: args } = parseArgs({
 		runs: { type: 'string', default: '3' },
 		'with-4g': { type: 'boolean', default: false },
 		zip64: { type: 'boolean', default: false },
+		'cli-sizes': { type: 'string', default: '1024' },
+		'cli-only': { type: 'boolean', default: false },
 		only: { type: 'string' }
 	}
 });
+const cliSizes = args['cli-sizes']
+	.split(',')
+	.map(Number)
+	.filter((n) => n > 0);
 const sizes = args.sizes.split(',').map(Number);
 if (args['with-4g'] && !sizes.includes(4096)) sizes.push(4096);
 const runs = Math.max(1, Number(args.runs));
@@ -85,7 +94,7 @@ const browserPids = () => descendants(process.pid, /chrom/i);
 try {
 	const crypto = await cryptoRate(browser);
 	const results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[] = [];
-	for (const size of sizes) {
+	for (const size of args['cli-only'] ? [] : sizes) {
 		const { path: file, sha256 } = await makeFile(work, `bench-${size}.bin`, size * MiB);
 		const sizeRuns: Run[] = [];
 		for (let i = 0; i < runs; i++) {
@@ -98,15 +107,35 @@ try {
 		await rm(file, { force: true });
 		results.push({ size_mib: size, crypto_mib_s: crypto, runs: sizeRuns });
 	}
-	const zip64 = args.zip64 ? await zip64Case(browser) : undefined;
-	await report(results, crypto, zip64);
+	const zip64 = args.zip64 && !args['cli-only'] ? await zip64Case(browser) : undefined;
+	const cliRows: CliRun[] = [];
+	for (const size of cliSizes) {
+		const list: CliRun[] = [];
+		for (let i = 0; i < runs; i++) {
+			list.push(await measureCli(server.url, work, size));
+			console.error(
+				`  CLI ${size} MiB run ${i + 1}/${runs}: send ${list.at(-1)!.cli_upload_mib_s.toFixed(0)} MiB/s, get ${list.at(-1)!.cli_download_mib_s.toFixed(0)} MiB/s`
+			);
+		}
+		const m = (key: keyof CliRun) => median(list.map((r) => r[key]));
+		cliRows.push({
+			size_mib: size,
+			cli_upload_mib_s: m('cli_upload_mib_s'),
+			bare_put_mib_s: m('bare_put_mib_s'),
+			cli_download_mib_s: m('cli_download_mib_s'),
+			bare_get_mib_s: m('bare_get_mib_s'),
+			cli_upload_peak_rss_mib: m('cli_upload_peak_rss_mib'),
+			cli_download_peak_rss_mib: m('cli_download_peak_rss_mib')
+		});
+	}
+	await report(results, crypto, zip64, cliRows);
 } finally {
 	await browser.close();
 	await bare.close();
 	server.process.kill('SIGTERM');
 	await rm(work, { recursive: true, force: true });
 }
-await runPhases();
+if (!args['cli-only']) await runPhases();
 
 async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
 	const { context, downloads } = await newContext(browser);
@@ -476,7 +505,12 @@ function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function report(results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[], crypto: number, zip64?: Zip64Result) {
+async function report(
+	results: { size_mib: number; crypto_mib_s: number; runs: Run[] }[],
+	crypto: number,
+	zip64: Zip64Result | undefined,
+	cli: CliRun[]
+) {
 	const machine = {
 		cpu: cpus()[0]?.model ?? 'unknown',
 		cores: cpus().length,
@@ -527,7 +561,11 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 			.join(' / '),
 		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
 	}));
-	console.table(table);
+	if (table.length > 0) console.table(table);
+	if (cli.length > 0) {
+		console.log('\nsealdrop CLI (packaged bundle) beside a bare PUT/GET of the same bytes to the same server:');
+		console.table(cliTable(cli));
+	}
 	console.log(
 		'SW pass / SW AES: the same bytes streamed by a service worker into downloads, untouched / through one AES-GCM pass\n' +
 			'(the fewest steps a decrypting save can take; in brackets, against the download limit). See serviceWorkerSave.\n' +
@@ -542,6 +580,9 @@ async function report(results: { size_mib: number; crypto_mib_s: number; runs: R
 				`browser growth ${zip64.browser_rss_growth_mib.toFixed(0)} MiB, unzip: ${zip64.unzip_ok ? 'no errors, bytes match' : 'FAILED'}`
 		);
 	}
-	await writeFile('bench-results/latest.json', JSON.stringify({ machine, runs: rows, ...(zip64 && { zip64 }) }, null, 2) + '\n');
+	await writeFile(
+		'bench-results/latest.json',
+		JSON.stringify({ machine, runs: rows, ...(zip64 && { zip64 }), ...(cli.length > 0 && { cli }) }, null, 2) + '\n'
+	);
 	console.log('\nWritten to bench-results/latest.json');
 }

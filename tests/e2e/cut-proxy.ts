@@ -4,8 +4,13 @@ import type { AddressInfo } from 'node:net';
 /**
  * A TCP proxy in front of the server that cuts the connection of the first blob download after
  * `cutAfter` response bytes: a real dropped connection, as on a train going into a tunnel.
+ * `beforeCut`, if given, is awaited with the download paused there (the test acts meanwhile).
  */
-export async function startCutProxy(target: URL, cutAfter: number): Promise<{ url: string; cuts: number; close(): Promise<void> }> {
+export async function startCutProxy(
+	target: URL,
+	cutAfter: number,
+	beforeCut?: () => Promise<void>
+): Promise<{ url: string; cuts: number; close(): Promise<void> }> {
 	const state = { cuts: 0 };
 	const sockets = new Set<Socket>();
 	const server: Server = createServer((client) => {
@@ -23,8 +28,11 @@ export async function startCutProxy(target: URL, cutAfter: number): Promise<{ ur
 				if (forwarded > cutAfter) {
 					state.cuts++;
 					watching = false;
-					client.destroy();
-					upstream.destroy();
+					upstream.pause();
+					void (beforeCut?.() ?? Promise.resolve()).then(() => {
+						client.destroy();
+						upstream.destroy();
+					});
 					return;
 				}
 			}

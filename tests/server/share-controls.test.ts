@@ -55,7 +55,7 @@ describe('share controls through the client library', () => {
 	const file = (name: string, bytes: Uint8Array) =>
 		new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'application/octet-stream' });
 
-	it('a password share opens only with its password; a wrong one sends nothing', async () => {
+	it('a password share opens only with its password; a wrong one costs one unlock request and nothing else', async () => {
 		const content = randomBytes(200_000);
 		const done = await uploadShare(
 			{ files: [file('a.bin', content)], expiresIn: 3600, maxDownloads: 1, password: 'Ünïcode pässword' },
@@ -69,8 +69,9 @@ describe('share controls through the client library', () => {
 		const wrong = openShare(api, done.id, done.secret, { password: 'Ünïcode password' });
 		await expect(wrong).rejects.toBeInstanceOf(PasswordError);
 		await expect(wrong).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
-		// Only public info was read: the read token never left, nothing can be counted or limited.
-		expect(requested).toEqual([`GET /api/v1/shares/${done.id}`]);
+		// Format v2: the server checks the password (counted by its attempt limit); the read token,
+		// which needs the key share the server refused, never left.
+		expect(requested).toEqual([`GET /api/v1/shares/${done.id}`, `POST /api/v1/shares/${done.id}/unlock`]);
 
 		// NFD spelling of the same password: NFC normalisation makes it the same key.
 		const opened = await openShare(api, done.id, done.secret, { password: 'U\u0308nïcode pa\u0308ssword' });

@@ -72,8 +72,14 @@ export class ApiClient {
 		return this.json('POST', '/shares', { ...opts, body });
 	}
 
-	/** Uploads one part (a few MiB of ciphertext). */
-	putPart(id: string, n: number, body: Blob | Uint8Array<ArrayBuffer>, ownerToken: string, opts?: RequestOptions): Promise<PartResponse> {
+	/** Uploads one part (a few MiB of ciphertext); a stream body (Node) is sent as it is produced. */
+	putPart(
+		id: string,
+		n: number,
+		body: Blob | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>,
+		ownerToken: string,
+		opts?: RequestOptions
+	): Promise<PartResponse> {
 		return this.json('PUT', `/shares/${id}/parts/${n}`, { ...opts, token: ownerToken, raw: body });
 	}
 
@@ -200,8 +206,10 @@ export class ApiClient {
 				signal: opts.signal,
 				cache: 'no-store',
 				credentials: 'same-origin',
-				referrerPolicy: 'no-referrer'
-			});
+				referrerPolicy: 'no-referrer',
+				// Required by fetch for a stream body (sent by Node; browsers never pass one here).
+				...(body instanceof ReadableStream && { duplex: 'half' })
+			} as RequestInit);
 		} catch (err) {
 			throw toClientError(err, opts.signal, 'Cannot reach the server. Check your connection and try again.');
 		}
@@ -213,7 +221,7 @@ export class ApiClient {
 interface SendOptions extends RequestOptions {
 	token?: string;
 	body?: unknown;
-	raw?: Blob | Uint8Array<ArrayBuffer>;
+	raw?: Blob | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
 	headers?: Record<string, string>;
 }
 

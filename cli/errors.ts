@@ -1,0 +1,69 @@
+import { ApiError } from '../src/lib/api/client';
+import { isCryptoError } from '../src/lib/crypto';
+import { PasswordError } from '../src/lib/transfer/download';
+
+/** Exit codes, one per failure class (docs/CLI.md). */
+export const EXIT = {
+	OK: 0,
+	/** A bug or an unexpected answer. */
+	INTERNAL: 1,
+	USAGE: 2,
+	/** The server could not be reached, or kept failing. */
+	NETWORK: 3,
+	/** The share does not exist (any more): not found, expired, deleted, downloads used up. */
+	GONE: 4,
+	/** Wrong or damaged link key, wrong or missing password. */
+	WRONG_KEY: 5,
+	/** The share's data or header is damaged or hostile (tampered, malformed, too costly to open). */
+	DAMAGED: 6,
+	/** Reading or writing local files failed, or a file is in the way. */
+	LOCAL_IO: 7,
+	/** The server refused: login needed, too large, quota, not allowed, rate limited. */
+	REFUSED: 8,
+	INTERRUPTED: 130
+} as const;
+
+/** A failure with its stable code, its exit code and a sentence for people. */
+export class CliError extends Error {
+	constructor(
+		readonly code: string,
+		readonly exit: number,
+		message: string
+	) {
+		super(message);
+		this.name = 'CliError';
+	}
+}
+
+export const usage = (message: string) => new CliError('USAGE', EXIT.USAGE, message);
+export const localIo = (code: string, message: string) => new CliError(code, EXIT.LOCAL_IO, message);
+
+const GONE = new Set(['NOT_FOUND', 'EXPIRED', 'DELETED', 'DOWNLOAD_LIMIT_REACHED', 'NOT_READY', 'INVALID_ID']);
+const NETWORK = new Set(['NETWORK', 'UNAVAILABLE', 'BAD_RESPONSE', 'SERVER_BUSY', 'REQUEST_TIMEOUT', 'INTERNAL']);
+const WRONG_KEY = new Set(['BAD_SECRET', 'WRONG_KEY', 'PASSWORD_REQUIRED', 'WRONG_PASSWORD']);
+
+/** Any failure as a CliError: the class decides the exit code, the message stays the library's. */
+export function toCliError(err: unknown): CliError {
+	if (err instanceof CliError) return err;
+	if (err instanceof PasswordError) return new CliError(err.code, EXIT.WRONG_KEY, err.message);
+	if (isCryptoError(err)) return new CliError(err.code, WRONG_KEY.has(err.code) ? EXIT.WRONG_KEY : EXIT.DAMAGED, err.message);
+	if (err instanceof ApiError) {
+		if (err.code === 'ABORTED')
+			return new CliError('INTERRUPTED', EXIT.INTERRUPTED, 'Interrupted; run the same command again to continue.');
+		if (GONE.has(err.code)) return new CliError(err.code, EXIT.GONE, err.message);
+		if (NETWORK.has(err.code)) return new CliError(err.code, EXIT.NETWORK, err.message);
+		if (err.code === 'LOGIN_FAILED') return new CliError(err.code, EXIT.WRONG_KEY, err.message);
+		if (err.code === 'FORBIDDEN' || err.code === 'UNAUTHORIZED') {
+			return new CliError(err.code, EXIT.WRONG_KEY, `${err.message} (the owner token does not match)`);
+		}
+		return new CliError(err.code, EXIT.REFUSED, err.message);
+	}
+	const sys = err as NodeJS.ErrnoException | null;
+	if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+		return new CliError(sys.code, EXIT.LOCAL_IO, `${sys.syscall} failed: ${sys.message}`);
+	}
+	if (sys && (sys as Error).name === 'NotReadableError') {
+		return new CliError('READ_FAILED', EXIT.LOCAL_IO, 'A file could not be read (did it change while it was sent?).');
+	}
+	return new CliError('INTERNAL', EXIT.INTERNAL, err instanceof Error ? err.message : String(err));
+}
