@@ -5,7 +5,19 @@ import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
 export default ts.config(
-	{ ignores: ['src/lib/paraglide/', 'build/', 'dist/', '.svelte-kit/', 'data/', 'bench-results/', 'test-results/', 'playwright-report/'] },
+	{
+		ignores: [
+			'src/lib/paraglide/',
+			'build/',
+			'dist/',
+			'.svelte-kit/',
+			'data/',
+			'bench-results/',
+			'test-results/',
+			'playwright-report/',
+			'packages/cli/sealdrop.mjs'
+		]
+	},
 	js.configs.recommended,
 	...ts.configs.recommended,
 	...svelte.configs.recommended,
