@@ -7,7 +7,6 @@ import { DownloadSession, openShare, PasswordError, readShareHeader, type Opened
 import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPreview, type MediaPreview } from '../preview/preview';
 import type { Progress } from '../transfer/progress';
 import type { SinkFactory } from '../save/save-target';
-import { saveZip, zipFileName, zipSize } from '../save/zip';
 import { saveNames } from '../crypto/names';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
@@ -75,6 +74,12 @@ export class ReceiveController extends Observable<ReceiveState> {
 	private loads = 0;
 	private transfer: AbortController | null = null;
 	private media: MediaPreview | null = null;
+	/**
+	 * The ZIP writer (client-zip), loaded when a share of several files opens rather than with the
+	 * page: the ZIP's name and size are needed synchronously in the click, before the save dialog.
+	 */
+	private zip: typeof import('../save/zip') | null = null;
+	private zipLoading: Promise<typeof import('../save/zip')> | null = null;
 
 	constructor(private readonly deps: ReceiveControllerDeps) {
 		super({
@@ -246,6 +251,17 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const session = this.session;
 		const { files } = this.state;
 		if (!session || files.length < 2) return Promise.resolve();
+		// Loaded when the share opened; a click faster than that waits for it (the dialog may then refuse).
+		if (!this.zip) {
+			return this.loadZip().then(
+				() => this.downloadZip(),
+				(err: unknown) => {
+					this.zipLoading = null;
+					this.update({ failure: failureOf(err) });
+				}
+			);
+		}
+		const { saveZip, zipFileName, zipSize } = this.zip;
 		const zip = zipFileName(files);
 		const entry: FileEntry = { name: zip, size: zipSize(files), type: 'application/zip', offset: 0 };
 		return this.save([entry], totalSize(files), async (target, signal) =>
@@ -263,9 +279,18 @@ export class ReceiveController extends Observable<ReceiveState> {
 		this.transfer?.abort();
 	}
 
+	private loadZip(): Promise<typeof import('../save/zip')> {
+		this.zipLoading ??= import('../save/zip').then((zip) => (this.zip = zip));
+		return this.zipLoading;
+	}
+
 	private open(opened: OpenedShare): void {
 		this.session = new DownloadSession(opened, { api: this.deps.api, crypto: this.deps.crypto() });
 		const { metadata } = opened;
+		if (metadata.files.length > 1) {
+			// A failed load is retried by the click, whose own failure then shows.
+			this.loadZip().catch(() => (this.zipLoading = null));
+		}
 		this.update({
 			phase: 'ready',
 			share: opened,
