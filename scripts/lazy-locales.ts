@@ -91,12 +91,23 @@ export function lazyLocales({ messagesDir, settings, store }: { messagesDir: str
 						`return ${baseLocale}_${key}(inputs)`,
 						`return (locale === ${JSON.stringify(baseLocale)} ? ${baseLocale}_${key} : __sdLocales[locale]?.${key} ?? ${baseLocale}_${key})(inputs)`
 					);
+				// The dispatch above, repeated in every message, was a few kB of the first page: one shared
+				// function (locales.ts `localized`) builds it instead. Kept as it is if Paraglide's output changes.
+				out = out.replace(
+					new RegExp(
+						`\\(\\(inputs(?: = \\{\\})?, options = \\{\\}\\) => \\{\\n\\tconst locale = experimentalStaticLocale \\?\\? options\\.locale \\?\\? getLocale\\(\\)\\n\\treturn \\(locale === ${JSON.stringify(baseLocale)} \\? ${baseLocale}_${key} : __sdLocales\\[locale\\]\\?\\.${key} \\?\\? ${baseLocale}_${key}\\)\\(inputs\\)\\n\\}\\)`
+					),
+					`(/* @__PURE__ */ __sdLocalized(${baseLocale}_${key}, ${JSON.stringify(key)}))`
+				);
 				// Anything the rewrite above did not foresee would call a function no longer here.
 				for (const locale of others) {
 					if (new RegExp(`\\b${locale}_${key}\\b`).test(out)) throw new Error(`lazy-locales: ${id} still calls ${locale}_${key}`);
 				}
 			}
-			return { code: `import { loadedLocales as __sdLocales } from ${JSON.stringify(storePath)};\n${out}`, map: null };
+			return {
+				code: `import { loadedLocales as __sdLocales, localized as __sdLocalized } from ${JSON.stringify(storePath)};\n${out}`,
+				map: null
+			};
 		}
 	};
 }

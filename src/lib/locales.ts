@@ -1,5 +1,5 @@
 import loaders from 'virtual:sealdrop-locale-loaders';
-import type { Locale } from '$lib/paraglide/runtime.js';
+import { baseLocale, experimentalStaticLocale, getLocale, type Locale } from '$lib/paraglide/runtime.js';
 
 type Messages = Record<string, (inputs: unknown) => string>;
 
@@ -15,4 +15,15 @@ export async function loadLocale(locale: Locale): Promise<void> {
 	const load = (loaders as Partial<Record<Locale, () => Promise<{ default: Messages }>>>)[locale];
 	if (!load || loadedLocales[locale]) return;
 	loadedLocales[locale] = (await load()).default;
+}
+
+/**
+ * A compiled message in production builds (scripts/lazy-locales.ts): the base language's text, or
+ * the loaded translation, chosen when called, as Paraglide's own dispatch does.
+ */
+export function localized(base: (inputs: unknown) => string, key: string) {
+	return (inputs: unknown = {}, options: { locale?: Locale } = {}): string => {
+		const locale = experimentalStaticLocale ?? options.locale ?? getLocale();
+		return (locale === baseLocale ? base : (loadedLocales[locale]?.[key] ?? base))(inputs);
+	};
 }

@@ -4,7 +4,7 @@ import type { Failure } from './controllers/failure';
 import type { UploadPhase } from './controllers/upload-controller';
 import type { ReceiveState } from './controllers/receive-controller';
 import type { Progress } from './transfer/progress';
-import { CryptoError, type CryptoErrorCode } from './crypto';
+import { CryptoError, type CryptoErrorCode } from './crypto/errors';
 import { formatDuration, formatPercent } from './format';
 import { m } from './paraglide/messages.js';
 
@@ -42,9 +42,77 @@ export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
 /**
  * The sentence for each code, in the current language: messages/{locale}.json, compiled by Paraglide
  * into one typed function per key. A code without an `error_<CODE>` key in messages/en.json does not
- * compile here; a key missing from another language fails tests/unit/i18n.test.ts.
+ * compile here; a key missing from another language fails tests/unit/i18n.test.ts. Listed one by one,
+ * not `= m`: using the whole catalogue object put every message of every page into the first page's
+ * JavaScript; named uses let the bundler keep only the messages each page uses.
  */
-const MESSAGES: Record<`error_${MessageCode}`, () => string> = m;
+const MESSAGES = {
+	error_NOT_FOUND: m.error_NOT_FOUND,
+	error_INVALID_ID: m.error_INVALID_ID,
+	error_EXPIRED: m.error_EXPIRED,
+	error_DELETED: m.error_DELETED,
+	error_DOWNLOAD_LIMIT_REACHED: m.error_DOWNLOAD_LIMIT_REACHED,
+	error_NOT_READY: m.error_NOT_READY,
+	error_TICKET_INVALID: m.error_TICKET_INVALID,
+	error_RANGE_NOT_SATISFIABLE: m.error_RANGE_NOT_SATISFIABLE,
+	error_FORBIDDEN: m.error_FORBIDDEN,
+	error_BAD_SECRET: m.error_BAD_SECRET,
+	error_WRONG_KEY: m.error_WRONG_KEY,
+	error_WRONG_PASSWORD: m.error_WRONG_PASSWORD,
+	error_PASSWORD_REQUIRED: m.error_PASSWORD_REQUIRED,
+	error_PASSWORD_LOCKED: m.error_PASSWORD_LOCKED,
+	error_CLIENT_LOCKED: m.error_CLIENT_LOCKED,
+	error_TOO_MANY_ATTEMPTS: m.error_TOO_MANY_ATTEMPTS,
+	error_RATE_LIMITED: m.error_RATE_LIMITED,
+	error_TAMPERED: m.error_TAMPERED,
+	error_TRUNCATED: m.error_TRUNCATED,
+	error_TRAILING_DATA: m.error_TRAILING_DATA,
+	error_BAD_SIZE: m.error_BAD_SIZE,
+	error_BAD_HEADER: m.error_BAD_HEADER,
+	error_KDF_TOO_COSTLY: m.error_KDF_TOO_COSTLY,
+	error_UNSUPPORTED_VERSION: m.error_UNSUPPORTED_VERSION,
+	error_BAD_METADATA: m.error_BAD_METADATA,
+	error_NOTHING_TO_SEND: m.error_NOTHING_TO_SEND,
+	error_TOO_LARGE: m.error_TOO_LARGE,
+	error_INVALID_REQUEST: m.error_INVALID_REQUEST,
+	error_MISSING_PARTS: m.error_MISSING_PARTS,
+	error_INVALID_PART: m.error_INVALID_PART,
+	error_PART_SIZE_MISMATCH: m.error_PART_SIZE_MISMATCH,
+	error_ALREADY_COMPLETE: m.error_ALREADY_COMPLETE,
+	error_FILE_UNREADABLE: m.error_FILE_UNREADABLE,
+	error_FOLDER_EMPTY: m.error_FOLDER_EMPTY,
+	error_ENTRY_UNREADABLE: m.error_ENTRY_UNREADABLE,
+	error_NOT_SAME_FILES: m.error_NOT_SAME_FILES,
+	error_LOGIN_REQUIRED: m.error_LOGIN_REQUIRED,
+	error_LOGIN_FAILED: m.error_LOGIN_FAILED,
+	error_ACCOUNT_DISABLED: m.error_ACCOUNT_DISABLED,
+	error_CROSS_ORIGIN: m.error_CROSS_ORIGIN,
+	error_QUOTA_EXCEEDED: m.error_QUOTA_EXCEEDED,
+	error_EXPIRY_NOT_ALLOWED: m.error_EXPIRY_NOT_ALLOWED,
+	error_NETWORK: m.error_NETWORK,
+	error_UNAVAILABLE: m.error_UNAVAILABLE,
+	error_SERVER_BUSY: m.error_SERVER_BUSY,
+	error_ABORTED: m.error_ABORTED,
+	error_INTERNAL: m.error_INTERNAL,
+	error_BAD_RESPONSE: m.error_BAD_RESPONSE,
+	error_UNAUTHORIZED: m.error_UNAUTHORIZED,
+	error_UNSUPPORTED_MEDIA_TYPE: m.error_UNSUPPORTED_MEDIA_TYPE,
+	error_REQUEST_TIMEOUT: m.error_REQUEST_TIMEOUT,
+	error_HEADERS_TOO_LARGE: m.error_HEADERS_TOO_LARGE,
+	error_STORAGE_UNAVAILABLE: m.error_STORAGE_UNAVAILABLE,
+	error_PREVIEW_UNSUPPORTED: m.error_PREVIEW_UNSUPPORTED,
+	error_PDF_UNREADABLE: m.error_PDF_UNREADABLE,
+	error_PDF_ENCRYPTED: m.error_PDF_ENCRYPTED,
+	error_SAVE_UNSUPPORTED: m.error_SAVE_UNSUPPORTED,
+	error_REQUEST_CLOSED: m.error_REQUEST_CLOSED,
+	error_REQUEST_FULL: m.error_REQUEST_FULL,
+	error_REQUEST_KEY_MISMATCH: m.error_REQUEST_KEY_MISMATCH,
+	error_BAD_PUBLIC_KEY: m.error_BAD_PUBLIC_KEY,
+	error_BAD_REQUEST_INFO: m.error_BAD_REQUEST_INFO,
+	error_BAD_KEY_FILE: m.error_BAD_KEY_FILE,
+	error_WRONG_PASSPHRASE: m.error_WRONG_PASSPHRASE,
+	error_INSECURE_CONTEXT: m.error_INSECURE_CONTEXT
+} satisfies Record<`error_${MessageCode}`, () => string>;
 
 /** Sentences that name the file or folder concerned, for errors that carry its `path`. */
 const NAMED: Partial<Record<MessageCode, (path: string) => string>> = {
@@ -61,7 +129,7 @@ const TIMED: Partial<Record<MessageCode, (seconds: number) => string>> = {
 /** The table's sentence for a code, or undefined for one it does not know (say, from a newer server). */
 function messageOf(code: string): string | undefined {
 	const key = `error_${code}`;
-	return Object.hasOwn(MESSAGES, key) ? MESSAGES[key as `error_${MessageCode}`]() : undefined;
+	return Object.hasOwn(MESSAGES, key) ? MESSAGES[key as keyof typeof MESSAGES]() : undefined;
 }
 
 /** A Problem for a known code, with the table's wording. */

@@ -113,6 +113,8 @@ async function makeShare(browser: Browser, base: string, dir: string): Promise<s
 		await page.goto(base);
 		const input = (await page.waitForSelector('input[type=file]')) as ElementHandle<HTMLInputElement>;
 		await input.uploadFile(file);
+		// The picked file is read and checked before it joins the share: a click before that sends nothing.
+		await page.waitForFunction(`document.body.innerText.includes('first-paint.txt')`, { polling: 'mutation', timeout: 60_000 });
 		await clickButton(page, 'Encrypt and upload');
 		const link = await page.waitForFunction(
 			`(() => { const l = [...document.querySelectorAll('label')].find((l) => l.textContent.trim() === 'Share link');

@@ -10,7 +10,6 @@ import type { SinkFactory } from '../save/save-target';
 import type { SaveSink } from '../save/sinks';
 import { realRetryEnv, type RetryEnv } from '../transfer/retry';
 import { ApiError } from '../api/client';
-import { saveZip, zipFileName, zipSize } from '../save/zip';
 import { saveNames } from '../crypto/names';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
@@ -113,6 +112,12 @@ export class ReceiveController extends Observable<ReceiveState> {
 	private media: MediaPreview | null = null;
 	/** The download in progress, or the stopped one that can continue; the ticket is in the session. */
 	private job: SaveJob | null = null;
+	/**
+	 * The ZIP writer (client-zip), loaded when a share of several files opens rather than with the
+	 * page: the ZIP's name and size are needed synchronously in the click, before the save dialog.
+	 */
+	private zip: typeof import('../save/zip') | null = null;
+	private zipLoading: Promise<typeof import('../save/zip')> | null = null;
 
 	constructor(private readonly deps: ReceiveControllerDeps) {
 		super({
@@ -341,6 +346,17 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const session = this.session;
 		const { files } = this.state;
 		if (!session || files.length < 2) return Promise.resolve();
+		// Loaded when the share opened; a click faster than that waits for it (the dialog may then refuse).
+		if (!this.zip) {
+			return this.loadZip().then(
+				() => this.downloadZip(),
+				(err: unknown) => {
+					this.zipLoading = null;
+					this.update({ failure: failureOf(err) });
+				}
+			);
+		}
+		const { saveZip, zipFileName, zipSize } = this.zip;
 		const zip = zipFileName(files);
 		const entry: FileEntry = { name: zip, size: zipSize(files), type: 'application/zip', offset: 0 };
 		const bytes = totalSize(files);
@@ -384,6 +400,11 @@ export class ReceiveController extends Observable<ReceiveState> {
 		if (this.state.stopped) this.update({ stopped: null });
 	}
 
+	private loadZip(): Promise<typeof import('../save/zip')> {
+		this.zipLoading ??= import('../save/zip').then((zip) => (this.zip = zip));
+		return this.zipLoading;
+	}
+
 	private open(opened: OpenedShare): void {
 		const env = this.deps.retryEnv ?? realRetryEnv;
 		let session: DownloadSession | null = null;
@@ -404,6 +425,10 @@ export class ReceiveController extends Observable<ReceiveState> {
 		});
 		this.session = session;
 		const { metadata } = opened;
+		if (metadata.files.length > 1) {
+			// A failed load is retried by the click, whose own failure then shows.
+			this.loadZip().catch(() => (this.zipLoading = null));
+		}
 		this.update({
 			phase: 'ready',
 			share: opened,

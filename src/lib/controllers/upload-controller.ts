@@ -1,12 +1,13 @@
 import { allowedExpiries, currentAccount } from '../accounts/account';
 import { ApiError, type ApiClient } from '../api/client';
 import type { AccountInfo, ServerConfig } from '../api/types';
-import { MAX_NOTE_LENGTH, type PasswordKdf } from '../crypto';
+import type { PasswordKdf } from '../crypto';
+import { MAX_NOTE_LENGTH } from '../crypto/constants';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import type { PendingUpload, PendingUploadStore } from '../uploads/pending-uploads';
 import type { Progress } from '../transfer/progress';
 import { realRetryEnv, type RetryEnv } from '../transfer/retry';
-import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob, type UploadResult } from '../transfer/upload';
+import type { UploadDeps, UploadJob, UploadResult } from '../transfer/upload';
 import type { MyUploadsStore } from '../uploads/my-uploads';
 import { checkReadable } from '../folders';
 import { failure, failureOf, type Failure } from './failure';
@@ -66,6 +67,20 @@ export interface UploadState extends UploadOptions {
 	failure: Failure | null;
 	/** Uploads this browser started and never finished (a closed tab, a crash). */
 	interrupted: PendingUpload[];
+}
+
+let engineLoad: Promise<typeof import('../transfer/upload')> | null = null;
+
+/**
+ * The upload engine and the crypto core under it, loaded when the first file is picked rather than
+ * with the page (the page is usable sooner on a slow phone); a failed load is tried again next time.
+ */
+function engine(): Promise<typeof import('../transfer/upload')> {
+	engineLoad ??= import('../transfer/upload').catch((err: unknown) => {
+		engineLoad = null;
+		throw err;
+	});
+	return engineLoad;
 }
 
 export interface UploadControllerDeps {
@@ -158,6 +173,7 @@ export class UploadController extends Observable<UploadState> {
 	add(files: File[]): void {
 		if (this.state.phase !== 'pick' || files.length === 0) return;
 		this.update({ files: [...this.state.files, ...files], failure: null });
+		engine().catch(() => {}); // ready by the click on Send; a failure shows then
 	}
 
 	/**
@@ -198,6 +214,7 @@ export class UploadController extends Observable<UploadState> {
 		this.update({ phase: 'creating', failure: null, progress: startProgress(s.total) });
 		let created: UploadJob;
 		try {
+			const { startUpload } = await engine();
 			created = await startUpload(
 				{
 					files: s.files,
@@ -252,7 +269,7 @@ export class UploadController extends Observable<UploadState> {
 		if (this.state.phase !== 'pick') return;
 		this.update({ failure: null });
 		try {
-			const resumed = await resumeUpload(upload, files);
+			const resumed = await (await engine()).resumeUpload(upload, files);
 			if (!resumed) return this.update({ failure: failure('NOT_SAME_FILES') });
 			this.job = resumed;
 			this.update({ files, interrupted: this.state.interrupted.filter((u) => u.id !== upload.id), progress: null });
@@ -296,7 +313,7 @@ export class UploadController extends Observable<UploadState> {
 		const attempt = this.begin();
 		this.update({ phase, failure: null, progress: this.state.progress ?? startProgress(job.source.size) });
 		try {
-			const result = await runUpload(job, this.uploadDeps(attempt, config));
+			const result = await (await engine()).runUpload(job, this.uploadDeps(attempt, config));
 			if (this.attempt !== attempt) return; // cancelled as it finished: Cancel deletes it
 			this.job = null;
 			this.attempt = null;
@@ -390,9 +407,9 @@ export class UploadController extends Observable<UploadState> {
 
 	/** Deletes a partial share from the server and forgets it here; a failure is shown, not thrown. */
 	private async discard(upload: PendingUpload): Promise<void> {
-		await cancelUpload(upload, { api: this.deps.api, pending: this.deps.pending }).catch((err: unknown) =>
-			this.update({ failure: failureOf(err) })
-		);
+		await engine()
+			.then(({ cancelUpload }) => cancelUpload(upload, { api: this.deps.api, pending: this.deps.pending }))
+			.catch((err: unknown) => this.update({ failure: failureOf(err) }));
 	}
 }
 

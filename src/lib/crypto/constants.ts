@@ -24,3 +24,8 @@ export const DEFAULT_ARGON2 = { memoryKiB: 65536, passes: 3, parallelism: 1 } as
  * DEFAULT_ARGON2, and at most about 5× its total work (memory × passes).
  */
 export const ARGON2_LIMITS = { maxMemoryKiB: 262144, maxPasses: 8, maxParallelism: 8, maxWorkKiB: 1048576 } as const;
+/**
+ * A note's longest length, in UTF-16 code units (JavaScript string length). Here, not in
+ * metadata.ts, so that the send page's form can import it without the metadata code.
+ */
+export const MAX_NOTE_LENGTH = 65536;

@@ -1,7 +1,7 @@
 /** Sealed metadata (FORMAT.md §5): the file list and note, which only the recipient sees. */
 import { gcmOpen, gcmSeal } from './aead';
 import { asBytes, concatBytes, randomBytes, utf8Encoder, type Bytes } from './bytes';
-import { NONCE_BYTES, TAG_BYTES } from './constants';
+import { MAX_NOTE_LENGTH, NONCE_BYTES, TAG_BYTES } from './constants';
 import { CryptoError } from './errors';
 import { metadataNameProblem } from './names';
 
@@ -30,8 +30,7 @@ export interface Metadata {
 
 /** Padding granularity: the server learns the metadata length only to within 256 bytes. */
 export const METADATA_PAD = 256;
-/** In UTF-16 code units (JavaScript string length). */
-export const MAX_NOTE_LENGTH = 65536;
+export { MAX_NOTE_LENGTH };
 /** The most UTF-8 bytes a note of MAX_NOTE_LENGTH code units can take (3 per code unit). */
 export const MAX_NOTE_BYTES = 3 * MAX_NOTE_LENGTH;
 const SPACE = 0x20;
