@@ -118,7 +118,9 @@ describe('SEALDROP_S3_DIRECT configuration', () => {
 	it('GET /config says whether direct transfers are on; without them the URL endpoints do not exist', async () => {
 		const off = await createHarness();
 		try {
-			expect(((await (await off.api('/config')).json()) as ServerConfig).directTransfers).toBe(false);
+			const answer = await off.api('/config');
+			expect(((await answer.json()) as ServerConfig).directTransfers).toBe(false);
+			expect(answer.headers.get('content-security-policy')).toContain("connect-src 'self';");
 			const share = await createShare(off, { size: 3000 });
 			expect(await outcome(await uploadUrl(off, share, 0))).toBe('404 NOT_FOUND');
 			expect(await outcome(await off.api(`/shares/${share.id}/blob-url`, { method: 'POST', headers: bearer('x'.repeat(43)) }))).toBe(
@@ -129,7 +131,10 @@ describe('SEALDROP_S3_DIRECT configuration', () => {
 		}
 		const on = await directHarness();
 		try {
-			expect(((await (await on.api('/config')).json()) as ServerConfig).directTransfers).toBe(true);
+			const answer = await on.api('/config');
+			expect(((await answer.json()) as ServerConfig).directTransfers).toBe(true);
+			// The pages and their workers may fetch from the bucket: its origin joins connect-src.
+			expect(answer.headers.get('content-security-policy')).toContain(`connect-src 'self' ${s3.endpoint};`);
 		} finally {
 			await on.close();
 		}

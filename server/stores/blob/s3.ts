@@ -22,6 +22,7 @@ import { chunksOf, toWebStream, type ByteSource } from '../../streams';
 import type { S3Config } from '../../config/stores';
 import { transientErrno, translatingErrors } from '../errors';
 import { errorName, httpStatus, s3StartError } from './s3-errors';
+import { objectAddress } from './s3-url';
 import {
 	checkReadRange,
 	PartLengthError,
@@ -287,31 +288,24 @@ export class S3BlobStore implements DirectBlobStore {
 		now: number
 	): Promise<string> {
 		if (!Number.isSafeInteger(expiresIn) || expiresIn < 1) throw new RangeError(`bad URL lifetime ${expiresIn}`);
-		const key = this.key(id);
-		const { endpoint, region, forcePathStyle } = this.options;
-		const base = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
-		// Virtual-hosted style unless asked otherwise, or unless a dotted name would break the TLS name.
-		const pathStyle = forcePathStyle || this.bucket.includes('.');
-		const hostname = pathStyle ? base.hostname : `${this.bucket}.${base.hostname}`;
-		const prefix = base.pathname.replace(/\/+$/, '');
-		const path = pathStyle ? `${prefix}/${this.bucket}/${key}` : `${prefix}/${key}`;
-		const port = base.port === '' ? undefined : Number(base.port);
+		const { protocol, hostname, port, host, path } = objectAddress({ ...this.options, bucket: this.bucket }, this.key(id));
 		const signed = await this.signer.presign(
 			{
 				method,
-				protocol: base.protocol,
+				protocol,
 				hostname,
 				port,
 				path,
 				query,
-				headers: { ...headers, host: base.port === '' ? hostname : `${hostname}:${base.port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }
+				// S3 presigned URLs leave the payload unsigned (the AWS presigner does the same).
+				headers: { ...headers, host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }
 			},
 			{ expiresIn, signingDate: new Date(now) }
 		);
 		const search = Object.entries(signed.query ?? {})
 			.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
 			.join('&');
-		return `${base.protocol}//${signed.headers.host}${path}?${search}`;
+		return `${protocol}//${host}${path}?${search}`;
 	}
 
 	async collectOrphans(before: number, live: LiveBlobs): Promise<number> {
