@@ -29,8 +29,7 @@ export interface TestS3 {
  */
 export async function startS3rver(bucket = 'sealdrop-test', options: S3rverExtras = {}): Promise<TestS3> {
 	const directory = await mkdtemp(join(tmpdir(), 'sealdrop-s3rver-'));
-	const configs = options.corsOrigin ? [corsRule(options.corsOrigin)] : [];
-	const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs }] });
+	const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
 	const { port } = await server.run();
 	const proxy = options.listParts ? await listPartsProxy(port, directory, bucket) : undefined;
 	const endpoint = `http://127.0.0.1:${proxy ? (proxy.address() as AddressInfo).port : port}`;
@@ -64,16 +63,6 @@ export interface S3rverExtras {
 	 * ETags as s3rver makes them: the MD5 of the part) and passes every other request through.
 	 */
 	listParts?: boolean;
-	/** A bucket CORS rule for this browser origin, as docs/SELF-HOSTING.md gives it. */
-	corsOrigin?: string;
-}
-
-function corsRule(origin: string): string {
-	return `<CORSConfiguration><CORSRule>
-<AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod>
-<AllowedHeader>Content-Type</AllowedHeader><AllowedHeader>Content-Length</AllowedHeader><AllowedHeader>Range</AllowedHeader>
-<ExposeHeader>ETag</ExposeHeader><ExposeHeader>Content-Range</ExposeHeader><ExposeHeader>Content-Length</ExposeHeader>
-<MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
 }
 
 async function listPartsProxy(s3rverPort: number, directory: string, bucket: string): Promise<ReturnType<typeof createServer>> {

@@ -290,8 +290,8 @@ const BLOB_URL_REUSE_MS = 60_000;
  */
 function exactRange(res: Response, start: number, end: number): Response {
 	const range = res.headers.get('content-range');
-	// Without Content-Range (not exposed, or a 200): the answer starts at byte 0.
-	const from = res.status === 206 && range ? Number(/^bytes (\d+)-/.exec(range)?.[1]) : 0;
+	// A 200 is the whole object; a 206 whose Content-Range the bucket's CORS rule hides is the asked range.
+	const from = res.status !== 206 ? 0 : range ? Number(/^bytes (\d+)-/.exec(range)?.[1]) : start;
 	if (!(from <= start) || !res.body) throw new ApiError('BAD_RESPONSE', 'The storage sent another range than asked.');
 	let skip = start - from;
 	let left = end - start;
