@@ -18,7 +18,9 @@ import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
 import { uploadShare } from '../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
 import { startS3rver, type TestS3 } from '../support/s3rver';
-import { randomFile, readShare, startTestServer, type TestServer } from '../unit/controllers/support';
+import { DownloadSession, openShare } from '../../src/lib/transfer/download';
+import { CliHarness, fileSha, sha } from '../unit/cli/harness';
+import { collectingSink, randomFile, readShare, startTestServer, type TestServer } from '../unit/controllers/support';
 import {
 	asBody,
 	bearer,
@@ -311,5 +313,47 @@ describe('direct transfers through the engine (the browser code in Node, and the
 		const carried = sockets.reduce((sum, socket) => sum + socket.bytesRead + socket.bytesWritten, 0);
 		expect(carried).toBeLessThan(64 * 1024);
 		expect(await t.server.blobs.size(made.id)).toBeGreaterThan(640 * 1024);
+	});
+
+	it('the engine retries a part PUT and a range GET that the bucket fails (503), as it does with Sealdrop', async () => {
+		const api = t.client();
+		const { file, bytes } = randomFile('retried.bin', 200 * 1024);
+		const sleeps: number[] = [];
+		// Real backoff, without the wait: the sleeps are recorded.
+		const retryEnv = { random: () => 0.5, now: () => Date.now(), sleep: async (ms: number) => void sleeps.push(ms) };
+		s3.failNext('PUT', 2);
+		const made = await uploadShare(
+			{ files: [file], expiresIn: 86400, maxDownloads: 1 },
+			{ api, config: await api.config(), crypto: nodeBackend, pending: memoryPendingUploads(), retryEnv }
+		);
+		expect(sleeps.length).toBe(2);
+		s3.failNext('GET', 1);
+		const opened = await openShare(api, made.id, made.secret);
+		const sink = collectingSink();
+		await new DownloadSession(opened, { api, crypto: inlineBackend, retryEnv }).save(0, opened.layout.plainSize, sink);
+		expect(sink.bytes()).toEqual(bytes);
+		expect(sleeps.length).toBe(3);
+	});
+});
+
+describe('the CLI with direct transfers', () => {
+	const cli = new CliHarness();
+	beforeAll(() => cli.start({ ...s3.env, SEALDROP_S3_DIRECT: 'true' }));
+	afterAll(() => cli.close());
+
+	it('sealdrop send and get move a two-part file through the bucket, not through Sealdrop', async () => {
+		const big = randomBytes(9 * 1024 * 1024 + 17);
+		await cli.write('big.bin', big);
+		const sent = await cli.run(['send', 'big.bin', '--json']);
+		expect(sent.stderr).toBe('');
+		expect(sent.code).toBe(0);
+		const { link, id } = JSON.parse(sent.stdout) as { link: string; id: string };
+		const got = await cli.run(['get', link, '-o', 'out']);
+		expect(got.stderr).toBe('');
+		expect(got.code).toBe(0);
+		expect(await fileSha(cli.path('out/big.bin'))).toBe(sha(big));
+		const mine = cli.requests.filter((r) => r.url.includes(id)).map((r) => `${r.method} ${r.url}`);
+		expect(mine.filter((line) => line.endsWith('/upload-url')).length).toBe(2);
+		expect(mine.filter((line) => /^PUT .*\/parts\/\d+$/.test(line) || line.endsWith('/blob'))).toEqual([]);
 	});
 });

@@ -19,6 +19,11 @@ export interface TestS3 {
 	directory: string;
 	/** The SEALDROP_* variables that point a server at this bucket. */
 	env: Record<string, string>;
+	/**
+	 * With the `listParts` proxy: the next `count` requests of `method` to an object are answered
+	 * `status` by the proxy (an S3 XML error) without reaching s3rver, as a failing store would.
+	 */
+	failNext(method: string, count: number, status?: number): void;
 	close(): Promise<void>;
 }
 
@@ -31,7 +36,8 @@ export async function startS3rver(bucket = 'sealdrop-test', options: S3rverExtra
 	const directory = await mkdtemp(join(tmpdir(), 'sealdrop-s3rver-'));
 	const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
 	const { port } = await server.run();
-	const proxy = options.listParts ? await listPartsProxy(port, directory, bucket) : undefined;
+	const faults: Fault[] = [];
+	const proxy = options.listParts ? await listPartsProxy(port, directory, bucket, faults) : undefined;
 	const endpoint = `http://127.0.0.1:${proxy ? (proxy.address() as AddressInfo).port : port}`;
 	return {
 		endpoint,
@@ -46,6 +52,10 @@ export async function startS3rver(bucket = 'sealdrop-test', options: S3rverExtra
 			SEALDROP_S3_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
 			SEALDROP_S3_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
 			SEALDROP_S3_FORCE_PATH_STYLE: 'true'
+		},
+		failNext(method, count, status = 503) {
+			if (!proxy) throw new Error('failNext needs the listParts proxy');
+			for (let i = 0; i < count; i++) faults.push({ method, status });
 		},
 		async close() {
 			proxy?.closeAllConnections();
@@ -65,7 +75,17 @@ export interface S3rverExtras {
 	listParts?: boolean;
 }
 
-async function listPartsProxy(s3rverPort: number, directory: string, bucket: string): Promise<ReturnType<typeof createServer>> {
+interface Fault {
+	method: string;
+	status: number;
+}
+
+async function listPartsProxy(
+	s3rverPort: number,
+	directory: string,
+	bucket: string,
+	faults: Fault[]
+): Promise<ReturnType<typeof createServer>> {
 	const answerListParts = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
 		const uploadId = url.searchParams.get('uploadId') ?? '';
 		const key = decodeURIComponent(url.pathname.slice(`/${bucket}/`.length));
@@ -100,6 +120,14 @@ async function listPartsProxy(s3rverPort: number, directory: string, bucket: str
 	};
 	const proxy = createServer((req, res) => {
 		const url = new URL(req.url ?? '/', 'http://s3');
+		const fault = faults.findIndex((f) => f.method === req.method && url.pathname.startsWith(`/${bucket}/`));
+		if (fault >= 0) {
+			const [{ status }] = faults.splice(fault, 1) as [Fault];
+			req.resume();
+			res.writeHead(status, { 'Content-Type': 'application/xml', Connection: 'close' });
+			res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Injected by the test.</Message></Error>');
+			return;
+		}
 		if (req.method === 'GET' && url.searchParams.has('uploadId') && !url.searchParams.has('partNumber')) {
 			answerListParts(req, res, url).catch(() => res.destroy());
 			return;
