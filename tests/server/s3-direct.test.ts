@@ -7,7 +7,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { ConfigError } from '../../server/config/schema';
 import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
@@ -18,6 +18,7 @@ import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
 import { uploadShare } from '../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
 import { startS3rver, type TestS3 } from '../support/s3rver';
+import { describeWithServices, FAST_TIER } from '../support/tier';
 import { DownloadSession, openShare } from '../../src/lib/transfer/download';
 import { CliHarness, fileSha, sha } from '../unit/cli/harness';
 import { collectingSink, randomFile, readShare, startTestServer, type TestServer } from '../unit/controllers/support';
@@ -36,7 +37,7 @@ import {
 
 let s3: TestS3;
 beforeAll(async () => {
-	s3 = await startS3rver('sealdrop-direct', { listParts: true });
+	if (!FAST_TIER) s3 = await startS3rver('sealdrop-direct', { listParts: true });
 });
 afterAll(() => s3?.close());
 
@@ -102,7 +103,7 @@ function sigV4Valid(url: string, method: string, headers: Record<string, string>
 	return createHmac('sha256', key).update(toSign).digest('hex') === q.get('X-Amz-Signature');
 }
 
-describe('SEALDROP_S3_DIRECT configuration', () => {
+describeWithServices('SEALDROP_S3_DIRECT configuration', () => {
 	it('is refused at start-up without the S3 blob store, with a message naming both settings', () => {
 		let error: unknown;
 		try {
@@ -143,7 +144,7 @@ describe('SEALDROP_S3_DIRECT configuration', () => {
 	});
 });
 
-describe('direct uploads', () => {
+describeWithServices('direct uploads', () => {
 	let h: Harness;
 	afterEach(() => h?.close());
 
@@ -214,7 +215,7 @@ describe('direct uploads', () => {
 	});
 });
 
-describe('direct downloads', () => {
+describeWithServices('direct downloads', () => {
 	let h: Harness;
 	afterEach(() => h?.close());
 
@@ -278,7 +279,7 @@ describe('direct downloads', () => {
 
 const b64Token = () => randomBytes(32).toString('base64url');
 
-describe('direct transfers through the engine (the browser code in Node, and the CLI backend)', () => {
+describeWithServices('direct transfers through the engine (the browser code in Node, and the CLI backend)', () => {
 	let t: TestServer;
 	/** What reached the Sealdrop server itself: every request line, and every byte on its sockets. */
 	const requests: string[] = [];
@@ -336,7 +337,7 @@ describe('direct transfers through the engine (the browser code in Node, and the
 	});
 });
 
-describe('the CLI with direct transfers', () => {
+describeWithServices('the CLI with direct transfers', () => {
 	const cli = new CliHarness();
 	beforeAll(() => cli.start({ ...s3.env, SEALDROP_S3_DIRECT: 'true' }));
 	afterAll(() => cli.close());
