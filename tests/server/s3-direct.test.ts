@@ -15,7 +15,9 @@ import { openStores } from '../../server/stores/open';
 import type { DirectUrlResponse, PartsStatus, ServerConfig } from '../../src/lib/api/types';
 import { nodeBackend } from '../../cli/node-backend';
 import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
-import { uploadShare } from '../../src/lib/transfer/upload';
+import { ApiError } from '../../src/lib/api/client';
+import type { PartUpload } from '../../src/lib/transfer/crypto-backend';
+import { resumeUpload, runUpload, startUpload, uploadShare } from '../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
 import { startS3rver, type TestS3 } from '../support/s3rver';
 import { describeWithServices, FAST_TIER } from '../support/tier';
@@ -314,6 +316,30 @@ describeWithServices('direct transfers through the engine (the browser code in N
 		const carried = sockets.reduce((sum, socket) => sum + socket.bytesRead + socket.bytesWritten, 0);
 		expect(carried).toBeLessThan(64 * 1024);
 		expect(await t.server.blobs.size(made.id)).toBeGreaterThan(640 * 1024);
+	});
+
+	it('an interrupted upload resumes from what the bucket holds: only the missing parts are sent again', async () => {
+		const api = t.client();
+		const { file, bytes } = randomFile('resumed.bin', 400 * 1024);
+		const deps = { api, config: await api.config(), crypto: nodeBackend, pending: memoryPendingUploads(), parallel: 1 };
+		// The first run stops at part 2 (a refusal, not retried), parts 0 and 1 in the bucket.
+		const stopping = {
+			...nodeBackend,
+			sendPart: async (part: PartUpload, signal?: AbortSignal) => {
+				if (part.n >= 2) throw new ApiError('BAD_RESPONSE', 'stopped by the test');
+				await nodeBackend.sendPart(part, signal);
+			}
+		};
+		const job = await startUpload({ files: [file], expiresIn: 86400, maxDownloads: 1 }, deps);
+		await expect(runUpload(job, { ...deps, crypto: stopping })).rejects.toThrow('stopped by the test');
+		const status = await api.listParts(job.pending.id, job.pending.ownerToken);
+		expect(status.received).toEqual([0, 1]);
+
+		requests.length = 0;
+		const done = await runUpload((await resumeUpload(job.pending, [file]))!, deps);
+		const urls = requests.filter((line) => line.includes(done.id) && line.endsWith('/upload-url'));
+		expect(urls.map((line) => Number(/parts\/(\d+)\//.exec(line)?.[1]))).toEqual(Array.from({ length: status.parts - 2 }, (_, i) => i + 2));
+		expect(await readShare(api, done.id, done.secret)).toEqual(bytes);
 	});
 
 	it('the engine retries a part PUT and a range GET that the bucket fails (503), as it does with Sealdrop', async () => {
