@@ -2,6 +2,7 @@ import { ApiError, type ClientErrorCode as RequestErrorCode } from './api/client
 import type { ApiErrorCode } from './api/types';
 import type { Failure } from './controllers/failure';
 import type { UploadPhase } from './controllers/upload-controller';
+import type { ReceiveState } from './controllers/receive-controller';
 import type { Progress } from './transfer/progress';
 import { CryptoError, type CryptoErrorCode } from './crypto';
 import { formatDuration, formatPercent } from './format';
@@ -105,6 +106,27 @@ export function uploadTitle(phase: UploadPhase, progress: Progress | null): stri
 		case 'pick':
 			return m.upload_title();
 	}
+}
+
+/** The tab's title on a share's page, so that a download's progress shows from another tab. */
+export function receiveTitle(state: Pick<ReceiveState, 'phase' | 'waiting' | 'progress' | 'stopped'>): string {
+	const { phase, waiting, progress, stopped } = state;
+	if (phase === 'downloading') {
+		const percent = formatPercent(progress && progress.total > 0 ? progress.done / progress.total : 0);
+		return waiting ? m.title_waiting({ percent }) : m.title_downloading({ percent });
+	}
+	if (phase === 'done') return m.title_downloaded();
+	if (phase === 'ready' && stopped)
+		return m.title_stopped({ percent: formatPercent(stopped.total > 0 ? stopped.done / stopped.total : 0) });
+	return m.receive_title();
+}
+
+/** Beside Continue download: what continuing keeps, and that it spends nothing. */
+export function stoppedText(stopped: NonNullable<ReceiveState['stopped']>): string {
+	const percent = formatPercent(stopped.total > 0 ? stopped.done / stopped.total : 0);
+	return stopped.restarts === null
+		? m.download_stopped_continue({ percent })
+		: m.download_stopped_restart({ percent, name: stopped.restarts });
 }
 
 /** Above the Show message button: reading a note spends a download, as saving a file does. */

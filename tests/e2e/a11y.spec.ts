@@ -74,14 +74,14 @@ test('recipient: the password field takes focus; unlocking, downloading, cancell
 	await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
 	await expect(live).toHaveText(/^Downloading and decrypting: \d+ %$/);
 	await page.keyboard.press('Enter'); // Cancel
-	await expect(live).toHaveText('Download cancelled. Start it again whenever you like.');
+	await expect(live).toHaveText(/^Download stopped at 0%\. Continue download picks up from there/);
 	await expect(page.getByRole('alert')).toHaveCount(0);
-	await expect(page.getByRole('button', { name: 'Download all', exact: true })).toBeFocused();
+	await expect(page.getByRole('button', { name: 'Continue download' })).toBeFocused();
 
 	release();
 	const downloads: string[] = [];
 	page.on('download', (d) => downloads.push(d.suggestedFilename()));
-	await page.keyboard.press('Enter'); // Download all, again
+	await page.keyboard.press('Enter'); // Continue download
 	await expect(live).toHaveText('Saved and verified: every byte decrypted and authenticated.');
 	// Still there after a download, with the keyboard on it.
 	await expect(page.getByRole('button', { name: 'Download all', exact: true })).toBeFocused();

@@ -1,11 +1,17 @@
+import { createServer as createHttpServer, request as httpRequest, type ServerResponse } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
  * A TCP proxy in front of the server that cuts the connection of the first blob download after
  * `cutAfter` response bytes: a real dropped connection, as on a train going into a tunnel.
+ * `beforeCut`, if given, is awaited with the download paused there (the test acts meanwhile).
  */
-export async function startCutProxy(target: URL, cutAfter: number): Promise<{ url: string; cuts: number; close(): Promise<void> }> {
+export async function startCutProxy(
+	target: URL,
+	cutAfter: number,
+	beforeCut?: () => Promise<void>
+): Promise<{ url: string; cuts: number; close(): Promise<void> }> {
 	const state = { cuts: 0 };
 	const sockets = new Set<Socket>();
 	const server: Server = createServer((client) => {
@@ -23,8 +29,11 @@ export async function startCutProxy(target: URL, cutAfter: number): Promise<{ ur
 				if (forwarded > cutAfter) {
 					state.cuts++;
 					watching = false;
-					client.destroy();
-					upstream.destroy();
+					upstream.pause();
+					void (beforeCut?.() ?? Promise.resolve()).then(() => {
+						client.destroy();
+						upstream.destroy();
+					});
 					return;
 				}
 			}
@@ -47,6 +56,51 @@ export async function startCutProxy(target: URL, cutAfter: number): Promise<{ ur
 		close: () =>
 			new Promise((resolve) => {
 				for (const s of sockets) s.destroy();
+				server.close(() => resolve());
+			})
+	};
+}
+
+/**
+ * An HTTP proxy in front of the server that never answers the requests `hold` picks (their bodies
+ * are read and dropped, so nothing reaches the server) until `release()`. Unlike page.route, it
+ * also stops requests of the page's workers, whichever moment they start at.
+ */
+export async function startHoldingProxy(
+	target: URL,
+	hold: (method: string, path: string) => boolean
+): Promise<{ url: string; answered: string[]; release(): void; close(): Promise<void> }> {
+	let holding = true;
+	const held = new Set<ServerResponse>();
+	// Worker requests do not always reach Playwright's page events: the proxy sees them all.
+	const answered: string[] = [];
+	const server = createHttpServer((req, res) => {
+		if (holding && hold(req.method ?? 'GET', req.url ?? '/')) {
+			held.add(res);
+			req.resume();
+			return;
+		}
+		const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
+			answered.push(`${answer.statusCode} ${req.method} ${req.url}`);
+			res.writeHead(answer.statusCode ?? 502, answer.headers);
+			answer.pipe(res);
+		});
+		upstream.on('error', () => res.destroy());
+		req.pipe(upstream);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		answered,
+		release() {
+			holding = false;
+			for (const res of held) res.destroy();
+			held.clear();
+		},
+		close: () =>
+			new Promise((resolve) => {
+				server.closeAllConnections();
 				server.close(() => resolve());
 			})
 	};

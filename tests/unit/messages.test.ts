@@ -3,7 +3,16 @@ import { ApiError, type ClientErrorCode as RequestErrorCode } from '../../src/li
 import { API_ERROR_CODES, type ApiErrorCode } from '../../src/lib/api/types';
 import { failure } from '../../src/lib/controllers/failure';
 import { CryptoError, type CryptoErrorCode } from '../../src/lib/crypto';
-import { describeError, describeFailure, problem, uploadTitle, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
+import {
+	describeError,
+	describeFailure,
+	problem,
+	receiveTitle,
+	stoppedText,
+	uploadTitle,
+	type ClientErrorCode,
+	type MessageCode
+} from '../../src/lib/messages';
 import type { PdfPreviewError } from '../../src/lib/preview/pdf';
 import type { PasswordError } from '../../src/lib/transfer/download';
 import type { SaveUnsupportedError } from '../../src/lib/save/save-target';
@@ -78,5 +87,25 @@ describe('the send page title', () => {
 		expect(uploadTitle('reconnecting', progress)).toBe('Reconnecting… 25% · Sealdrop');
 		expect(uploadTitle('paused', progress)).toBe('Paused at 25% · Sealdrop');
 		expect(uploadTitle('done', { ...progress, done: 1000 })).toBe('Upload finished · Sealdrop');
+	});
+});
+
+describe('the share page title and a stopped download', () => {
+	const progress = { done: 400, total: 1000, bytesPerSecond: 0, secondsLeft: null };
+	const state = { phase: 'downloading' as const, waiting: false, progress, stopped: null };
+	it('shows the progress of a download, and that it waits for the network', () => {
+		expect(receiveTitle({ ...state, phase: 'ready', progress: null })).toBe('Sealdrop — receive files');
+		expect(receiveTitle(state)).toBe('40% downloaded · Sealdrop');
+		expect(receiveTitle({ ...state, waiting: true })).toBe('Waiting for the network… 40% · Sealdrop');
+		expect(receiveTitle({ ...state, phase: 'ready', stopped: { done: 400, total: 1000, restarts: null } })).toBe(
+			'Download stopped at 40% · Sealdrop'
+		);
+		expect(receiveTitle({ ...state, phase: 'done' })).toBe('Download finished · Sealdrop');
+	});
+	it('says whether continuing keeps what was saved or starts a file again', () => {
+		expect(stoppedText({ done: 400, total: 1000, restarts: null })).toMatch(
+			/^Download stopped at 40%\. Continue download picks up from there/
+		);
+		expect(stoppedText({ done: 0, total: 1000, restarts: 'big.bin' })).toMatch(/saves big\.bin again from its start/);
 	});
 });

@@ -7,6 +7,9 @@ import { DownloadSession, openShare, PasswordError, readShareHeader, type Opened
 import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPreview, type MediaPreview } from '../preview/preview';
 import type { Progress } from '../transfer/progress';
 import type { SinkFactory } from '../save/save-target';
+import type { SaveSink } from '../save/sinks';
+import { realRetryEnv, type RetryEnv } from '../transfer/retry';
+import { ApiError } from '../api/client';
 import { saveZip, zipFileName, zipSize } from '../save/zip';
 import { saveNames } from '../crypto/names';
 import { failure, failureOf, type Failure } from './failure';
@@ -16,8 +19,14 @@ import { Observable } from './observable';
  * loading → (need-key: the link came without its key, or with a wrong one) → (need-password ⇄
  * unlocking) → ready ⇄ downloading → done; `failed` when the share cannot be opened at all (not
  * found, expired, deleted, used up, damaged, the server unreachable). Nothing before
- * `downloading` (or the first preview) spends a download.
+ * `downloading` (or the first preview) spends a download. While downloading, a lost network sets
+ * `waiting` and the download carries on by itself when it is back (the `online` event, or every
+ * RECONNECT_EVERY_MS); a download stopped by Cancel or a failure leaves `stopped`, and
+ * `continueDownload` picks it up on the same ticket, spending nothing more.
  */
+/** While the network stays down, a new try this often even if the browser reports nothing. */
+export const RECONNECT_EVERY_MS = 30_000;
+
 export type ReceivePhase = 'loading' | 'need-key' | 'need-password' | 'unlocking' | 'ready' | 'downloading' | 'done' | 'failed';
 
 /** A file shown in the page. */
@@ -49,6 +58,14 @@ export interface ReceiveState {
 	noteHidden: boolean;
 	/** The note is being fetched and decrypted. */
 	revealing: boolean;
+	/** Downloading, but the server is out of reach: waiting for the network, then carrying on. */
+	waiting: boolean;
+	/**
+	 * A download stopped part-way that `continueDownload` picks up without spending another
+	 * download: `done` bytes of `total` are kept, and `restarts` names the file saved again from its
+	 * start (a browser download already begun cannot be added to), null when nothing restarts.
+	 */
+	stopped: { done: number; total: number; restarts: string | null } | null;
 }
 
 export interface ReceiveControllerDeps {
@@ -62,6 +79,25 @@ export interface ReceiveControllerDeps {
 	mediaWorker: () => Promise<ServiceWorker | null>;
 	/** Loads the PDF reader (only when a PDF is previewed) and gives its opener. */
 	loadPdf: () => Promise<(bytes: Uint8Array<ArrayBuffer>) => Promise<PdfDocument>>;
+	/**
+	 * Calls `listener` whenever the browser reports that it is online again (the window's
+	 * `online` event); returns the unsubscribe. Without it, only the timers wake a retry.
+	 */
+	online?: (listener: () => void) => () => void;
+	/** The waits between retries (tests inject theirs); a wait also ends early when online. */
+	retryEnv?: RetryEnv;
+}
+
+/** One press of Download (or Download ZIP), kept until it finishes so that it can continue. */
+interface SaveJob {
+	entries: FileEntry[];
+	bytes: number;
+	/** Saves what is left of it. */
+	run(signal: AbortSignal): Promise<void>;
+	/** After a stop: drops what cannot be continued; says what is kept and what starts again. */
+	stop(): { done: number; restarts: string | null };
+	/** Frees what it holds (an open sink), when another download replaces it. */
+	discard(): void;
 }
 
 const startProgress = (total: number): Progress => ({ done: 0, total, bytesPerSecond: 0, secondsLeft: null });
@@ -75,6 +111,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 	private loads = 0;
 	private transfer: AbortController | null = null;
 	private media: MediaPreview | null = null;
+	/** The download in progress, or the stopped one that can continue; the ticket is in the session. */
+	private job: SaveJob | null = null;
 
 	constructor(private readonly deps: ReceiveControllerDeps) {
 		super({
@@ -90,7 +128,9 @@ export class ReceiveController extends Observable<ReceiveState> {
 			cancelled: false,
 			note: null,
 			noteHidden: false,
-			revealing: false
+			revealing: false,
+			waiting: false,
+			stopped: null
 		});
 	}
 
@@ -99,6 +139,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const load = ++this.loads;
 		const current = () => load === this.loads;
 		this.closePreview();
+		this.dropJob();
 		this.session = null;
 		this.link = { id, key, locked: null };
 		this.update({ phase: 'loading', share: null, files: [], failure: null, progress: null, current: null, note: null, noteHidden: false });
@@ -229,16 +270,70 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const { files } = this.state;
 		const names = saveNames(files.map((f) => f.name));
 		const saved = selection.map((file) => ({ ...file, name: names[files.indexOf(file)] ?? file.name }));
-		return this.save(saved, bytes, async (target, signal) => {
-			let before = 0;
-			for (const [i, file] of selection.entries()) {
-				this.update({ current: { name: file.name } });
-				const base = before;
-				const onProgress = (p: Progress) => this.update({ progress: { ...p, done: base + p.done, total: bytes } });
-				await session.save(file.offset, file.offset + file.size, await target(saved[i]!), onProgress, signal);
-				before += file.size;
+		return this.save(saved, bytes, (target) => this.filesJob(session, selection, saved, bytes, target));
+	}
+
+	/**
+	 * Saves `selection` one file at a time into sinks named by `saved`. After a stop it continues
+	 * with the file it was on: into the same sink from the byte it reached when the sink could be
+	 * kept open, else into a new sink from the file's start; files already saved are not saved again.
+	 */
+	private filesJob(session: DownloadSession, selection: FileEntry[], saved: FileEntry[], bytes: number, target: SinkFactory): SaveJob {
+		let index = 0;
+		let before = 0; // bytes of the files already saved
+		let open: { sink: SaveSink; written: number; broken: boolean } | null = null;
+		return {
+			entries: saved,
+			bytes,
+			run: async (signal) => {
+				for (; index < selection.length; index++) {
+					const file = selection[index]!;
+					this.update({ current: { name: file.name } });
+					open ??= { sink: await target(saved[index]!), written: 0, broken: false };
+					const here = open;
+					// Counts what the sink took, which is where a continue starts.
+					const counted: SaveSink = {
+						write: async (chunk) => {
+							const n = chunk.byteLength; // before the write: a sink may take the chunk's buffer
+							try {
+								await here.sink.write(chunk);
+							} catch (err) {
+								here.broken = true;
+								throw err;
+							}
+							here.written += n;
+						},
+						close: () => here.sink.close(),
+						abort: (reason) => here.sink.abort(reason)
+					};
+					const base = before + here.written;
+					const onProgress = (p: Progress) => this.progressed({ ...p, done: base + p.done, total: bytes });
+					await session.copy(file.offset + here.written, file.offset + file.size, counted, onProgress, signal);
+					try {
+						await here.sink.close();
+					} catch (err) {
+						here.broken = true;
+						throw err;
+					}
+					open = null;
+					before += file.size;
+				}
+			},
+			stop: () => {
+				let restarts: string | null = null;
+				if (open && (open.broken || !open.sink.resumable)) {
+					// Never let a partial file look complete; this one is saved again from its start.
+					void open.sink.abort().catch(() => {});
+					if (open.written > 0) restarts = saved[index]?.name ?? null;
+					open = null;
+				}
+				return { done: before + (open?.written ?? 0), restarts };
+			},
+			discard: () => {
+				void open?.sink.abort().catch(() => {});
+				open = null;
 			}
-		});
+		};
 	}
 
 	/** All files as one ZIP, streamed into one save target. */
@@ -248,23 +343,66 @@ export class ReceiveController extends Observable<ReceiveState> {
 		if (!session || files.length < 2) return Promise.resolve();
 		const zip = zipFileName(files);
 		const entry: FileEntry = { name: zip, size: zipSize(files), type: 'application/zip', offset: 0 };
-		return this.save([entry], totalSize(files), async (target, signal) =>
-			saveZip(session, files, await target(entry), {
-				lastModified: new Date(session.share.metadata.created),
-				onProgress: (progress) => this.update({ progress }),
-				onFile: (file) => this.update({ current: { name: file.name, zip } }),
-				signal
-			})
-		);
+		const bytes = totalSize(files);
+		return this.save([entry], bytes, (target) => {
+			let started = false;
+			return {
+				entries: [entry],
+				bytes,
+				run: async (signal) => {
+					started = true;
+					await saveZip(session, files, await target(entry), {
+						lastModified: new Date(session.share.metadata.created),
+						onProgress: (progress) => this.progressed(progress),
+						onFile: (file) => this.update({ current: { name: file.name, zip } }),
+						signal
+					});
+				},
+				// A ZIP streams its directory at the end from what came before: it starts again.
+				stop: () => ({ done: 0, restarts: started ? zip : null }),
+				discard: () => {}
+			};
+		});
 	}
 
-	/** Stops the download in progress; the page is ready to start it again. */
+	/** Stops the download in progress (or the wait for the network); it can continue later. */
 	cancel(): void {
 		this.transfer?.abort();
 	}
 
+	/** Picks up the stopped download where it stopped, on the same ticket: no download spent. */
+	async continueDownload(): Promise<void> {
+		const job = this.job;
+		if (!job || !this.state.stopped || this.state.phase !== 'ready') return;
+		await this.run(job, this.state.stopped.done);
+	}
+
+	/** Forgets a stopped download, freeing a sink it kept open. */
+	private dropJob(): void {
+		this.job?.discard();
+		this.job = null;
+		if (this.state.stopped) this.update({ stopped: null });
+	}
+
 	private open(opened: OpenedShare): void {
-		this.session = new DownloadSession(opened, { api: this.deps.api, crypto: this.deps.crypto() });
+		const env = this.deps.retryEnv ?? realRetryEnv;
+		let session: DownloadSession | null = null;
+		// Only a download waits for the network: a preview or the note says it failed, as before.
+		const mine = () => this.session === session && this.state.phase === 'downloading';
+		session = new DownloadSession(opened, {
+			api: this.deps.api,
+			crypto: this.deps.crypto(),
+			retryEnv: { ...env, sleep: (ms, signal) => (mine() ? this.wait(ms, signal) : env.sleep(ms, signal)) },
+			onRetry: (err) => {
+				if (mine() && unreachable(err)) this.waitingForNetwork();
+			},
+			reconnect: async (err, signal) => {
+				if (!mine() || !signal) throw err;
+				this.waitingForNetwork();
+				await this.wait(RECONNECT_EVERY_MS, signal);
+			}
+		});
+		this.session = session;
 		const { metadata } = opened;
 		this.update({
 			phase: 'ready',
@@ -281,11 +419,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 	 * then runs `save` with progress and a Cancel. The session claims its one download on the first
 	 * byte; a failure or a cancel leaves the page ready to try again.
 	 */
-	private async save(
-		entries: FileEntry[],
-		bytes: number,
-		save: (target: SinkFactory, signal: AbortSignal) => Promise<void>
-	): Promise<void> {
+	private async save(entries: FileEntry[], bytes: number, job: (target: SinkFactory) => SaveJob): Promise<void> {
 		const session = this.session;
 		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
 		this.update({ failure: null, cancelled: false });
@@ -294,20 +428,80 @@ export class ReceiveController extends Observable<ReceiveState> {
 			return null;
 		});
 		if (!target || session !== this.session) return;
+		// A new download replaces a stopped one (its ticket, in the session, is used again).
+		this.dropJob();
+		await this.run(job(target), 0);
+	}
+
+	/** Runs `job` from `done` bytes with progress and a Cancel; a stop keeps it to continue. */
+	private async run(job: SaveJob, done: number): Promise<void> {
+		const session = this.session;
+		if (!session) return;
 		const controller = new AbortController();
 		this.transfer = controller;
-		this.update({ phase: 'downloading', progress: startProgress(bytes), current: null });
+		this.job = job;
+		this.update({
+			phase: 'downloading',
+			progress: { ...startProgress(job.bytes), done },
+			current: null,
+			failure: null,
+			cancelled: false,
+			waiting: false,
+			stopped: null
+		});
 		try {
-			await save(target, controller.signal);
+			await job.run(controller.signal);
+			this.job = null;
 			this.update({ phase: 'done' });
 		} catch (err) {
-			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true });
-			else this.update({ phase: 'ready', failure: failureOf(err) });
+			const kept = job.stop();
+			// Continuing is free only on a download already claimed (a refused claim spent nothing to keep).
+			const stopped = this.job === job && session.claimed ? { ...kept, total: job.bytes } : null;
+			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true, stopped });
+			else this.update({ phase: 'ready', failure: failureOf(err), stopped });
 		} finally {
 			this.transfer = null;
-			this.update({ downloadsLeft: session.downloadsLeft });
+			this.update({ waiting: false, downloadsLeft: session.downloadsLeft });
 		}
 	}
+
+	/** Progress of the download; new bytes mean the server is reached again. */
+	private progressed(progress: Progress): void {
+		// The download is spent once bytes flow: the count says so at once, not at the end.
+		const downloadsLeft = this.session?.downloadsLeft ?? this.state.downloadsLeft;
+		if (!this.state.waiting) return this.update({ progress, downloadsLeft });
+		// A report without new bytes proves nothing.
+		const moved = progress.done > (this.state.progress?.done ?? 0);
+		this.update(moved ? { progress, downloadsLeft, waiting: false } : { progress: { ...progress, bytesPerSecond: 0, secondsLeft: null } });
+	}
+
+	/** The server is out of reach: the page says it waits for the network; nothing moves meanwhile. */
+	private waitingForNetwork(): void {
+		const { progress } = this.state;
+		this.update({ waiting: true, progress: progress && { ...progress, bytesPerSecond: 0, secondsLeft: null } });
+	}
+
+	/**
+	 * Waits `ms`, or less: until the browser reports it is online again. Rejects if `signal`
+	 * aborts. Used between retries too, so that a network that comes back is used at once.
+	 */
+	private async wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+		const online = new AbortController();
+		const unsubscribe = this.deps.online?.(() => online.abort()) ?? (() => {});
+		const env = this.deps.retryEnv ?? realRetryEnv;
+		try {
+			await env.sleep(ms, signal ? AbortSignal.any([signal, online.signal]) : online.signal);
+		} catch (err) {
+			if (signal?.aborted || !online.signal.aborted) throw err;
+		} finally {
+			unsubscribe();
+		}
+	}
+}
+
+/** The server is out of reach (the network, or a proxy or server that is down), not refusing. */
+function unreachable(err: unknown): boolean {
+	return err instanceof ApiError && err.transient;
 }
 
 /** Frees what a preview holds: its blob: URL or its PDF document. */

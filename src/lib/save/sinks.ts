@@ -4,6 +4,12 @@ export interface SaveSink {
 	write(chunk: Uint8Array): Promise<void>;
 	close(): Promise<void>;
 	abort(reason?: unknown): Promise<void>;
+	/**
+	 * Left open after a stop, it can take the rest of the file later: nothing of it is anyone's
+	 * file yet (held in memory, or in the browser's swap file until `close`). A sink without it is
+	 * a download already running in the browser, which cannot be added to once cancelled.
+	 */
+	readonly resumable?: boolean;
 }
 
 /**
@@ -13,6 +19,7 @@ export interface SaveSink {
 export function memorySink(name: string, type: string): SaveSink {
 	let parts: BlobPart[] = [];
 	return {
+		resumable: true,
 		async write(chunk) {
 			parts.push(chunk as Uint8Array<ArrayBuffer>);
 		},
@@ -44,6 +51,7 @@ export function saveBlob(blob: Blob, name: string): void {
 export async function fileHandleSink(handle: FileSystemFileHandle): Promise<SaveSink> {
 	const writable = await handle.createWritable();
 	return {
+		resumable: true,
 		write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>),
 		// Chromium writes to a swap file and moves it into place only on close.
 		close: () => writable.close(),

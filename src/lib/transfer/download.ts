@@ -162,6 +162,13 @@ export interface DownloadDeps {
 	ticket?: string;
 	/** Whether ranges are read from the bucket (ServerConfig.directTransfers); unset: asked from GET /config once. */
 	direct?: boolean;
+	/** Hears each failure of a read that will be retried, before the wait (the page says it waits). */
+	onRetry?: (err: unknown) => void;
+	/**
+	 * Called once the retries are spent and the server is still out of reach: resolves when it is
+	 * worth another round (the network is back), rejects to give up. Without it, the read fails.
+	 */
+	reconnect?: (err: unknown, signal: AbortSignal | undefined) => Promise<void>;
 }
 
 /**
@@ -172,13 +179,18 @@ export class DownloadSession {
 	private ticket: Promise<string> | null = null;
 	private direct: Promise<boolean> | null = null;
 	downloadsLeft: number;
+	/** The download is spent and its ticket held: reading again (a continue) spends nothing more. */
+	claimed = false;
 
 	constructor(
 		readonly share: OpenedShare,
 		private readonly deps: DownloadDeps
 	) {
 		this.downloadsLeft = share.info.downloadsLeft;
-		if (deps.ticket) this.ticket = Promise.resolve(deps.ticket);
+		if (deps.ticket) {
+			this.ticket = Promise.resolve(deps.ticket);
+			this.claimed = true;
+		}
 	}
 
 	/** Spends one download. Called once, on the recipient's explicit action. */
@@ -187,6 +199,7 @@ export class DownloadSession {
 			.claim(this.share.id, toBase64Url(this.share.keys.readToken), { signal: this.deps.signal })
 			.then((claim) => {
 				this.downloadsLeft = claim.downloadsLeft;
+				this.claimed = true;
 				return claim.ticket;
 			})
 			.catch((err: unknown) => {
@@ -212,7 +225,7 @@ export class DownloadSession {
 	/** Decrypts plaintext bytes [start, end) of the share into `sink`, then closes it. */
 	async save(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener, signal = this.deps.signal): Promise<void> {
 		try {
-			await this.copyRange(start, end, sink, onProgress, signal);
+			await this.copy(start, end, sink, onProgress, signal);
 			await sink.close();
 		} catch (err) {
 			// Never let a partial file look complete.
@@ -221,7 +234,11 @@ export class DownloadSession {
 		}
 	}
 
-	private async copyRange(
+	/**
+	 * Decrypts plaintext bytes [start, end) into `sink` and leaves it open: on a failure the bytes
+	 * written so far stay there, so that a caller can continue the same sink from where it stopped.
+	 */
+	async copy(
 		start: number,
 		end: number,
 		sink: SaveSink,
@@ -244,8 +261,14 @@ export class DownloadSession {
 				meter.report();
 				record = err.record;
 				if (record > before) failures = 0;
+				failures++;
+				if (!signal?.aborted && failures < DEFAULT_RETRY.attempts && isTransient(err.cause)) this.deps.onRetry?.(err.cause);
 				// The uploads' policy: backoff with jitter, or the server's Retry-After if it asks for longer.
-				if (!(await waitToRetry(err.cause, ++failures, signal, DEFAULT_RETRY, this.deps.retryEnv ?? realRetryEnv))) throw err.cause;
+				if (await waitToRetry(err.cause, failures, signal, DEFAULT_RETRY, this.deps.retryEnv ?? realRetryEnv)) continue;
+				// Still out of reach after a minute: wait for the network (if the caller does) rather than fail.
+				if (!this.deps.reconnect || signal?.aborted || !unreachable(err.cause)) throw err.cause;
+				await this.deps.reconnect(err.cause, signal);
+				failures = 0;
 			}
 		}
 		if (end === start) meter.report();
@@ -301,6 +324,11 @@ export class DownloadSession {
 			reader.close();
 		}
 	}
+}
+
+/** The server is out of reach (the network, or a proxy or server that is down), not refusing. */
+function unreachable(err: unknown): boolean {
+	return err instanceof ApiError && err.transient;
 }
 
 /** A copy that stopped part-way; `record` is where to resume. */

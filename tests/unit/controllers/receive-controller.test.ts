@@ -12,6 +12,7 @@ import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
 import { uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
 import { zipSize } from '../../../src/lib/save/zip';
 import { DAY } from '../../server/helpers';
+import { randomBytes } from 'node:crypto';
 import {
 	collectingSink,
 	deferred,
@@ -21,7 +22,11 @@ import {
 	GatedApi,
 	randomFile,
 	record,
+	onlineEvents,
+	startFlakyProxy,
 	startTestServer,
+	testRetryEnv,
+	until,
 	type Gate,
 	type TestServer
 } from './support';
@@ -357,6 +362,183 @@ describe('receive controller, against a real server', () => {
 		expect(sinks.get('a.bin')!.bytes().equals(a.bytes)).toBe(true);
 		expect(controller.state.downloadsLeft).toBe(1);
 		expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	/** About 1.5 MiB: a download of two reads at least (a read hands over at most 1 MiB). */
+	const bigFile = () => {
+		const bytes = randomBytes(1.5 * 1024 * 1024 + 1234);
+		return { file: file('big.bin', bytes), bytes };
+	};
+
+	/** A sink that may be left open after a stop (memory, a file picked with File System Access). */
+	function keptSink(onWrite: () => void = () => {}) {
+		const sink = Object.assign(collectingSink(), { resumable: true, writes: 0 });
+		const write = sink.write.bind(sink);
+		sink.write = async (chunk) => {
+			await write(chunk);
+			sink.writes++;
+			onWrite();
+		};
+		return sink;
+	}
+
+	/** Through a proxy whose network drops; waits and the `online` event under the test's control. */
+	async function flakySetup(overrides: Partial<Omit<ReceiveControllerDeps, 'api'>> = {}) {
+		const proxy = await startFlakyProxy(t.url);
+		const online = onlineEvents();
+		const retryEnv = testRetryEnv();
+		const context = setup({ api: new GatedApi(proxy.url), online: online.subscribe, retryEnv, ...overrides });
+		return { ...context, proxy, online, retryEnv };
+	}
+
+	it('the network drops mid-download: it waits for the network, without a failure, and carries on from there when online', async () => {
+		const big = bigFile();
+		const made = await share([big.file], { maxDownloads: 5 });
+		const { controller, phases, sinks, api, proxy, online, retryEnv } = await flakySetup();
+		try {
+			await controller.load(made.id, made.secret);
+			proxy.dropBlobAfter = 1024 * 1024 + 200_000;
+			const waitingShown = until(controller, (s) => s.waiting);
+			const downloading = controller.download(controller.state.files);
+			await waitingShown;
+			await retryEnv.waiting.promise; // every quick retry spent: waiting for the network
+			expect(controller.state).toMatchObject({ phase: 'downloading', waiting: true, failure: null, stopped: null });
+			const { progress } = controller.state;
+			expect(progress!.done).toBeGreaterThan(0);
+			expect(progress!.done).toBeLessThan(big.bytes.length);
+			expect(progress).toMatchObject({ bytesPerSecond: 0, secondsLeft: null });
+			const tries = proxy.ranges.length;
+			expect(tries).toBe(1); // no connection got through while offline
+
+			proxy.online();
+			online.fire();
+			await downloading;
+			expect(phases).toEqual(['loading', 'ready', 'downloading', 'done']);
+			expect(controller.state).toMatchObject({ waiting: false, failure: null, downloadsLeft: 4 });
+			expect(sinks.get('big.bin')!.bytes().equals(big.bytes)).toBe(true);
+			// From where it stopped (Range), on the one ticket.
+			expect(proxy.ranges[0]).toMatch(/^bytes=0-\d+$/);
+			expect(proxy.ranges.at(-1)).toMatch(/^bytes=[1-9]\d*-\d+$/);
+			expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+		} finally {
+			await proxy.close();
+		}
+	});
+
+	it('while waiting for the network, Cancel stops waiting; Continue then picks up where it stopped', async () => {
+		const big = bigFile();
+		const made = await share([big.file], { maxDownloads: 5 });
+		const opened: ReturnType<typeof keptSink>[] = [];
+		const { controller, proxy, online, retryEnv } = await flakySetup({
+			chooseSaveTarget: async () => async () => opened[opened.push(keptSink()) - 1]!
+		});
+		try {
+			await controller.load(made.id, made.secret);
+			proxy.dropBlobAfter = 1024 * 1024 + 200_000;
+			const downloading = controller.download(controller.state.files);
+			await retryEnv.waiting.promise;
+			controller.cancel();
+			await downloading;
+			expect(controller.state).toMatchObject({ phase: 'ready', cancelled: true, failure: null, waiting: false });
+			expect(controller.state.stopped).toMatchObject({ total: big.bytes.length, restarts: null });
+			expect(controller.state.stopped!.done).toBeGreaterThan(0);
+			online.fire(); // a cancelled download stays stopped
+			expect(controller.state.phase).toBe('ready');
+			expect(retryEnv.longWaits).toBe(1);
+			expect(proxy.ranges).toHaveLength(1);
+
+			proxy.online();
+			await controller.continueDownload();
+			expect(controller.state).toMatchObject({ phase: 'done', stopped: null, downloadsLeft: 4 });
+			expect(opened).toHaveLength(1);
+			expect(opened[0]!.bytes().equals(big.bytes)).toBe(true);
+		} finally {
+			await proxy.close();
+		}
+	});
+
+	it('a cancelled download continues into the same file from the byte it reached, spending nothing more', async () => {
+		const big = bigFile();
+		const made = await share([big.file], { maxDownloads: 2 });
+		const opened: ReturnType<typeof keptSink>[] = [];
+		const context = await flakySetup({
+			chooseSaveTarget: async () => async () => {
+				// Cancel pressed as the first MiB lands.
+				const sink = keptSink(() => opened.length === 1 && sink.writes === 1 && controller.cancel());
+				opened.push(sink);
+				return sink;
+			}
+		});
+		const { controller } = context;
+		const { proxy, phases, api } = context;
+		try {
+			await controller.load(made.id, made.secret);
+			await controller.download(controller.state.files);
+			const kept = opened[0]!.bytes().length;
+			expect(kept).toBeGreaterThan(0);
+			expect(controller.state).toMatchObject({ phase: 'ready', cancelled: true, failure: null, downloadsLeft: 1 });
+			expect(controller.state.stopped).toEqual({ done: kept, total: big.bytes.length, restarts: null });
+			expect(opened[0]!.aborted).toBe(false);
+
+			await controller.continueDownload();
+			expect(phases).toEqual(['loading', 'ready', 'downloading', 'ready', 'downloading', 'done']);
+			expect(opened).toHaveLength(1); // the same sink, not a new file
+			expect(opened[0]!.closed).toBe(true);
+			expect(opened[0]!.bytes().equals(big.bytes)).toBe(true);
+			expect(controller.state).toMatchObject({ stopped: null, downloadsLeft: 1 });
+			expect(api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+			// The continue asked only for the records from the one it had reached.
+			expect(proxy.ranges).toHaveLength(2);
+			expect(Number(/^bytes=(\d+)-/.exec(proxy.ranges[1]!)![1])).toBeGreaterThan(kept);
+		} finally {
+			await proxy.close();
+		}
+	});
+
+	it('a browser download already begun cannot be added to: Continue saves that file again from its start, spending nothing more', async () => {
+		const a = randomFile('a.bin', 1000);
+		const big = bigFile();
+		const made = await share([a.file, big.file], { maxDownloads: 2 });
+		const opened: { name: string; sink: ReturnType<typeof collectingSink> }[] = [];
+		const context = setup({
+			chooseSaveTarget: async () => async (entry: FileEntry) => {
+				const sink = collectingSink();
+				const write = sink.write.bind(sink);
+				sink.write = async (chunk) => {
+					await write(chunk);
+					if (entry.name === 'big.bin' && opened.length === 2) controller.cancel();
+				};
+				opened.push({ name: entry.name, sink });
+				return sink;
+			}
+		});
+		const { controller } = context;
+		await controller.load(made.id, made.secret);
+		await controller.download(controller.state.files);
+		expect(controller.state.stopped).toEqual({ done: 1000, total: 1000 + big.bytes.length, restarts: 'big.bin' });
+		expect(opened[1]!.sink.aborted).toBe(true);
+
+		await controller.continueDownload();
+		expect(controller.state).toMatchObject({ phase: 'done', stopped: null, downloadsLeft: 1 });
+		// a.bin was saved once; big.bin again, whole, into a new download.
+		expect(opened.map((o) => o.name)).toEqual(['a.bin', 'big.bin', 'big.bin']);
+		expect(opened[2]!.sink.bytes().equals(big.bytes)).toBe(true);
+		expect(context.api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	it('a preview does not wait for the network: it fails as before', async () => {
+		const made = await share([randomFile('t.txt', 2000).file]);
+		const { controller, proxy, retryEnv } = await flakySetup();
+		try {
+			await controller.load(made.id, made.secret);
+			proxy.goOffline();
+			await controller.showPreview(controller.state.files[0]!);
+			expect(controller.state.failure?.code).toBe('NETWORK');
+			expect(controller.state.waiting).toBe(false);
+			expect(retryEnv.longWaits).toBe(0);
+		} finally {
+			await proxy.close();
+		}
 	});
 
 	it('a dismissed save dialog changes nothing and spends nothing', async () => {

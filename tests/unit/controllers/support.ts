@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { startSealdrop, type RunningSealdrop } from '../../../server/start';
 import { ApiClient, ApiError, type RequestOptions } from '../../../src/lib/api/client';
 import type { CompleteResponse, CreateShareRequest, CreateShareResponse } from '../../../src/lib/api/types';
 import { concatBytes, passwordBytes, sha256, type PasswordKdf } from '../../../src/lib/crypto';
 import { inlineBackend, type CryptoBackend, type PartUpload } from '../../../src/lib/transfer/crypto-backend';
+import { RECONNECT_EVERY_MS } from '../../../src/lib/controllers/upload-controller';
 import { DownloadSession, openShare } from '../../../src/lib/transfer/download';
+import type { RetryEnv } from '../../../src/lib/transfer/retry';
 import type { SaveSink } from '../../../src/lib/save/sinks';
 import type { MyUploadsStore, RememberedUpload } from '../../../src/lib/uploads/my-uploads';
 import { FakeClock, tempDir, testConfig } from '../../server/helpers';
@@ -236,4 +239,119 @@ export function record<T extends { phase: string }>(observable: { subscribe(run:
 		if (phases.at(-1) !== state.phase) phases.push(state.phase);
 	});
 	return phases;
+}
+
+/** The browser's `online` event, fired by the test. */
+export function onlineEvents() {
+	const listeners = new Set<() => void>();
+	return {
+		subscribe(listener: () => void) {
+			listeners.add(listener);
+			return () => void listeners.delete(listener);
+		},
+		fire: () => [...listeners].forEach((listener) => listener())
+	};
+}
+
+/**
+ * Retry waits for a test: backoff waits pass at once unless `holdBackoff`; every other wait (and
+ * the long wait to reconnect always) lasts until aborted, by the online event or by Pause.
+ * `longWaits` counts the waits to reconnect begun, and `waiting` resolves when one begins. Both
+ * controllers wait RECONNECT_EVERY_MS (30 s) between rounds while the network stays down.
+ */
+export function testRetryEnv(holdBackoff = false) {
+	const env = {
+		longWaits: 0,
+		waiting: deferred(),
+		random: () => 0.5,
+		now: () => Date.now(),
+		async sleep(ms: number, signal?: AbortSignal) {
+			if (ms < RECONNECT_EVERY_MS && !holdBackoff) return;
+			if (ms >= RECONNECT_EVERY_MS) {
+				env.longWaits++;
+				env.waiting.resolve();
+			}
+			await new Promise<void>((_, reject) => {
+				const abort = () => reject(new ApiError('ABORTED', 'Cancelled.'));
+				if (signal?.aborted) abort();
+				signal?.addEventListener('abort', abort, { once: true });
+			});
+		}
+	} satisfies RetryEnv & Record<string, unknown>;
+	return env;
+}
+
+/** Resolves once the controller's state passes `test`. */
+export function until<T>(observable: { subscribe(run: (state: T) => void): () => void }, test: (state: T) => boolean): Promise<void> {
+	return new Promise((resolve) => {
+		const stop = observable.subscribe((state) => {
+			if (!test(state)) return;
+			resolve();
+			queueMicrotask(() => stop());
+		});
+	});
+}
+
+/**
+ * A TCP proxy in front of the test server whose network can drop: `dropBlobAfter` cuts the next
+ * content download after that many response bytes and goes offline (every connection closed, new
+ * ones refused) until `online()`. `ranges` lists the Range header of each content request.
+ */
+export async function startFlakyProxy(target: string) {
+	const { hostname, port } = new URL(target);
+	const sockets = new Set<Socket>();
+	const proxy = {
+		url: '',
+		offline: false,
+		dropBlobAfter: null as number | null,
+		ranges: [] as string[],
+		goOffline() {
+			proxy.offline = true;
+			for (const s of sockets) s.destroy();
+		},
+		online() {
+			proxy.offline = false;
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				for (const s of sockets) s.destroy(); // idle keep-alive connections would hold close() for seconds
+			})
+	};
+	const server = createServer((client) => {
+		if (proxy.offline) return void client.destroy();
+		const upstream = connect(Number(port), hostname);
+		sockets.add(client).add(upstream);
+		let watching = false;
+		let forwarded = 0;
+		client.on('data', (data) => {
+			const text = data.toString('latin1');
+			if (/^GET \/api\/v1\/shares\/[^/]+\/blob /m.test(text)) {
+				proxy.ranges.push(/^range: *(.*)$/im.exec(text)?.[1]?.trim() ?? '');
+				watching = proxy.dropBlobAfter !== null;
+			}
+			upstream.write(data);
+		});
+		upstream.on('data', (data) => {
+			if (watching && proxy.dropBlobAfter !== null) {
+				forwarded += data.byteLength;
+				if (forwarded > proxy.dropBlobAfter) {
+					proxy.dropBlobAfter = null;
+					return proxy.goOffline();
+				}
+			}
+			client.write(data);
+		});
+		const end = () => {
+			client.destroy();
+			upstream.destroy();
+			sockets.delete(client);
+			sockets.delete(upstream);
+		};
+		client.on('error', end).on('close', end);
+		upstream.on('error', end).on('close', end);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	return proxy;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/lib/api/client';
-import { RECONNECT_EVERY_MS, UploadController } from '../../../src/lib/controllers/upload-controller';
+import { UploadController } from '../../../src/lib/controllers/upload-controller';
 import { MAX_NOTE_LENGTH } from '../../../src/lib/crypto';
 import { memoryPendingUploads, type PendingUploadStore } from '../../../src/lib/uploads/pending-uploads';
 import { DEFAULT_RETRY, type RetryEnv } from '../../../src/lib/transfer/retry';
@@ -15,65 +15,18 @@ import {
 	GatedApi,
 	GatedBackend,
 	memoryMyUploads,
+	onlineEvents,
 	randomFile,
 	readShare,
 	record,
 	shareStatus,
 	startTestServer,
+	testRetryEnv,
+	until,
 	type TestServer
 } from './support';
 
 const PART_PLAIN = 65536;
-
-/** The browser's `online` event, fired by the test. */
-function onlineEvents() {
-	const listeners = new Set<() => void>();
-	return {
-		subscribe(listener: () => void) {
-			listeners.add(listener);
-			return () => void listeners.delete(listener);
-		},
-		fire: () => [...listeners].forEach((listener) => listener())
-	};
-}
-
-/**
- * Retry waits for a test: backoff waits pass at once unless `holdBackoff`; every other wait (and
- * the long wait to reconnect always) lasts until aborted, by the online event or by Pause.
- * `longWaits` counts the waits to reconnect begun, and `waiting` resolves when one begins.
- */
-function testRetryEnv(holdBackoff = false) {
-	const env = {
-		longWaits: 0,
-		waiting: deferred(),
-		random: () => 0.5,
-		now: () => Date.now(),
-		async sleep(ms: number, signal?: AbortSignal) {
-			if (ms < RECONNECT_EVERY_MS && !holdBackoff) return;
-			if (ms >= RECONNECT_EVERY_MS) {
-				env.longWaits++;
-				env.waiting.resolve();
-			}
-			await new Promise<void>((_, reject) => {
-				const abort = () => reject(new ApiError('ABORTED', 'Cancelled.'));
-				if (signal?.aborted) abort();
-				signal?.addEventListener('abort', abort, { once: true });
-			});
-		}
-	} satisfies RetryEnv & Record<string, unknown>;
-	return env;
-}
-
-/** Resolves once the controller's state passes `test`. */
-function until<T>(observable: { subscribe(run: (state: T) => void): () => void }, test: (state: T) => boolean): Promise<void> {
-	return new Promise((resolve) => {
-		const stop = observable.subscribe((state) => {
-			if (!test(state)) return;
-			resolve();
-			queueMicrotask(() => stop());
-		});
-	});
-}
 
 describe('upload controller, against a real server', () => {
 	let t: TestServer;
