@@ -283,6 +283,7 @@ const b64Token = () => randomBytes(32).toString('base64url');
 
 describeWithServices('direct transfers through the engine (the browser code in Node, and the CLI backend)', () => {
 	let t: TestServer;
+	// The transfers below take seconds on a busy machine: they get 60 s, not vitest's default 5.
 	/** What reached the Sealdrop server itself: every request line, and every byte on its sockets. */
 	const requests: string[] = [];
 	const sockets: Socket[] = [];
@@ -296,27 +297,31 @@ describeWithServices('direct transfers through the engine (the browser code in N
 	it.each([
 		['nodeBackend (streamed part bodies, as the CLI sends them)', nodeBackend],
 		['inlineBackend (Blob part bodies, as the browser sends them)', inlineBackend]
-	])('a round trip with %s: the same bytes back, and no part or blob byte through Sealdrop', async (_name, crypto) => {
-		requests.length = 0;
-		sockets.length = 0;
-		const api = t.client();
-		const { file, bytes } = randomFile('big.bin', 640 * 1024);
-		const made = await uploadShare(
-			{ files: [file], expiresIn: 86400, maxDownloads: 1 },
-			{ api, config: await api.config(), crypto, pending: memoryPendingUploads() }
-		);
-		expect(await readShare(api, made.id, made.secret)).toEqual(bytes);
+	])(
+		'a round trip with %s: the same bytes back, and no part or blob byte through Sealdrop',
+		async (_name, crypto) => {
+			requests.length = 0;
+			sockets.length = 0;
+			const api = t.client();
+			const { file, bytes } = randomFile('big.bin', 640 * 1024);
+			const made = await uploadShare(
+				{ files: [file], expiresIn: 86400, maxDownloads: 1 },
+				{ api, config: await api.config(), crypto, pending: memoryPendingUploads() }
+			);
+			expect(await readShare(api, made.id, made.secret)).toEqual(bytes);
 
-		const lines = requests.filter((line) => line.includes(made.id));
-		expect(lines.filter((line) => line.endsWith('/upload-url')).length).toBeGreaterThan(5);
-		expect(lines).toContain(`POST /api/v1/shares/${made.id}/blob-url`);
-		expect(lines.filter((line) => /^PUT .*\/parts\/\d+$/.test(line) || line.endsWith('/blob'))).toEqual([]);
-		// Everything Sealdrop read and wrote, headers and JSON included, is a small fraction of the
-		// 640 KiB of ciphertext that went to the bucket and back (the metadata: about 300 bytes).
-		const carried = sockets.reduce((sum, socket) => sum + socket.bytesRead + socket.bytesWritten, 0);
-		expect(carried).toBeLessThan(64 * 1024);
-		expect(await t.server.blobs.size(made.id)).toBeGreaterThan(640 * 1024);
-	});
+			const lines = requests.filter((line) => line.includes(made.id));
+			expect(lines.filter((line) => line.endsWith('/upload-url')).length).toBeGreaterThan(5);
+			expect(lines).toContain(`POST /api/v1/shares/${made.id}/blob-url`);
+			expect(lines.filter((line) => /^PUT .*\/parts\/\d+$/.test(line) || line.endsWith('/blob'))).toEqual([]);
+			// Everything Sealdrop read and wrote, headers and JSON included, is a small fraction of the
+			// 640 KiB of ciphertext that went to the bucket and back (the metadata: about 300 bytes).
+			const carried = sockets.reduce((sum, socket) => sum + socket.bytesRead + socket.bytesWritten, 0);
+			expect(carried).toBeLessThan(64 * 1024);
+			expect(await t.server.blobs.size(made.id)).toBeGreaterThan(640 * 1024);
+		},
+		60_000
+	);
 
 	it('an interrupted upload resumes from what the bucket holds: only the missing parts are sent again', async () => {
 		const api = t.client();
@@ -340,7 +345,7 @@ describeWithServices('direct transfers through the engine (the browser code in N
 		const urls = requests.filter((line) => line.includes(done.id) && line.endsWith('/upload-url'));
 		expect(urls.map((line) => Number(/parts\/(\d+)\//.exec(line)?.[1]))).toEqual(Array.from({ length: status.parts - 2 }, (_, i) => i + 2));
 		expect(await readShare(api, done.id, done.secret)).toEqual(bytes);
-	});
+	}, 60_000);
 
 	it('the engine retries a part PUT and a range GET that the bucket fails (503), as it does with Sealdrop', async () => {
 		const api = t.client();
@@ -360,7 +365,7 @@ describeWithServices('direct transfers through the engine (the browser code in N
 		await new DownloadSession(opened, { api, crypto: inlineBackend, retryEnv }).save(0, opened.layout.plainSize, sink);
 		expect(sink.bytes()).toEqual(bytes);
 		expect(sleeps.length).toBe(3);
-	});
+	}, 60_000);
 });
 
 describeWithServices('the CLI with direct transfers', () => {
@@ -382,5 +387,5 @@ describeWithServices('the CLI with direct transfers', () => {
 		const mine = cli.requests.filter((r) => r.url.includes(id)).map((r) => `${r.method} ${r.url}`);
 		expect(mine.filter((line) => line.endsWith('/upload-url')).length).toBe(2);
 		expect(mine.filter((line) => /^PUT .*\/parts\/\d+$/.test(line) || line.endsWith('/blob'))).toEqual([]);
-	});
+	}, 60_000);
 });
