@@ -18,6 +18,7 @@ import { loadStaticSite } from './http/static';
 import { bucketOrigin } from './stores/blob/s3-url';
 import type { Logger } from './logger';
 import { apiRoutes } from './routes';
+import { createRequests } from './requests';
 import { createShares } from './shares';
 import { AttemptLimiter, type AttemptLimiterOptions } from './shares/attempts';
 import type { BlobStore } from './stores/blob/types';
@@ -93,10 +94,13 @@ export function createApp(deps: AppDeps): Hono {
 	};
 	limit('/api/v1/shares', deps.config.rateLimits.create, 'creating shares');
 	limit('/api/v1/shares/:id/claim', deps.config.rateLimits.claim, 'claiming downloads');
+	limit('/api/v1/requests', deps.config.rateLimits.create, 'creating file requests');
+	limit('/api/v1/requests/:id/submissions', deps.config.submitRateLimit, 'submitting files');
 	const restricted = deps.config.uploadAccess === 'restricted';
 	if (restricted) limit('/api/v1/login', deps.config.loginRateLimit, 'logging in');
 	const accounts = restricted ? new Accounts({ ...deps, accounts: deps.meta.accounts }) : undefined;
-	app.route('/api/v1', apiRoutes(createShares({ ...deps, attempts }), deps.config, clientAddress, accounts));
+	const useCases = { ...deps, attempts };
+	app.route('/api/v1', apiRoutes(createShares(useCases), createRequests(useCases), deps.config, clientAddress, accounts));
 	app.get('/metrics', metricsHandler(metrics, deps.config.metricsToken));
 	app.route(
 		'/',

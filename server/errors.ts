@@ -28,6 +28,8 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	EXPIRED: 410,
 	DELETED: 410,
 	DOWNLOAD_LIMIT_REACHED: 410,
+	REQUEST_CLOSED: 410,
+	REQUEST_FULL: 409,
 	REQUEST_TIMEOUT: 408,
 	TOO_LARGE: 413,
 	UNSUPPORTED_MEDIA_TYPE: 415,
@@ -54,31 +56,36 @@ export const ERROR_DOCS: Record<ApiErrorCode, string> = {
 	LOGIN_REQUIRED:
 		'restricted mode: creating a share (or an account endpoint) without a valid session or API token; an API token that was revoked or whose account is disabled',
 	LOGIN_FAILED: 'wrong user name or password (the same answer for both)',
-	FORBIDDEN: 'the owner or read token is wrong; token management tried with an API token instead of a login session',
+	FORBIDDEN:
+		"the owner or read token is wrong; token management tried with an API token instead of a login session; a submission's owner token used to change its expiry or limit",
 	WRONG_PASSWORD:
 		'the unlock token of a password share is wrong: the password is wrong (counted by the attempt limit, like a wrong read token)',
 	ACCOUNT_DISABLED: 'a correct password for an account the administrator disabled',
 	CROSS_ORIGIN: 'a state-changing request authenticated by the session cookie (or a login) that did not come from a page of this server',
-	QUOTA_EXCEEDED: "the share would pass the account's byte or share quota",
+	QUOTA_EXCEEDED:
+		"the share would pass the account's byte or share quota; a submission would pass the quota of the account that made the file request",
 	EXPIRY_NOT_ALLOWED: "`expiresIn` (create or update) above the account's longest expiry",
 	TICKET_INVALID: 'the ticket is unknown, expired, or for another share',
-	NOT_FOUND: 'no share has this id (never existed, or purged); no such API token; no such endpoint under `/api/`',
+	NOT_FOUND:
+		'no share or file request has this id (never existed, or purged), or that submission is not one of this request; no such API token; no such endpoint under `/api/`',
 	NOT_READY: 'the share is still being uploaded',
 	ALREADY_COMPLETE: 'parts or complete sent to a share that is already complete',
 	MISSING_PARTS: 'complete sent before every part arrived (`details.missing` lists them)',
-	EXPIRED: 'the share expired',
+	EXPIRED: 'the share expired; the file request expired (its submissions with it)',
 	DELETED: 'the owner deleted the share',
 	DOWNLOAD_LIMIT_REACHED: 'every download has been claimed',
+	REQUEST_CLOSED: 'a submission to a file request its owner closed',
+	REQUEST_FULL: 'a submission to a file request that has counted all its `maxSubmissions`',
 	REQUEST_TIMEOUT:
 		'the request headers did not arrive within `SEALDROP_HEADERS_TIMEOUT` (answered by the HTTP server itself, then the connection is closed)',
 	TOO_LARGE:
-		"declared size above `maxShareBytes`, metadata above `maxMetadataBytes`, a part body longer than the part, or a JSON body above its endpoint's limit",
+		"declared size above `maxShareBytes` (or a file request's `maxSubmissionBytes`), metadata above `maxMetadataBytes`, a part body longer than the part, or a JSON body above its endpoint's limit",
 	UNSUPPORTED_MEDIA_TYPE: 'a JSON endpoint received another content type',
 	RANGE_NOT_SATISFIABLE: 'a `Range` outside the blob, or more than one range',
 	TOO_MANY_ATTEMPTS:
 		'too many wrong read or unlock tokens lately from this client, or for this password share (unlock, metadata, claim); `Retry-After` says when to try again',
 	RATE_LIMITED:
-		'this client created shares or claimed downloads more often than the server allows (`SEALDROP_RATE_LIMIT_*`); `Retry-After` says when to try again',
+		'this client created shares or file requests, submitted files or claimed downloads more often than the server allows (`SEALDROP_RATE_LIMIT_*`); `Retry-After` says when to try again',
 	HEADERS_TOO_LARGE:
 		"the request headers are larger than Node's limit (16 KiB); answered by the HTTP server itself, then the connection is closed",
 	INTERNAL: 'a bug or a storage failure; the message says nothing more (the server logs it)',

@@ -36,10 +36,22 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
 }
 
 export type AuditEvent =
-	'share.create' | 'share.complete' | 'share.claim' | 'share.delete' | 'share.update' | 'share.expire' | 'share.exhaust' | 'share.abandon';
+	| 'share.create'
+	| 'share.complete'
+	| 'share.claim'
+	| 'share.delete'
+	| 'share.update'
+	| 'share.expire'
+	| 'share.exhaust'
+	| 'share.abandon'
+	| 'request.create'
+	| 'request.submit'
+	| 'request.close'
+	| 'request.expire'
+	| 'submission.delete';
 
 /** Fields allowed in an audit line: ids, counts and times, never secrets or client addresses. */
-export type AuditFields = { shareId: string } & Record<string, string | number | boolean | null>;
+export type AuditFields = ({ shareId: string } | { requestId: string }) & Record<string, string | number | boolean | null>;
 
 /** One audit line per state change, emitted by whoever won the change. */
 export function audit(logger: Logger, event: AuditEvent, fields: AuditFields): void {

@@ -36,7 +36,14 @@ export async function sweep(deps: StoreDeps): Promise<SweepResult> {
 		}
 	}
 
-	const expired = await drain('share.expire', (limit) => meta.sweeping.expireDue(now, limit));
+	// File requests past their expiry end, and their submissions with them (counted as expired shares).
+	for (;;) {
+		const ids = await meta.requests.expireDue(now, BATCH);
+		for (const id of ids) audit(logger, 'request.expire', { requestId: id });
+		if (ids.length < BATCH) break;
+	}
+	const submissionsExpired = await drain('share.expire', (limit) => meta.requests.expireSubmissions(now, limit));
+	const expired = submissionsExpired + (await drain('share.expire', (limit) => meta.sweeping.expireDue(now, limit)));
 	const exhausted = await drain('share.exhaust', (limit) => meta.sweeping.exhaustDrained(now, limit));
 	const abandoned = await drain('share.abandon', (limit) => meta.sweeping.abandonIdle(now - config.abandonAfter * 1000, now, limit));
 
@@ -62,6 +69,8 @@ export async function sweep(deps: StoreDeps): Promise<SweepResult> {
 	// Ended wrong-token windows: nothing reads them again (not reported: they are not shares).
 	await meta.attempts.deleteEnded(now);
 	const purged = await meta.sweeping.purgeTombstones(now - config.tombstoneDays * DAY_MS);
+	// Expired file requests go as their submissions do (not reported: they are not shares).
+	await meta.requests.purgeExpired(now - config.tombstoneDays * DAY_MS);
 	await deps.blobs.collectGarbage?.(now - config.abandonAfter * 1000);
 	// Wiped and purged rows leave free pages; a failure here costs only disk space.
 	await meta.compact().catch((error: unknown) => logger.warn({ err: error }, 'could not compact the database'));

@@ -107,7 +107,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 		s3Direct: e.SEALDROP_S3_DIRECT ? { ttl: e.SEALDROP_S3_DIRECT_TTL } : undefined,
 		uploadAccess: e.SEALDROP_UPLOAD_ACCESS,
 		sessionTtl: e.SEALDROP_SESSION_TTL,
-		loginRateLimit: e.SEALDROP_RATE_LIMIT_LOGIN || undefined
+		loginRateLimit: e.SEALDROP_RATE_LIMIT_LOGIN || undefined,
+		submitRateLimit: e.SEALDROP_RATE_LIMIT_SUBMIT || undefined
 	};
 }
 

@@ -79,6 +79,8 @@ export interface Config {
 	sessionTtl: number;
 	/** Login attempts one client address may make; undefined when switched off. */
 	loginRateLimit: RateRule | undefined;
+	/** Submissions to file requests one client address may make (no account needed); undefined when switched off. */
+	submitRateLimit: RateRule | undefined;
 }
 
 /** A whole number in [min, max], written in decimal. */
@@ -196,6 +198,9 @@ export const envSchema = z.object({
 	SEALDROP_RATE_LIMIT_CLAIM: rateRule()
 		.default({ max: 60, windowSeconds: 600 })
 		.describe('Download claims one client address may make: N/SECONDS, or off.'),
+	SEALDROP_RATE_LIMIT_SUBMIT: rateRule()
+		.default({ max: 20, windowSeconds: 600 })
+		.describe('Submissions to file requests one client address may make (no account needed, also in restricted mode): N/SECONDS, or off.'),
 	SEALDROP_TRUST_PROXY: proxyHops
 		.default(0)
 		.describe('Behind reverse proxies: true (one) or their number, to take the client address from X-Forwarded-For.'),

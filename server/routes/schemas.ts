@@ -1,3 +1,4 @@
+import { ECDH } from 'node:crypto';
 import { z } from 'zod';
 import { decodeBase64Url } from '../encoding';
 
@@ -57,3 +58,43 @@ export const updateShareBody = z
 	.refine((body) => body.expiresIn !== undefined || body.maxDownloads !== undefined, {
 		message: 'send expiresIn, maxDownloads or both'
 	});
+
+/** A P-256 public key, raw uncompressed (FORMAT.md §11.1): 65 bytes, a point on the curve. */
+const p256PublicKey = base64urlBytes(65, 65, 'a P-256 public key (65 bytes, uncompressed)').refine(
+	(bytes) => {
+		try {
+			ECDH.convertKey(bytes, 'prime256v1');
+			return bytes[0] === 0x04;
+		} catch {
+			return false;
+		}
+	},
+	{ message: 'must be an uncompressed point on P-256' }
+);
+
+/** The shape of POST /requests; limits that depend on the configuration are the use case's. */
+export const createRequestBody = z
+	.object({
+		ownerTokenHash: sha256,
+		publicKey: p256PublicKey,
+		keyTag: base64urlBytes(32, 32, '32 bytes'),
+		// nonce ‖ ciphertext ‖ tag of at least one padded block; the upper bound is maxMetadataBytes (use case).
+		sealedInfo: base64urlBytes(12 + 256 + 16, Number.MAX_SAFE_INTEGER, 'at least 284 bytes'),
+		expiresIn: z.int(),
+		maxSubmissions: z.int(),
+		maxSubmissionBytes: z.int()
+	})
+	.strict();
+
+/** The shape of POST /requests/:id/submissions: a share's create fields but its expiry and downloads, plus E. */
+export const createSubmissionBody = z
+	.object({
+		size: z.int().min(1),
+		partSize: z.int().min(1),
+		header: base64urlBytes(1, 1024, '1 … 1024 bytes'),
+		metadata: base64urlBytes(1, Number.MAX_SAFE_INTEGER, 'at least 1 byte'),
+		readTokenHash: sha256,
+		ownerTokenHash: sha256,
+		ephemeralKey: p256PublicKey
+	})
+	.strict();

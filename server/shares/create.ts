@@ -31,7 +31,7 @@ export interface CreateShareInput {
  * make a recipient's device work for hours (FORMAT.md §2). A later version is stored as it is:
  * only its readers know its rules.
  */
-function assertReadableHeader(header: Uint8Array, password: StoredPassword | undefined): void {
+export function assertReadableHeader(header: Uint8Array, password: StoredPassword | undefined): void {
 	let needsKeyShare = false;
 	try {
 		const decoded = decodeHeader(header);
@@ -47,9 +47,8 @@ function assertReadableHeader(header: Uint8Array, password: StoredPassword | und
 	if (!needsKeyShare && password) throw invalid('password', 'only a format v2 header with a password takes one.');
 }
 
-/** Checks the request against the configured limits, prepares storage and records the share. */
-export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<CreateShareResponse> {
-	const { config, clock, meta } = deps;
+/** The size, metadata and part limits of a new share (also a file request's submission); its number of parts. */
+export function checkShareLayout(config: ShareDeps['config'], input: { size: number; partSize: number; metadata: Uint8Array }): number {
 	if (input.size > config.maxShareBytes) throw shareTooLarge(config.maxShareBytes);
 	if (input.metadata.length > config.maxMetadataBytes) throw metadataTooLarge(config.maxMetadataBytes);
 	const { min, max } = config.partSize;
@@ -58,6 +57,13 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 	}
 	const parts = partCount(input.size, input.partSize);
 	if (parts > config.maxParts) throw invalid('partSize', `too small: at most ${config.maxParts} parts.`);
+	return parts;
+}
+
+/** Checks the request against the configured limits, prepares storage and records the share. */
+export async function createShare(deps: ShareDeps, input: CreateShareInput): Promise<CreateShareResponse> {
+	const { config, clock, meta } = deps;
+	const parts = checkShareLayout(config, input);
 	if (!config.expiryOptions.includes(input.expiresIn)) {
 		throw invalid('expiresIn', `must be one of ${config.expiryOptions.join(', ')}.`);
 	}
@@ -92,7 +98,7 @@ export async function createShare(deps: ShareDeps, input: CreateShareInput): Pro
 }
 
 /** Prepares the blob upload of a share just recorded, and records its handle. */
-async function beginStorage(deps: ShareDeps, id: string): Promise<void> {
+export async function beginStorage(deps: ShareDeps, id: string): Promise<void> {
 	const { meta, blobs, clock } = deps;
 	let upload: string | null = null;
 	try {

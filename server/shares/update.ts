@@ -1,5 +1,6 @@
 import type { UpdateShareResponse } from '../../src/lib/api/types';
 import { invalidField as invalid } from '../errors';
+import { submissionNotChangeable } from '../requests/errors';
 import { audit } from '../logger';
 import { loadOwnedShare } from './access';
 import { assertExpiryAllowed } from './create';
@@ -31,6 +32,8 @@ export async function updateShare(
 ): Promise<UpdateShareResponse> {
 	const { config, clock, meta } = deps;
 	const share = await loadOwnedShare(deps, id, ownerToken);
+	// A file request's submission lives and is read as its request says, not as its submitter would.
+	if (share.requestId !== null) throw submissionNotChangeable();
 	const input = await readInput();
 	if (share.state === 'uploading') throw notReady();
 	if (input.expiresIn !== undefined && !config.expiryOptions.includes(input.expiresIn)) {

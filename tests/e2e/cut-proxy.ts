@@ -61,32 +61,40 @@ export async function startCutProxy(
 	};
 }
 
+/** What the HTTP proxy does with a request: pass it on, never answer it, or cut its connection. */
+export type ProxyAction = 'forward' | 'hold' | 'reset';
+
 /**
- * An HTTP proxy in front of the server that never answers the requests `hold` picks (their bodies
- * are read and dropped, so nothing reaches the server) until `release()`. Unlike page.route, it
- * also stops requests of the page's workers, whichever moment they start at.
+ * An HTTP proxy in front of the server. `intercept` decides per request (it may act first, say
+ * restart the server): held requests have their bodies read and dropped and are never answered
+ * (nothing reaches the server) until `release()`; reset ones lose their connection. Unlike
+ * page.route, it sees every request of the page's workers, whichever moment they start at.
  */
-export async function startHoldingProxy(
+export async function startHttpProxy(
 	target: URL,
-	hold: (method: string, path: string) => boolean
+	intercept: (method: string, path: string) => ProxyAction | Promise<ProxyAction>
 ): Promise<{ url: string; answered: string[]; release(): void; close(): Promise<void> }> {
 	let holding = true;
 	const held = new Set<ServerResponse>();
-	// Worker requests do not always reach Playwright's page events: the proxy sees them all.
+	/** `status method path` of every answer passed back, in order. */
 	const answered: string[] = [];
 	const server = createHttpServer((req, res) => {
-		if (holding && hold(req.method ?? 'GET', req.url ?? '/')) {
-			held.add(res);
-			req.resume();
-			return;
-		}
-		const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
-			answered.push(`${answer.statusCode} ${req.method} ${req.url}`);
-			res.writeHead(answer.statusCode ?? 502, answer.headers);
-			answer.pipe(res);
-		});
-		upstream.on('error', () => res.destroy());
-		req.pipe(upstream);
+		void (async () => {
+			const action = await intercept(req.method ?? 'GET', req.url ?? '/');
+			if (action === 'reset') return req.socket.destroy();
+			if (action === 'hold' && holding) {
+				held.add(res);
+				req.resume();
+				return;
+			}
+			const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
+				answered.push(`${answer.statusCode} ${req.method} ${req.url}`);
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			});
+			upstream.on('error', () => res.destroy());
+			req.pipe(upstream);
+		})();
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;

@@ -99,7 +99,9 @@ describe.each(META_BACKENDS)('MetaStore contract: $name', ({ fresh }) => {
 			endedAt: null,
 			blobUpload: share.blobUpload,
 			blobGone: false,
-			completingSince: null
+			completingSince: null,
+			requestId: null,
+			ephemeralKey: null
 		});
 		for (const key of ['header', 'metadata', 'readTokenHash', 'ownerTokenHash'] as const) {
 			expect(Buffer.from(got?.[key] as Uint8Array).equals(share[key]), key).toBe(true);

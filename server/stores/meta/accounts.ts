@@ -209,7 +209,8 @@ export class KyselyAccountStore implements AccountStore {
 	}
 }
 
-async function usageOf(db: Kysely<Database> | Transaction<Database>, userId: string): Promise<Usage> {
+/** An account's live shares and their bytes (also read by the file requests' store for submissions). */
+export async function usageOf(db: Kysely<Database> | Transaction<Database>, userId: string): Promise<Usage> {
 	const row = await db
 		.selectFrom('shares')
 		.select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('size'), eb.lit(0)).as('bytes'), eb.fn.countAll<number>().as('shares')])

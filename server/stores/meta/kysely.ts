@@ -3,6 +3,7 @@ import { translatingErrors } from '../errors';
 import { KyselyAccountStore } from './accounts';
 import { KyselyAttemptStore } from './attempts';
 import { KyselyPartStore } from './parts';
+import { KyselyRequestStore } from './requests';
 import type { Database } from './schema';
 import { KyselyShareStore } from './shares';
 import { KyselySweepStore } from './sweeping';
@@ -37,6 +38,7 @@ export function kyselyMetaStore(db: Kysely<Database>, options: KyselyMetaOptions
 		sweeping: boundary(new KyselySweepStore(db)),
 		attempts: boundary(new KyselyAttemptStore(db)),
 		accounts: boundary(new KyselyAccountStore(db)),
+		requests: boundary(new KyselyRequestStore(db)),
 		ping: () => control.ping(),
 		compact: () => control.compact(),
 		close: () => db.destroy()

@@ -125,6 +125,32 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
 					await db.schema.alterTable('shares').addColumn(column, types.binary).execute();
 				}
 			}
+		},
+		'0006_file_requests': {
+			async up(db: Kysely<unknown>) {
+				// File requests (docs/API.md): the request, and its submissions as shares that point at it.
+				await db.schema
+					.createTable('requests')
+					.addColumn('id', 'text', (col) => col.primaryKey())
+					.addColumn('state', 'text', (col) => col.notNull())
+					.addColumn('owner_token_hash', types.binary)
+					.addColumn('public_key', types.binary)
+					.addColumn('key_tag', types.binary)
+					.addColumn('sealed_info', types.binary)
+					.addColumn('expires_at', 'bigint', (col) => col.notNull())
+					.addColumn('max_submissions', 'integer', (col) => col.notNull())
+					.addColumn('max_submission_bytes', 'bigint', (col) => col.notNull())
+					.addColumn('submissions', 'integer', (col) => col.notNull().defaultTo(0))
+					.addColumn('created_at', 'bigint', (col) => col.notNull())
+					.addColumn('ended_at', 'bigint')
+					.addColumn('owner_user_id', 'text')
+					.execute();
+				await db.schema.createIndex('requests_state_expires_at').on('requests').columns(['state', 'expires_at']).execute();
+				// No foreign key: SQLite cannot add one to an existing table; the sweeper ends submissions with their request.
+				await db.schema.alterTable('shares').addColumn('request_id', 'text').execute();
+				await db.schema.alterTable('shares').addColumn('ephemeral_key', types.binary).execute();
+				await db.schema.createIndex('shares_request_id_state').on('shares').columns(['request_id', 'state']).execute();
+			}
 		}
 	};
 	return { getMigrations: async () => migrations };

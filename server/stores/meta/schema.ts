@@ -1,4 +1,4 @@
-import type { ShareState } from './types';
+import type { RequestState, ShareState } from './types';
 
 /**
  * The tables as Kysely sees them. Times are integer milliseconds (BIGINT, so PostgreSQL can use
@@ -12,6 +12,7 @@ export interface Database {
 	users: UsersTable;
 	sessions: SessionsTable;
 	api_tokens: ApiTokensTable;
+	requests: RequestsTable;
 }
 
 export interface SharesTable {
@@ -43,6 +44,30 @@ export interface SharesTable {
 	owner_user_id: string | null;
 	/** When a complete began sealing this upload's parts; null when none is under way. */
 	completing_since: number | null;
+	/** A file request's submission (FORMAT.md §11.4): its request, and the ephemeral public key E (wiped with the secrets). */
+	request_id: string | null;
+	ephemeral_key: Uint8Array | null;
+}
+
+/** File requests (docs/API.md, "File requests"). Submissions are rows of `shares` with `request_id`. */
+export interface RequestsTable {
+	id: string;
+	state: RequestState;
+	/** Null once expired (wiped with the other client bytes). */
+	owner_token_hash: Uint8Array | null;
+	public_key: Uint8Array | null;
+	key_tag: Uint8Array | null;
+	sealed_info: Uint8Array | null;
+	expires_at: number;
+	max_submissions: number;
+	max_submission_bytes: number;
+	/** Submissions counted so far (each create, whatever became of it). */
+	submissions: number;
+	created_at: number;
+	/** When it was closed or expired. */
+	ended_at: number | null;
+	/** The account that created it (restricted mode); null otherwise. */
+	owner_user_id: string | null;
 }
 
 export interface PartsTable {

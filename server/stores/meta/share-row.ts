@@ -10,7 +10,8 @@ export const WIPED = {
 	owner_token_hash: null,
 	key_share: null,
 	key_commitment: null,
-	unlock_token_hash: null
+	unlock_token_hash: null,
+	ephemeral_key: null
 } as const;
 
 // PostgreSQL drivers return BIGINT and SUM as strings: convert here, once, for every dialect.
@@ -43,7 +44,9 @@ export function newShareRow(share: NewShare): Insertable<SharesTable> {
 		ended_at: null,
 		blob_upload: share.blobUpload,
 		blob_gone: 0,
-		completing_since: null
+		completing_since: null,
+		request_id: share.submission?.requestId ?? null,
+		ephemeral_key: share.submission?.ephemeralKey ?? null
 	};
 }
 
@@ -73,6 +76,8 @@ export function toShare(row: Selectable<SharesTable>): ShareRecord {
 		endedAt: numOrNull(row.ended_at),
 		blobUpload: row.blob_upload,
 		blobGone: num(row.blob_gone) !== 0,
-		completingSince: numOrNull(row.completing_since)
+		completingSince: numOrNull(row.completing_since),
+		requestId: row.request_id ?? null,
+		ephemeralKey: row.ephemeral_key ?? null
 	};
 }

@@ -1,4 +1,4 @@
-import type { AccountStore } from './account-types';
+import type { AccountStore, QuotaRefusal } from './account-types';
 
 /**
  * Where shares, parts, tickets and wrong-token counters live, one store per aggregate over one
@@ -42,6 +42,10 @@ export interface ShareRecord {
 	blobGone: boolean;
 	/** While uploading: when a complete began sealing the parts (no part is recorded then), else null. */
 	completingSince: number | null;
+	/** A file request's submission: its request id, else null. */
+	requestId: string | null;
+	/** A submission's ephemeral public key E (FORMAT.md §11.4); null otherwise and once wiped. */
+	ephemeralKey: Uint8Array | null;
 }
 
 /** FORMAT.md §3: what the server holds of a v2 password share (secrets: wiped with the others). */
@@ -65,6 +69,8 @@ export interface NewShare {
 	maxDownloads: number;
 	createdAt: number;
 	blobUpload: string | null;
+	/** A file request's submission: its request and ephemeral public key. */
+	submission?: { requestId: string; ephemeralKey: Uint8Array };
 }
 
 /** What an owner may change on a ready share. */
@@ -227,6 +233,8 @@ export interface MetaStore {
 	readonly attempts: AttemptStore;
 	/** User accounts, sessions and API tokens (restricted upload mode). */
 	readonly accounts: AccountStore;
+	/** File requests and the counting of their submissions. */
+	readonly requests: RequestStore;
 
 	/** Resolves if the database answers (for /readyz); rejects with the reason otherwise. */
 	ping(): Promise<void>;
@@ -236,4 +244,76 @@ export interface MetaStore {
 	 */
 	compact(): Promise<void>;
 	close(): Promise<void>;
+}
+
+/** Why a submission was not recorded: the request's state or limits, or its account's quota. */
+export type SubmissionRefusal = { reason: 'request' } | QuotaRefusal;
+
+/** `open` takes submissions; `closed` (by its owner) and `expired` (by the sweeper, secrets wiped) do not. */
+export type RequestState = 'open' | 'closed' | 'expired';
+
+export interface RequestRecord {
+	id: string;
+	state: RequestState;
+	/** Null once expired. */
+	ownerTokenHash: Uint8Array | null;
+	publicKey: Uint8Array | null;
+	keyTag: Uint8Array | null;
+	sealedInfo: Uint8Array | null;
+	expiresAt: number;
+	maxSubmissions: number;
+	/** Ciphertext bytes (a submission's `size`). */
+	maxSubmissionBytes: number;
+	submissions: number;
+	createdAt: number;
+	endedAt: number | null;
+	ownerUserId: string | null;
+}
+
+export interface NewRequest {
+	id: string;
+	ownerTokenHash: Uint8Array;
+	publicKey: Uint8Array;
+	keyTag: Uint8Array;
+	sealedInfo: Uint8Array;
+	expiresAt: number;
+	maxSubmissions: number;
+	maxSubmissionBytes: number;
+	createdAt: number;
+	ownerUserId: string | null;
+}
+
+/** A submission as its requester lists it: a share row of the request, live or not. */
+export type SubmissionRecord = Pick<
+	ShareRecord,
+	'id' | 'state' | 'size' | 'parts' | 'header' | 'ephemeralKey' | 'createdAt' | 'completedAt' | 'expiresAt' | 'downloads' | 'maxDownloads'
+>;
+
+/**
+ * File requests. Counting a submission and recording its share row are one transaction whose
+ * UPDATE of the request is conditional (open, unexpired, a slot left, not too large): exactly
+ * `maxSubmissions` creates win, however many instances race.
+ */
+export interface RequestStore {
+	insert(request: NewRequest): Promise<void>;
+	get(id: string): Promise<RequestRecord | undefined>;
+	/**
+	 * Counts one submission and inserts its share row, owned by the request's account if it has
+	 * one (restricted mode: then the account's quota must fit it, checked under the account's row
+	 * lock as insertOwnedShare does). Undefined if done; else why not, and nothing is written.
+	 */
+	insertSubmission(
+		share: NewShare & { submission: { requestId: string; ephemeralKey: Uint8Array } },
+		now: number
+	): Promise<SubmissionRefusal | undefined>;
+	/** The request's submissions that are still live (uploading or ready), oldest first. */
+	listSubmissions(requestId: string): Promise<SubmissionRecord[]>;
+	/** open → closed; false if it was not open. */
+	close(id: string, now: number): Promise<boolean>;
+	/** open|closed requests whose expiresAt ≤ now → expired (secrets wiped); the ids this call changed. */
+	expireDue(now: number, limit: number): Promise<string[]>;
+	/** Live submissions of expired requests → expired tombstones (their blobs then go as any share's). */
+	expireSubmissions(now: number, limit: number): Promise<string[]>;
+	/** Deletes expired requests that ended at or before endedBefore (then 404, as purged shares). */
+	purgeExpired(endedBefore: number): Promise<number>;
 }

@@ -17,7 +17,12 @@ import type {
 	ServerConfig,
 	UnlockResponse,
 	UpdateShareRequest,
-	UpdateShareResponse
+	UpdateShareResponse,
+	CreateRequestRequest,
+	CreateSubmissionRequest,
+	PublicRequestInfo,
+	SubmissionInfo,
+	SubmissionList
 } from './types';
 
 /** Failures that happen on the client side of a request, next to the server's own codes. */
@@ -202,6 +207,31 @@ export class ApiClient {
 	/** Extends the expiry or changes the download limit of a ready share (owner token). */
 	updateShare(id: string, ownerToken: string, body: UpdateShareRequest, opts?: RequestOptions): Promise<UpdateShareResponse> {
 		return this.json('PATCH', `/shares/${id}`, { ...opts, token: ownerToken, body });
+	}
+
+	// File requests (API.md "File requests"): a submission is then uploaded and read as a share.
+	createRequest(body: CreateRequestRequest, opts?: RequestOptions): Promise<PublicRequestInfo> {
+		return this.json('POST', '/requests', { ...opts, body });
+	}
+
+	requestInfo(id: string, opts?: RequestOptions): Promise<PublicRequestInfo> {
+		return this.json('GET', `/requests/${id}`, opts);
+	}
+
+	createSubmission(requestId: string, body: CreateSubmissionRequest, opts?: RequestOptions): Promise<CreateShareResponse> {
+		return this.json('POST', `/requests/${requestId}/submissions`, { ...opts, body });
+	}
+
+	async listSubmissions(requestId: string, ownerToken: string, opts?: RequestOptions): Promise<SubmissionInfo[]> {
+		return (await this.json<SubmissionList>('GET', `/requests/${requestId}/submissions`, { ...opts, token: ownerToken })).submissions;
+	}
+
+	closeRequest(requestId: string, ownerToken: string, opts?: RequestOptions): Promise<PublicRequestInfo> {
+		return this.json('POST', `/requests/${requestId}/close`, { ...opts, token: ownerToken });
+	}
+
+	async deleteSubmission(requestId: string, submissionId: string, ownerToken: string, opts?: RequestOptions): Promise<void> {
+		await this.send('DELETE', `/requests/${requestId}/submissions/${submissionId}`, { ...opts, token: ownerToken });
 	}
 
 	// Accounts (restricted upload mode): the session is an HttpOnly cookie the browser keeps.

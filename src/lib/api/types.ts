@@ -26,6 +26,8 @@ export const API_ERROR_CODES = [
 	'EXPIRED',
 	'DELETED',
 	'DOWNLOAD_LIMIT_REACHED',
+	'REQUEST_CLOSED',
+	'REQUEST_FULL',
 	'REQUEST_TIMEOUT',
 	'TOO_LARGE',
 	'UNSUPPORTED_MEDIA_TYPE',
@@ -210,4 +212,73 @@ export interface CreateApiTokenRequest {
 /** The token itself is shown once, here; the server keeps only its SHA-256. */
 export interface CreatedApiToken extends ApiTokenInfo {
 	token: string;
+}
+
+// File requests (docs/API.md, "File requests"; FORMAT.md §11). Bytes are base64url.
+
+/** POST /requests. */
+export interface CreateRequestRequest {
+	/** SHA-256 of the request's owner token (32 random bytes the requester keeps). */
+	ownerTokenHash: string;
+	/** R: the requester's P-256 public key, raw uncompressed, 65 bytes. */
+	publicKey: string;
+	/** K(rs, "request-key", R), 32 bytes. */
+	keyTag: string;
+	/** nonce ‖ AES-GCM of the title and message, padded (FORMAT.md §11.3). */
+	sealedInfo: string;
+	/** One of `expiry.options`: the request and its submissions end this many seconds from now. */
+	expiresIn: number;
+	/** 1 … `requests.maxSubmissions`. */
+	maxSubmissions: number;
+	/** Ciphertext bytes one submission may have: 1 … `maxShareBytes`. */
+	maxSubmissionBytes: number;
+}
+
+export type RequestState = 'open' | 'closed' | 'expired';
+
+/** GET /requests/:id (no token): what a submitter needs, and the requester's live counts. */
+export interface PublicRequestInfo {
+	id: string;
+	state: RequestState;
+	publicKey: string;
+	keyTag: string;
+	sealedInfo: string;
+	createdAt: number;
+	expiresAt: number;
+	maxSubmissions: number;
+	maxSubmissionBytes: number;
+	submissions: number;
+	submissionsLeft: number;
+}
+
+/** POST /requests/:id/submissions: a share's create fields without expiresIn and maxDownloads, plus E. */
+export interface CreateSubmissionRequest {
+	size: number;
+	partSize: number;
+	header: string;
+	metadata: string;
+	readTokenHash: string;
+	ownerTokenHash: string;
+	/** E: the submission's ephemeral P-256 public key, raw uncompressed, 65 bytes. */
+	ephemeralKey: string;
+}
+
+/** A submission as GET /requests/:id/submissions lists it (request owner token). */
+export interface SubmissionInfo {
+	id: string;
+	/** uploading: not complete yet; ready: readable as a share. */
+	state: 'uploading' | 'ready';
+	size: number;
+	header: string;
+	ephemeralKey: string;
+	createdAt: number;
+	/** Null while uploading. */
+	completedAt: number | null;
+	expiresAt: number | null;
+	downloads: number;
+	maxDownloads: number;
+}
+
+export interface SubmissionList {
+	submissions: SubmissionInfo[];
 }

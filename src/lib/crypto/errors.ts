@@ -9,7 +9,12 @@ export type CryptoErrorCode =
 	| 'TAMPERED'
 	| 'TRUNCATED'
 	| 'TRAILING_DATA'
-	| 'BAD_METADATA';
+	| 'BAD_METADATA'
+	| 'REQUEST_KEY_MISMATCH'
+	| 'BAD_PUBLIC_KEY'
+	| 'BAD_REQUEST_INFO'
+	| 'WRONG_PASSPHRASE'
+	| 'BAD_KEY_FILE';
 
 const DEFAULT_MESSAGES: Record<CryptoErrorCode, string> = {
 	BAD_SECRET: 'The link is damaged: its secret part is not valid.',
@@ -21,7 +26,12 @@ const DEFAULT_MESSAGES: Record<CryptoErrorCode, string> = {
 	TAMPERED: 'The encrypted data was modified or corrupted.',
 	TRUNCATED: 'The encrypted data ended too early.',
 	TRAILING_DATA: 'The encrypted data has extra bytes at the end.',
-	BAD_METADATA: 'The share’s file list is invalid.'
+	BAD_METADATA: 'The share’s file list is invalid.',
+	REQUEST_KEY_MISMATCH: 'The server changed this request’s key: nothing was sent.',
+	BAD_PUBLIC_KEY: 'A public key is not a valid P-256 point.',
+	BAD_REQUEST_INFO: 'The request’s title and message are invalid.',
+	WRONG_PASSPHRASE: 'The passphrase is wrong, or the key file was changed.',
+	BAD_KEY_FILE: 'This is not a Sealdrop request key file.'
 };
 
 export class CryptoError extends Error {

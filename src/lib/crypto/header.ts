@@ -46,7 +46,7 @@ export function isValidRecordSize(size: number): boolean {
  * Throws unless the parameters are well formed (BAD_HEADER) and within ARGON2_LIMITS
  * (KDF_TOO_COSTLY); shared by the reader and the writer so both enforce §2.
  */
-function checkArgon2(p: Argon2Params): void {
+export function checkArgon2(p: Argon2Params): void {
 	const { memoryKiB: m, passes: t, parallelism: par } = p;
 	const malformed = (reason: string) => new CryptoError('BAD_HEADER', reason);
 	if (!Number.isInteger(m) || m < 0 || m > UINT32_MAX) throw malformed('argon2 memory is not a uint32');

@@ -58,3 +58,28 @@ export {
 	type Metadata
 } from './metadata';
 export { MAX_NAME_BYTES, sanitizeFileName, sanitizePath, saveNames, zipPaths } from './names';
+export {
+	checkRequestKey,
+	createSubmissionSecret,
+	decryptKeyFile,
+	encryptKeyFile,
+	exportRequestKey,
+	generateRequestKeyPair,
+	importRequestKey,
+	importRequestPrivateKey,
+	importRequestPublicKey,
+	KEY_FILE_FORMAT,
+	MAX_REQUEST_MESSAGE_LENGTH,
+	MAX_REQUEST_TITLE_LENGTH,
+	openRequestInfo,
+	openSubmissionSecret,
+	parseKeyFile,
+	REQUEST_KEY_TAG_BYTES,
+	REQUEST_PUBLIC_KEY_BYTES,
+	requestKeyTag,
+	sealRequestInfo,
+	validateRequestInfo,
+	type RequestInfo,
+	type RequestKeyFile,
+	type RequestKeyPair
+} from './requests';

@@ -1,9 +1,10 @@
-import { ApiError, type ApiClient } from '../api/client';
+import { ApiError, type ApiClient, type RequestOptions } from '../api/client';
 import { pathOf } from '../folders';
-import type { ServerConfig } from '../api/types';
+import type { CreateShareRequest, ServerConfig } from '../api/types';
 import {
 	buildMetadata,
 	createShareKeys,
+	createSubmissionSecret,
 	decodeHeader,
 	decodeSecret,
 	DEFAULT_ARGON2,
@@ -37,6 +38,12 @@ export interface UploadRequest {
 	password?: string;
 	/** Keep the finished share in "My uploads" in this browser (the page does it on completion). */
 	remember?: boolean;
+	/**
+	 * Send to a file request instead (FORMAT.md §11.4): the secret comes from an ephemeral key
+	 * agreement with `requestKey` (check it first: checkRequestKey), and `expiresIn`/`maxDownloads`
+	 * are the request's, not sent. No password.
+	 */
+	submission?: { requestId: string; requestKey: Uint8Array };
 }
 
 export interface UploadResult {
@@ -93,9 +100,11 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	// The note follows the files in the content, so that reading it spends a download (FORMAT.md §5).
 	const noteBytes = request.note ? new TextEncoder().encode(request.note) : new Uint8Array(0);
 	const source = new Blob([...request.files, noteBytes]);
-	const secret = generateSecret();
-	// With a password the salt is made here: Argon2id needs it before the header exists.
 	const password = request.password || undefined;
+	if (request.submission && password) throw new TypeError('a submission to a file request has no password');
+	const submitted = request.submission ? await createSubmissionSecret(request.submission.requestKey) : undefined;
+	const secret = submitted?.secret ?? generateSecret();
+	// With a password the salt is made here: Argon2id needs it before the header exists.
 	const kdf = password ? { ...DEFAULT_ARGON2 } : null;
 	const salt = globalThis.crypto.getRandomValues(new Uint8Array(32));
 	const passwordKey = password ? await (deps.passwordKdf ?? derivePasswordKey)(password, { salt, kdf }) : undefined;
@@ -109,7 +118,13 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const sealed = await sealMetadata(keys.metadataKey, metadata);
 	const ownerTokenBytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
 	const partSize = partSizeFor(config, layout);
-	const created = await api.createShare(
+	// A submission sends the share's fields but its expiry and downloads (the request's), plus E.
+	const create = (body: CreateShareRequest, opts: RequestOptions) => {
+		if (!submitted || !request.submission) return api.createShare(body, opts);
+		const { expiresIn: _expiresIn, maxDownloads: _maxDownloads, password: _password, ...fields } = body;
+		return api.createSubmission(request.submission.requestId, { ...fields, ephemeralKey: toBase64Url(submitted.ephemeralKey) }, opts);
+	};
+	const created = await create(
 		{
 			size: layout.cipherSize,
 			partSize,
@@ -148,7 +163,8 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 		remember: request.remember ?? false,
 		hasNote: Boolean(request.note),
 		// Part of the content: a resumed upload needs it to rebuild the last parts.
-		note: request.note || undefined
+		note: request.note || undefined,
+		requestId: request.submission?.requestId
 	};
 	await deps.pending.save(pending);
 	return { pending, key: keys.contentKey, source, layout };

@@ -27,6 +27,8 @@ export interface PendingUpload {
 	hasNote?: boolean;
 	/** The note, which follows the files in the content; kept only until the upload completes. */
 	note?: string;
+	/** A submission to this file request (FORMAT.md §11.4): resumed like a share, never listed in "My uploads". */
+	requestId?: string;
 }
 
 export interface FileIdentity {
