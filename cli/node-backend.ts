@@ -23,7 +23,9 @@ async function sendPartStreamed(part: PartUpload, signal?: AbortSignal): Promise
 		},
 		{ highWaterMark: 0 }
 	);
-	await new ApiClient(part.origin).putPart(part.id, part.n, body, part.ownerToken, { signal });
+	const api = new ApiClient(part.origin);
+	if (part.direct) await api.putPartDirect(part.id, part.n, body, part.ownerToken, { signal });
+	else await api.putPart(part.id, part.n, body, part.ownerToken, { signal });
 }
 
 export const nodeBackend: CryptoBackend = {

@@ -15,6 +15,7 @@ import { securityHeaders } from './http/security-headers';
 import { bodyIdleTimeout, minBodyRate } from './http/timeouts';
 import { uploadLimit, UploadSlots } from './http/upload-slots';
 import { loadStaticSite } from './http/static';
+import { bucketOrigin } from './stores/blob/s3-url';
 import type { Logger } from './logger';
 import { apiRoutes } from './routes';
 import { createRequests } from './requests';
@@ -50,7 +51,10 @@ export interface AppDeps {
  * listens nowhere and starts no timer, so tests can drive it with `app.request()`.
  */
 export function createApp(deps: AppDeps): Hono {
-	const site = loadStaticSite(deps.config.staticDir, deps.logger);
+	// With direct transfers the pages and their workers fetch from the bucket too.
+	const store = deps.config.blobStore;
+	const bucket = deps.config.s3Direct && store.kind === 's3' ? [bucketOrigin(store)] : [];
+	const site = loadStaticSite(deps.config.staticDir, deps.logger, bucket);
 	const app = new Hono();
 	app.onError(createErrorHandler(deps.logger));
 	app.use('*', securityHeaders(site.csp));

@@ -59,6 +59,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 	const dataDir = resolve(e.SEALDROP_DATA_DIR);
 	const selected = selectStores(e, dataDir);
 	problems.push(...selected.problems);
+	if (e.SEALDROP_S3_DIRECT && e.SEALDROP_BLOB_STORE !== 's3') {
+		// Only a bucket can hand out presigned URLs; quietly proxying instead would hide the mistake.
+		problems.push('SEALDROP_S3_DIRECT: needs SEALDROP_BLOB_STORE=s3 (clients can only reach an S3 bucket directly)');
+	}
 	if (problems.length > 0 || !selected.stores) throw new ConfigError(problems);
 
 	return {
@@ -100,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 				? { certFile: resolve(e.SEALDROP_TLS_CERT), keyFile: resolve(e.SEALDROP_TLS_KEY) }
 				: undefined,
 		...selected.stores,
+		s3Direct: e.SEALDROP_S3_DIRECT ? { ttl: e.SEALDROP_S3_DIRECT_TTL } : undefined,
 		uploadAccess: e.SEALDROP_UPLOAD_ACCESS,
 		sessionTtl: e.SEALDROP_SESSION_TTL,
 		loginRateLimit: e.SEALDROP_RATE_LIMIT_LOGIN || undefined,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseByteSize } from '../byte-size';
 import type { RateRule } from '../http/rate-limit';
-import { storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores';
+import { BOOLEAN_WORDS, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores';
 
 /** Fixed by the format and by S3 multipart rules, not configurable (see docs/API.md). */
 export const PART_SIZE = {
@@ -68,6 +68,11 @@ export interface Config {
 	database: DatabaseConfig;
 	/** The BlobStore backend (SEALDROP_BLOB_STORE, SEALDROP_S3_*). */
 	blobStore: BlobStoreConfig;
+	/**
+	 * SEALDROP_S3_DIRECT: clients PUT parts and GET ranges straight from the bucket with presigned
+	 * URLs living at most `ttl` seconds; undefined: every byte goes through this server.
+	 */
+	s3Direct: { ttl: number } | undefined;
 	/** Who may create shares: anyone, or only user accounts (docs/SELF-HOSTING.md, "Restricted mode"). */
 	uploadAccess: 'open' | 'restricted';
 	/** Seconds a login session lasts (restricted mode). */
@@ -259,7 +264,20 @@ export const envSchema = z.object({
 	SEALDROP_RATE_LIMIT_LOGIN: rateRule()
 		.default({ max: 10, windowSeconds: 300 })
 		.describe('Login attempts one client address may make: N/SECONDS, or off.'),
-	...storeEnvSchema
+	...storeEnvSchema,
+	SEALDROP_S3_DIRECT: z
+		.string()
+		.trim()
+		.toLowerCase()
+		.refine((text) => text in BOOLEAN_WORDS, 'must be true or false')
+		.transform((text) => BOOLEAN_WORDS[text] === true)
+		.default(false)
+		.describe(
+			'With SEALDROP_BLOB_STORE=s3 only: clients send parts to and read ranges from the bucket with short-lived presigned URLs, so this server carries no file bytes (docs/SELF-HOSTING.md, "Direct S3 transfers": the bucket needs a CORS rule).'
+		),
+	SEALDROP_S3_DIRECT_TTL: wholeNumber(10, 3600)
+		.default(300)
+		.describe('Seconds a presigned URL of SEALDROP_S3_DIRECT lives (10 … 3600); a download URL never outlives its ticket.')
 });
 
 export type EnvName = keyof typeof envSchema.shape;

@@ -40,7 +40,7 @@ export interface S3Config {
 
 export type BlobStoreConfig = { kind: 'fs'; dir: string } | ({ kind: 's3' } & S3Config);
 
-const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+export const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
 
 /**
  * The storage variables, merged into the server's env schema (server/config/schema.ts). Secrets are

@@ -36,9 +36,10 @@ export function templateStyleAttributes(js: string): string[] {
 /**
  * The app's Content-Security-Policy: nothing from other origins, no inline code but the hashed
  * SvelteKit bootstrap, WebAssembly compilation allowed. `blob:` is allowed where the app builds
- * downloads and workers locally.
+ * downloads and workers locally. `connectSources`: other origins the app fetches from (the S3
+ * bucket, with direct transfers).
  */
-export function buildCsp(hashes: InlineHashes): string {
+export function buildCsp(hashes: InlineHashes, connectSources: string[] = []): string {
 	const unique = (values: string[]): string[] => [...new Set(values)].sort();
 	const styleSources = [...unique(hashes.styles), ...unique(hashes.styleAttributes)];
 	// The SvelteKit template's <div style="display: contents"> is an inline style attribute:
@@ -52,7 +53,7 @@ export function buildCsp(hashes: InlineHashes): string {
 		['style-src', ["'self'", ...styleSources]],
 		['img-src', ["'self'", 'blob:', 'data:']],
 		['media-src', ["'self'", 'blob:']],
-		['connect-src', ["'self'"]],
+		['connect-src', ["'self'", ...connectSources]],
 		['worker-src', ["'self'", 'blob:']],
 		['frame-ancestors', ["'none'"]],
 		['base-uri', ["'none'"]],

@@ -65,13 +65,13 @@ export interface StaticSite {
  * the app's routes answered with the SPA fallback `200.html`, unknown files with 404. Read at start-up (the
  * HTML is small) so the CSP can carry the hashes of its inline bootstrap scripts.
  */
-export function loadStaticSite(dir: string, logger: Logger): StaticSite {
+export function loadStaticSite(dir: string, logger: Logger, connectSources: string[] = []): StaticSite {
 	const root = resolve(dir);
 	const fallbackPath = join(root, FALLBACK);
 	if (!existsSync(fallbackPath)) {
 		logger.warn({ staticDir: root }, 'web app not built: the API works, pages answer 503 (run `npm run build`)');
 		return {
-			csp: buildCsp({ scripts: [], styles: [], styleAttributes: [] }),
+			csp: buildCsp({ scripts: [], styles: [], styleAttributes: [] }, connectSources),
 			handler: (c) =>
 				c.text(`Sealdrop's web app is not built (no ${FALLBACK} in ${root}).\nRun \`npm run build\`, then restart the server.\n`, 503, {
 					'Cache-Control': 'no-store',
@@ -144,7 +144,7 @@ export function loadStaticSite(dir: string, logger: Logger): StaticSite {
 			'Content-Length': String(body.bytes.length)
 		});
 	};
-	return { csp: buildCsp(hashes), handler };
+	return { csp: buildCsp(hashes, connectSources), handler };
 }
 
 /** The last segment has an extension: `/robots.txt`, `/a/b.json`, but not `/s/abc` or `/x/`. */

@@ -12,7 +12,8 @@ export function configRoutes(config: Config): Hono {
 		expiry: { options: config.expiryOptions, default: config.expiryDefault },
 		downloads: { options: config.downloadOptions, default: config.downloadDefault },
 		uploadAccess: config.uploadAccess,
-		publicUrl: config.publicUrl ?? null
+		publicUrl: config.publicUrl ?? null,
+		directTransfers: config.s3Direct !== undefined
 	};
 	return new Hono().get('/config', (c) => c.json(body));
 }

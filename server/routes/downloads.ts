@@ -58,6 +58,10 @@ export function downloadRoutes(shares: Shares, clientAddress: ClientAddress = so
 			const id = parseShareId(c.req.param('id'));
 			return c.json(await shares.claim(id, bearerToken(c.req.header('authorization')), clientAddress(c)));
 		})
+		.post('/shares/:id/blob-url', async (c) => {
+			const id = parseShareId(c.req.param('id'));
+			return c.json(await shares.blobUrl(id, bearerToken(c.req.header('authorization'))));
+		})
 		.get('/shares/:id/blob', async (c) => {
 			const id = parseShareId(c.req.param('id'));
 			const blob = await shares.openBlob(id, bearerToken(c.req.header('authorization')));

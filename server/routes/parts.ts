@@ -30,6 +30,11 @@ export function partRoutes(shares: Shares): Hono {
 			}
 			return c.json(part);
 		})
+		.post('/shares/:id/parts/:n/upload-url', async (c) => {
+			const id = parseShareId(c.req.param('id'));
+			const n = parsePartNumber(c.req.param('n'));
+			return c.json(await shares.partUploadUrl(id, n, bearerToken(c.req.header('authorization'))));
+		})
 		.get('/shares/:id/parts', async (c) => {
 			const id = parseShareId(c.req.param('id'));
 			return c.json(await shares.listParts(id, bearerToken(c.req.header('authorization'))));

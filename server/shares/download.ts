@@ -115,16 +115,7 @@ export interface BlobAccess {
  * expire (so a download can resume); an expired or deleted share serves nothing.
  */
 export async function openBlob(deps: ShareDeps, id: string, ticket: string): Promise<BlobAccess> {
-	const share = await loadShare(deps, id);
-	const now = deps.clock.now();
-	const gone = tombstoneError(share);
-	if (gone) throw gone;
-	if (share.state === 'uploading') throw notReady();
-	if (share.expiresAt === null || share.expiresAt <= now) throw shareExpired();
-
-	const hash = hashToken(ticket);
-	const found = hash && (await deps.meta.tickets.find(hash));
-	if (!found || found.shareId !== id || found.expiresAt <= now) throw ticketInvalid();
+	const { share } = await loadTicketed(deps, id, ticket);
 	const layout = { id, size: share.size, partSize: share.partSize };
 	return {
 		size: share.size,
@@ -138,6 +129,21 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 			);
 		}
 	};
+}
+
+/** A ready, unexpired share and the expiry of a valid ticket for it; otherwise the error to answer. */
+export async function loadTicketed(deps: ShareDeps, id: string, ticket: string): Promise<{ share: ShareRecord; ticketExpiresAt: number }> {
+	const share = await loadShare(deps, id);
+	const now = deps.clock.now();
+	const gone = tombstoneError(share);
+	if (gone) throw gone;
+	if (share.state === 'uploading') throw notReady();
+	if (share.expiresAt === null || share.expiresAt <= now) throw shareExpired();
+
+	const hash = hashToken(ticket);
+	const found = hash && (await deps.meta.tickets.find(hash));
+	if (!found || found.shareId !== id || found.expiresAt <= now) throw ticketInvalid();
+	return { share, ticketExpiresAt: found.expiresAt };
 }
 
 /** The chunks of `source`; a failure is reported to `report` and then passed on. */

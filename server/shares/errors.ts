@@ -93,3 +93,7 @@ export const partBrokenOff = (expected: number): AppError =>
 /** `why` ends "`n` of `of` parts …": they have not arrived, or must be sent again. */
 export const missingParts = (missing: number[], of: number, why = 'have not arrived'): AppError =>
 	new AppError('MISSING_PARTS', `${missing.length} of ${of} parts ${why}.`, { missing });
+
+/** The presigned-URL endpoints exist only with SEALDROP_S3_DIRECT. */
+export const directTransfersOff = (): AppError =>
+	new AppError('NOT_FOUND', 'No such endpoint: direct transfers to the bucket are off on this server (SEALDROP_S3_DIRECT).');

@@ -2,6 +2,7 @@ import type {
 	ClaimResponse,
 	CompleteResponse,
 	CreateShareResponse,
+	DirectUrlResponse,
 	MetadataResponse,
 	UnlockResponse,
 	PartResponse,
@@ -11,6 +12,7 @@ import type {
 } from '../../src/lib/api/types';
 import { createShare, type CreateShareInput } from './create';
 import { deleteShare } from './delete';
+import { blobUrl, partUploadUrl } from './direct';
 import type { ShareDeps } from './deps';
 import { claim, openBlob, publicInfo, sealedMetadata, unlock, type BlobAccess } from './download';
 import { updateShare, type UpdateShareInput } from './update';
@@ -35,6 +37,10 @@ export interface Shares {
 	metadata(id: string, readToken: string, client?: string): Promise<MetadataResponse>;
 	claim(id: string, readToken: string, client?: string): Promise<ClaimResponse>;
 	openBlob(id: string, ticket: string): Promise<BlobAccess>;
+	/** Direct transfers (SEALDROP_S3_DIRECT): a presigned PUT for one part (owner token). */
+	partUploadUrl(id: string, n: number, ownerToken: string): Promise<DirectUrlResponse>;
+	/** Direct transfers: a presigned GET of the blob, for a valid ticket, living no longer than it. */
+	blobUrl(id: string, ticket: string): Promise<DirectUrlResponse>;
 	delete(id: string, ownerToken: string): Promise<void>;
 	/** `readInput` (the request body) is called only after the owner token is checked. */
 	update(id: string, ownerToken: string, readInput: () => Promise<UpdateShareInput>): Promise<UpdateShareResponse>;
@@ -51,6 +57,8 @@ export function createShares(deps: ShareDeps): Shares {
 		metadata: (id, token, client) => sealedMetadata(deps, id, token, client),
 		claim: (id, token, client) => claim(deps, id, token, client),
 		openBlob: (id, ticket) => openBlob(deps, id, ticket),
+		partUploadUrl: (id, n, token) => partUploadUrl(deps, id, n, token),
+		blobUrl: (id, ticket) => blobUrl(deps, id, ticket),
 		delete: (id, token) => deleteShare(deps, id, token),
 		update: (id, token, readInput) => updateShare(deps, id, token, readInput)
 	};

@@ -5,6 +5,7 @@ import { PartLengthError, PartsMismatchError, UploadClosedError } from '../store
 import type { ShareRecord } from '../stores/meta/types';
 import { guardSource, limitBytes, type ByteSource } from '../streams';
 import { closedUploadError, loadOwnedShare } from './access';
+import { directStore } from './direct';
 import type { ShareDeps } from './deps';
 import { alreadyComplete, beingCompleted, missingParts, partBrokenOff, partOutOfRange, partTooLong, partTooShort } from './errors';
 import { partLength } from './layout';
@@ -70,7 +71,7 @@ export async function listParts(deps: ShareDeps, id: string, ownerToken: string)
 	if (share.state === 'ready') {
 		return { parts: share.parts, received: Array.from({ length: share.parts }, (_, n) => n), complete: true };
 	}
-	const received = (await deps.meta.parts.list(id))
+	const received = (await recordedParts(deps, share))
 		.filter((part) => part.size === partLength(share.size, share.partSize, part.n))
 		.map((part) => part.n);
 	return {
@@ -100,20 +101,30 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
 	const reopen = (dropParts: number[] | 'all', blobUpload?: string | null) =>
 		meta.parts.reopenUpload(id, since, clock.now(), { dropParts, blobUpload });
 
-	const parts = await meta.parts.list(id);
+	let parts: { n: number; size: number; etag?: string | null }[];
+	let sealedAlready = false;
+	try {
+		parts = (await recordedParts(deps, share)).filter((part) => part.n < share.parts);
+	} catch (error) {
+		// Direct mode, and the bucket has forgotten the upload: sealed already by a complete that
+		// crashed before making the share ready (then the object is whole), or lost.
+		if (!(error instanceof UploadClosedError)) throw error;
+		if ((await deps.blobs.size(id)) === share.size) [parts, sealedAlready] = [[], true];
+		else return await restartUpload(deps, share, since, 'were lost by the store');
+	}
 	const sizes = new Map(parts.map((part) => [part.n, part.size]));
 	const missing: number[] = [];
 	for (let n = 0; n < share.parts; n++) {
 		if (sizes.get(n) !== partLength(share.size, share.partSize, n)) missing.push(n);
 	}
-	if (missing.length > 0) {
+	if (missing.length > 0 && !sealedAlready) {
 		if (!(await reopen([]))) throw await closedUploadError(deps, id);
 		throw missingParts(missing, share.parts);
 	}
 
 	const blob = { id, upload: share.blobUpload };
 	try {
-		await deps.blobs.complete(blob, parts);
+		if (!sealedAlready) await deps.blobs.complete(blob, parts);
 	} catch (error) {
 		if (error instanceof PartsMismatchError) {
 			deps.logger.warn(
@@ -143,6 +154,21 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
 	if (!(await meta.parts.markReady(id, completedAt, expiresAt, since))) throw await closedUploadError(deps, id);
 	audit(deps.logger, 'share.complete', { shareId: id, expiresAt, maxDownloads: share.maxDownloads });
 	return { id, expiresAt, maxDownloads: share.maxDownloads };
+}
+
+/**
+ * The parts of an upload: as recorded when they came through this server, or, in direct mode
+ * (clients PUT them to the bucket), as the bucket lists them, with its sizes and ETags.
+ */
+async function recordedParts(deps: ShareDeps, share: ShareRecord): Promise<{ n: number; size: number; etag?: string | null }[]> {
+	const direct = directStore(deps);
+	if (!direct) return deps.meta.parts.list(share.id);
+	try {
+		return await direct.listParts({ id: share.id, upload: share.blobUpload });
+	} catch (error) {
+		if (error instanceof UploadClosedError && share.completingSince === null) throw await closedUploadError(deps, share.id);
+		throw error;
+	}
 }
 
 const allParts = (share: ShareRecord): number[] => Array.from({ length: share.parts }, (_, n) => n);

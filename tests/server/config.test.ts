@@ -139,7 +139,8 @@ describe('GET /api/v1/config', () => {
 				expiry: { options: [300, 3600, 86400, 604800], default: 86400 },
 				downloads: { options: [1, 5], default: 5 },
 				uploadAccess: 'open',
-				publicUrl: null
+				publicUrl: null,
+				directTransfers: false
 			});
 		} finally {
 			await h.close();

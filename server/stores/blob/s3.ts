@@ -9,24 +9,28 @@ import {
 	HeadObjectCommand,
 	ListMultipartUploadsCommand,
 	ListObjectsV2Command,
+	ListPartsCommand,
 	S3Client,
 	UploadPartCommand,
 	type S3ClientConfig
 } from '@aws-sdk/client-s3';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import type { Logger } from '../../logger';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
 import type { S3Config } from '../../config/stores';
 import { transientErrno, translatingErrors } from '../errors';
 import { errorName, httpStatus, s3StartError } from './s3-errors';
+import { objectAddress } from './s3-url';
 import {
 	checkReadRange,
 	PartLengthError,
 	PartsMismatchError,
 	UploadClosedError,
 	type BlobLayout,
-	type BlobStore,
 	type BlobUpload,
+	type DirectBlobStore,
 	type LiveBlobs
 } from './types';
 
@@ -51,17 +55,30 @@ export interface S3BlobStoreOptions extends S3Config {
  * upload whose parts are our parts (part n is PartNumber n+1). The UploadId returned by `begin`
  * is stored in the MetaStore, so any instance can add a part or complete the upload.
  */
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore implements DirectBlobStore {
+	private readonly signer: SignatureV4;
+
 	private constructor(
 		private readonly client: S3Client,
-		private readonly bucket: string
-	) {}
+		private readonly bucket: string,
+		private readonly options: S3Config
+	) {
+		// The client's own credentials (the configured keys, or the AWS default chain).
+		this.signer = new SignatureV4({
+			service: 's3',
+			region: options.region,
+			credentials: client.config.credentials,
+			sha256: NodeSha256,
+			// S3 signs the path as sent, not encoded twice.
+			uriEscapePath: false
+		});
+	}
 
 	/** Connects and checks that the bucket answers: an unusable store fails start-up, not the first upload. */
 	static async open(options: S3BlobStoreOptions): Promise<S3BlobStore> {
 		// The endpoint's origin only: a URL may carry credentials, a message must not.
 		const where = `bucket "${options.bucket}" at ${options.endpoint ? new URL(options.endpoint).origin : `AWS S3 (${options.region})`}`;
-		const store = new S3BlobStore(new S3Client(clientConfig(options)), options.bucket);
+		const store = new S3BlobStore(new S3Client(clientConfig(options)), options.bucket, options);
 		try {
 			await store.ping();
 		} catch (error) {
@@ -228,6 +245,69 @@ export class S3BlobStore implements BlobStore {
 		}
 	}
 
+	presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string> {
+		const uploadId = requireUpload(blob);
+		// Content-Length is a signed header: S3 refuses a body of any other length (its answer: 403).
+		return this.presign('PUT', blob.id, { partNumber: String(n + 1), uploadId }, { 'content-length': String(length) }, expiresIn, now);
+	}
+
+	presignRead(id: string, expiresIn: number, now: number): Promise<string> {
+		return this.presign('GET', id, {}, {}, expiresIn, now);
+	}
+
+	async listParts(blob: BlobUpload): Promise<{ n: number; size: number; etag: string }[]> {
+		const uploadId = requireUpload(blob);
+		const parts: { n: number; size: number; etag: string }[] = [];
+		let marker: string | undefined;
+		do {
+			let page;
+			try {
+				page = await this.client.send(
+					new ListPartsCommand({ Bucket: this.bucket, Key: this.key(blob.id), UploadId: uploadId, PartNumberMarker: marker })
+				);
+			} catch (error) {
+				if (errorName(error) === 'NoSuchUpload') throw new UploadClosedError(blob.id);
+				throw error;
+			}
+			for (const part of page.Parts ?? []) {
+				if (part.PartNumber === undefined || part.Size === undefined || !part.ETag) continue;
+				parts.push({ n: part.PartNumber - 1, size: part.Size, etag: part.ETag });
+			}
+			marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+		} while (marker);
+		return parts.sort((a, b) => a.n - b.n);
+	}
+
+	/** A SigV4 query-string-signed URL for one request on the object of `id` (as the AWS presigner makes it). */
+	private async presign(
+		method: 'GET' | 'PUT',
+		id: string,
+		query: Record<string, string>,
+		headers: Record<string, string>,
+		expiresIn: number,
+		now: number
+	): Promise<string> {
+		if (!Number.isSafeInteger(expiresIn) || expiresIn < 1) throw new RangeError(`bad URL lifetime ${expiresIn}`);
+		const { protocol, hostname, port, host, path } = objectAddress({ ...this.options, bucket: this.bucket }, this.key(id));
+		const signed = await this.signer.presign(
+			{
+				method,
+				protocol,
+				hostname,
+				port,
+				path,
+				query,
+				// S3 presigned URLs leave the payload unsigned (the AWS presigner does the same).
+				headers: { ...headers, host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }
+			},
+			{ expiresIn, signingDate: new Date(now) }
+		);
+		const search = Object.entries(signed.query ?? {})
+			.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`)
+			.join('&');
+		return `${protocol}//${host}${path}?${search}`;
+	}
+
 	async collectOrphans(before: number, live: LiveBlobs): Promise<number> {
 		const { client, bucket } = this;
 		let removed = 0;
@@ -291,6 +371,41 @@ export class S3BlobStore implements BlobStore {
 
 	close(): void {
 		this.client.destroy();
+	}
+}
+
+/** SHA-256 (and HMAC-SHA-256 with a secret) for the signer, from node:crypto. */
+class NodeSha256 {
+	private hash: Hash | Hmac;
+	constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+		this.hash = this.fresh();
+	}
+	private fresh(): Hash | Hmac {
+		if (this.secret === undefined) return createHash('sha256');
+		const key =
+			typeof this.secret === 'string'
+				? this.secret
+				: Buffer.from(
+						ArrayBuffer.isView(this.secret)
+							? this.secret.buffer.slice(this.secret.byteOffset, this.secret.byteOffset + this.secret.byteLength)
+							: this.secret
+					);
+		return createHmac('sha256', key);
+	}
+	update(data: string | ArrayBuffer | ArrayBufferView): void {
+		this.hash.update(
+			typeof data === 'string'
+				? data
+				: ArrayBuffer.isView(data)
+					? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+					: new Uint8Array(data)
+		);
+	}
+	digest(): Promise<Uint8Array> {
+		return Promise.resolve(new Uint8Array(this.hash.digest()));
+	}
+	reset(): void {
+		this.hash = this.fresh();
 	}
 }
 

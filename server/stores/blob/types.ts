@@ -61,6 +61,19 @@ export interface BlobStore {
 	close?(): void | Promise<void>;
 }
 
+/**
+ * A store clients can reach themselves (S3 with SEALDROP_S3_DIRECT): presigned URLs for one part's
+ * PUT and for ranged GETs of a blob, and the parts the store holds (the server records none).
+ */
+export interface DirectBlobStore extends BlobStore {
+	/** A URL to PUT part `n` (exactly `length` bytes, pinned by the signature) until `now + expiresIn` s. */
+	presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string>;
+	/** A URL for ranged GETs of the completed blob until `now + expiresIn` s. */
+	presignRead(id: string, expiresIn: number, now: number): Promise<string>;
+	/** The parts the store holds for the upload, sorted by n; UploadClosedError if it is gone. */
+	listParts(blob: BlobUpload): Promise<{ n: number; size: number; etag: string }[]>;
+}
+
 /** For some ids, the `upload` handle of each that a share row still holds a blob for. */
 export type LiveBlobs = (ids: string[]) => Promise<Map<string, string | null>>;
 

@@ -64,6 +64,11 @@ export interface ServerConfig {
 	 * its own address. A client talking to an internal address prints links with this one.
 	 */
 	publicUrl: string | null;
+	/**
+	 * SEALDROP_S3_DIRECT: parts are PUT to, and ranges read from, the S3 bucket itself with the
+	 * presigned URLs of POST /shares/:id/parts/:n/upload-url and POST /shares/:id/blob-url.
+	 */
+	directTransfers: boolean;
 }
 
 export interface CreateShareRequest {
@@ -109,6 +114,15 @@ export interface PartsStatus {
 	complete: boolean;
 	/** While uploading: the share is swept if no part arrives before then. Absent once complete. */
 	uploadExpiresAt?: number;
+}
+
+/** A presigned URL to the bucket (direct transfers): usable until `expiresAt`, for `size` bytes. */
+export interface DirectUrlResponse {
+	url: string;
+	/** Unix ms; the URL is refused after this (it may be a little earlier: S3 signs whole seconds). */
+	expiresAt: number;
+	/** The part's exact length (upload: the only Content-Length the URL accepts) or the blob's size. */
+	size: number;
 }
 
 export interface CompleteResponse {

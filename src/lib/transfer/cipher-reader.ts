@@ -10,6 +10,8 @@ export interface RangeRequest {
 	layout: RecordLayout;
 	firstRecord: number;
 	endRecord: number;
+	/** Direct transfers: read from the bucket with a presigned URL (POST /shares/:id/blob-url). */
+	direct?: boolean;
 }
 
 /** Plaintext of a record range, pulled chunk by chunk (whole records, in order). */
@@ -82,7 +84,9 @@ export class CipherReader implements RangeReader {
 		const start = firstRecord * recordBytes;
 		const end = Math.min(endRecord * recordBytes, layout.cipherSize);
 		const decryptor = new RecordDecryptor(key, layout, firstRecord, endRecord);
-		const res = await new ApiClient(origin).blob(id, ticket, start, end, { signal: this.controller.signal });
+		const api = new ApiClient(origin);
+		const opts = { signal: this.controller.signal };
+		const res = this.request.direct ? await api.blobDirect(id, ticket, start, end, opts) : await api.blob(id, ticket, start, end, opts);
 		if (!res.body) throw new ApiError('BAD_RESPONSE', 'The server sent no data.');
 		const reader = res.body.getReader();
 		// Decryptions start at once and run concurrently; their results are queued in order.

@@ -13,6 +13,8 @@ export interface PartUpload {
 	id: string;
 	n: number;
 	ownerToken: string;
+	/** Direct transfers (ServerConfig.directTransfers): PUT to the bucket with a presigned URL. */
+	direct?: boolean;
 }
 
 /**
@@ -39,7 +41,10 @@ export async function sendPartInline(part: PartUpload, signal?: AbortSignal): Pr
 	for await (const record of encryptBlobRecords(part.key, part.source, part.layout, part.first, part.count)) {
 		records.push(record as Uint8Array<ArrayBuffer>);
 	}
-	await new ApiClient(part.origin).putPart(part.id, part.n, new Blob(records), part.ownerToken, { signal });
+	const api = new ApiClient(part.origin);
+	const body = new Blob(records);
+	if (part.direct) await api.putPartDirect(part.id, part.n, body, part.ownerToken, { signal });
+	else await api.putPart(part.id, part.n, body, part.ownerToken, { signal });
 }
 
 export const inlineBackend: CryptoBackend = {

@@ -160,6 +160,8 @@ export interface DownloadDeps {
 	retryEnv?: RetryEnv;
 	/** A ticket from an earlier claim that may still be valid (a resumed download): no new download is spent. */
 	ticket?: string;
+	/** Whether ranges are read from the bucket (ServerConfig.directTransfers); unset: asked from GET /config once. */
+	direct?: boolean;
 	/** Hears each failure of a read that will be retried, before the wait (the page says it waits). */
 	onRetry?: (err: unknown) => void;
 	/**
@@ -175,6 +177,7 @@ export interface DownloadDeps {
  */
 export class DownloadSession {
 	private ticket: Promise<string> | null = null;
+	private direct: Promise<boolean> | null = null;
 	downloadsLeft: number;
 	/** The download is spent and its ticket held: reading again (a continue) spends nothing more. */
 	claimed = false;
@@ -206,6 +209,19 @@ export class DownloadSession {
 		return this.ticket;
 	}
 
+	/** Whether this server has clients read ranges straight from its bucket. */
+	private directTransfers(signal: AbortSignal | undefined): Promise<boolean> {
+		if (this.deps.direct !== undefined) return Promise.resolve(this.deps.direct);
+		this.direct ??= this.deps.api
+			.config({ signal })
+			.then((config) => config.directTransfers === true)
+			.catch((err: unknown) => {
+				this.direct = null;
+				throw err;
+			});
+		return this.direct;
+	}
+
 	/** Decrypts plaintext bytes [start, end) of the share into `sink`, then closes it. */
 	async save(start: number, end: number, sink: SaveSink, onProgress?: ProgressListener, signal = this.deps.signal): Promise<void> {
 		try {
@@ -231,6 +247,7 @@ export class DownloadSession {
 	): Promise<void> {
 		const { layout } = this.share;
 		const ticket = await this.claim();
+		const direct = await this.directTransfers(signal);
 		const range = cipherRangeForPlain(layout, start, end);
 		const meter = new ProgressMeter(end - start, onProgress);
 		let record = range.firstRecord;
@@ -238,7 +255,7 @@ export class DownloadSession {
 		while (record < range.endRecord) {
 			const before = record;
 			try {
-				record = await this.copyRecords(ticket, record, range.endRecord, start, end, sink, (n) => meter.add(n), signal);
+				record = await this.copyRecords(ticket, direct, record, range.endRecord, start, end, sink, (n) => meter.add(n), signal);
 			} catch (err) {
 				if (!(err instanceof PartialCopy)) throw err;
 				meter.report();
@@ -263,6 +280,7 @@ export class DownloadSession {
 	 */
 	private async copyRecords(
 		ticket: string,
+		direct: boolean,
 		first: number,
 		endRecord: number,
 		start: number,
@@ -280,7 +298,8 @@ export class DownloadSession {
 			key: keys.contentKey,
 			layout,
 			firstRecord: first,
-			endRecord
+			endRecord,
+			direct
 		});
 		const onAbort = () => reader.close();
 		signal?.addEventListener('abort', onAbort, { once: true });

@@ -292,7 +292,8 @@ async function sendParts(job: UploadJob, parts: number[], deps: UploadDeps): Pro
 				origin: deps.api.origin,
 				id: job.pending.id,
 				n,
-				ownerToken: job.pending.ownerToken
+				ownerToken: job.pending.ownerToken,
+				direct: deps.config.directTransfers === true
 			};
 			await retrying(() => deps.crypto.sendPart(part, deps.signal), partDeps);
 			meter.add(plainBytes(n));
