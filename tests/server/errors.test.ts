@@ -112,6 +112,7 @@ const CASES: Record<string, Case> = {
 	},
 	// server/shares/errors.ts
 	shareNotFound: { make: shareErrors.shareNotFound, status: 404, code: 'NOT_FOUND' },
+	directTransfersOff: { make: shareErrors.directTransfersOff, status: 404, code: 'NOT_FOUND' },
 	wrongOwnerToken: { make: shareErrors.wrongOwnerToken, status: 403, code: 'FORBIDDEN' },
 	wrongReadToken: { make: shareErrors.wrongReadToken, status: 403, code: 'FORBIDDEN' },
 	wrongPassword: { make: shareErrors.wrongPassword, status: 403, code: 'WRONG_PASSWORD' },
