@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseByteSize } from '../byte-size';
 import type { RateRule } from '../http/rate-limit';
-import { BOOLEAN_WORDS, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores';
+import { booleanOption, storeEnvSchema, type BlobStoreConfig, type DatabaseConfig } from './stores';
 
 /** Fixed by the format and by S3 multipart rules, not configurable (see docs/API.md). */
 export const PART_SIZE = {
@@ -265,16 +265,9 @@ export const envSchema = z.object({
 		.default({ max: 10, windowSeconds: 300 })
 		.describe('Login attempts one client address may make: N/SECONDS, or off.'),
 	...storeEnvSchema,
-	SEALDROP_S3_DIRECT: z
-		.string()
-		.trim()
-		.toLowerCase()
-		.refine((text) => text in BOOLEAN_WORDS, 'must be true or false')
-		.transform((text) => BOOLEAN_WORDS[text] === true)
-		.default(false)
-		.describe(
-			'With SEALDROP_BLOB_STORE=s3 only: clients send parts to and read ranges from the bucket with short-lived presigned URLs, so this server carries no file bytes (docs/SELF-HOSTING.md, "Direct S3 transfers": the bucket needs a CORS rule).'
-		),
+	SEALDROP_S3_DIRECT: booleanOption().describe(
+		'With SEALDROP_BLOB_STORE=s3 only: clients send parts to and read ranges from the bucket with short-lived presigned URLs, so this server carries no file bytes (docs/SELF-HOSTING.md, "Direct S3 transfers": the bucket needs a CORS rule).'
+	),
 	SEALDROP_S3_DIRECT_TTL: wholeNumber(10, 3600)
 		.default(300)
 		.describe('Seconds a presigned URL of SEALDROP_S3_DIRECT lives (10 … 3600); a download URL never outlives its ticket.')

@@ -42,6 +42,16 @@ export type BlobStoreConfig = { kind: 'fs'; dir: string } | ({ kind: 's3' } & S3
 
 export const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
 
+/** An on/off option: true/false, 1/0 or yes/no in any case; off when unset. */
+export const booleanOption = () =>
+	z
+		.string()
+		.trim()
+		.toLowerCase()
+		.refine((text) => text in BOOLEAN_WORDS, 'must be true or false')
+		.transform((text) => BOOLEAN_WORDS[text] === true)
+		.default(false);
+
 /**
  * The storage variables, merged into the server's env schema (server/config/schema.ts). Secrets are
  * plain strings here, which cannot fail validation: a failing value is echoed in the error
@@ -70,14 +80,7 @@ export const storeEnvSchema = {
 		.describe('S3 bucket (must exist); required when SEALDROP_BLOB_STORE=s3.'),
 	SEALDROP_S3_ACCESS_KEY_ID: z.string().trim().optional().describe('S3 access key id; unset to use the AWS SDK default credential chain.'),
 	SEALDROP_S3_SECRET_ACCESS_KEY: z.string().optional().describe('S3 secret access key (never logged).'),
-	SEALDROP_S3_FORCE_PATH_STYLE: z
-		.string()
-		.trim()
-		.toLowerCase()
-		.refine((text) => text in BOOLEAN_WORDS, 'must be true or false')
-		.transform((text) => BOOLEAN_WORDS[text] === true)
-		.default(false)
-		.describe('Path-style bucket addressing (true for MinIO, Ceph and most self-hosted stores).')
+	SEALDROP_S3_FORCE_PATH_STYLE: booleanOption().describe('Path-style bucket addressing (true for MinIO, Ceph and most self-hosted stores).')
 };
 
 type StoreEnv = z.output<z.ZodObject<typeof storeEnvSchema>>;
