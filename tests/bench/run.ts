@@ -13,7 +13,7 @@
  * measures the `sealdrop` CLI against the bare transfer to the same server (tests/bench/cli.ts);
  * `--cli-only` runs only that.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import { startBareServer } from './bare-server.ts';
 import { cliTable, measureCli, type CliRun } from './cli.ts';
 import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
+import { startProductionServer } from './production-server.ts';
 
 const MiB = 1024 * 1024;
 const run = promisify(execFile);
@@ -76,7 +77,13 @@ if (args.only !== undefined) {
 	process.exit(0);
 }
 const work = await mkdtemp(join(tmpdir(), 'sealdrop-bench-'));
-const server = await startServer(join(work, 'data'));
+const server = await startProductionServer(join(work, 'data'), {
+	SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 * MiB),
+	SEALDROP_RATE_LIMIT_CREATE: 'off',
+	SEALDROP_RATE_LIMIT_CLAIM: 'off',
+	// One download through the service worker, one through File System Access.
+	SEALDROP_DOWNLOAD_DEFAULT: '2'
+});
 const bare = await startBareServer(work);
 // Puppeteer with network monitoring off, not Playwright: Playwright always enables DevTools'
 // Network domain, which copies every request body and buffers response bodies for the debugger.
@@ -468,35 +475,6 @@ async function cryptoRate(browser: Browser): Promise<number> {
 	});
 	await page.close();
 	return rate;
-}
-
-async function startServer(dataDir: string): Promise<{ url: string; process: ChildProcess }> {
-	await mkdir(dataDir, { recursive: true });
-	const child = spawn(process.execPath, ['--enable-source-maps', 'dist/server.js'], {
-		env: {
-			...process.env,
-			SEALDROP_PORT: '0',
-			SEALDROP_HOST: '127.0.0.1',
-			SEALDROP_DATA_DIR: dataDir,
-			SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 * MiB),
-			SEALDROP_LOG_LEVEL: 'warn',
-			SEALDROP_RATE_LIMIT_CREATE: 'off',
-			SEALDROP_RATE_LIMIT_CLAIM: 'off',
-			// One download through the service worker, one through File System Access.
-			SEALDROP_DOWNLOAD_DEFAULT: '2'
-		},
-		stdio: ['ignore', 'pipe', 'inherit']
-	});
-	const url = await new Promise<string>((resolve, reject) => {
-		let out = '';
-		child.stdout!.on('data', (data: Buffer) => {
-			out += data.toString();
-			const match = /listening on (http:\/\/\S+)/i.exec(out);
-			if (match) resolve(match[1]!.replace('localhost', '127.0.0.1'));
-		});
-		child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-	});
-	return { url, process: child };
 }
 
 function median(values: number[]): number {
