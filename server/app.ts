@@ -116,11 +116,9 @@ export function createApp(deps: AppDeps): Hono {
 		throw noSuchEndpoint();
 	});
 	// The manifest's share target is the service worker's to answer. Without one (site data cleared)
-	// the shared files cannot reach the page: open the app, and read nothing of the body.
-	app.post('/_download/share', (c) => {
-		c.header('Connection', 'close');
-		return c.redirect('/', 303);
-	});
+	// the shared files cannot reach the page: open the app. The body is not read into anything;
+	// Node discards what is still on the wire so the browser sees the answer, not a reset.
+	app.post('/_download/share', (c) => c.redirect('/', 303));
 	app.get('*', site.handler);
 	app.notFound((c) => c.text('Not found', 404));
 	return app;

@@ -141,7 +141,6 @@ describe('the web app and headers', () => {
 		const response = await h.app.request('/_download/share', { method: 'POST', body: form });
 		expect(response.status).toBe(303);
 		expect(response.headers.get('location')).toBe('/');
-		expect(response.headers.get('connection')).toBe('close');
 		expectSecurityHeaders(response);
 	});
 
