@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Download, Page } from '@playwright/test';
 import { startCutProxy } from './cut-proxy';
 import { expect, test } from './fixtures';
 import { captureBlobRanges, makeFile, sha256File, uploadThroughUi, withoutFilePickers, type TestFile } from './helpers';
-import { checkState } from './layout';
+import { checkLaptopAndPhone } from './layout';
 
 const MiB = 1024 * 1024;
 const BLOB = '**/api/v1/shares/*/blob';
@@ -85,12 +85,7 @@ test('the network drops mid-download: Waiting for the network…, a warning befo
 		await expect(page).toHaveTitle(/^Waiting for the network… [1-9]\d*% · Sealdrop$/);
 		await expect(share.getByTestId('share-status')).toContainText('4 downloads left');
 		await expect(page.getByRole('alert')).toHaveCount(0);
-		await page.setViewportSize({ width: 1280, height: 800 });
-		await checkState(page, testInfo, 'light-laptop', 'waiting-for-network');
-		await page.setViewportSize({ width: 390, height: 844 });
-		await checkState(page, testInfo, 'light-phone', 'waiting-for-network');
-		await page.emulateMedia({ colorScheme: 'dark' });
-		await checkState(page, testInfo, 'dark-phone', 'waiting-for-network');
+		await checkLaptopAndPhone(page, testInfo, 'waiting-for-network');
 
 		// Closing the tab now asks first; staying keeps the download.
 		const asked = new Promise<string>((resolve) =>
@@ -138,11 +133,7 @@ test('a cancelled download continues from where it stopped (kept in the page unt
 		await expect(page.getByRole('alert')).toHaveCount(0);
 		await expect(page.getByRole('button', { name: 'Continue download' })).toBeFocused();
 		expect(await used()).toBe(1);
-		await checkState(page, testInfo, 'light-laptop', 'download-stopped');
-		await page.setViewportSize({ width: 390, height: 844 });
-		await checkState(page, testInfo, 'light-phone', 'download-stopped');
-		await page.emulateMedia({ colorScheme: 'dark' });
-		await checkState(page, testInfo, 'dark-phone', 'download-stopped');
+		await checkLaptopAndPhone(page, testInfo, 'download-stopped');
 		await page.getByRole('button', { name: 'Continue download' }).focus();
 
 		await page.keyboard.press('Enter');

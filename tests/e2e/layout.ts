@@ -84,6 +84,16 @@ export async function checkState(page: Page, testInfo: TestInfo, folder: string,
 	}
 }
 
+/** checkState for one state at 1280 px light, then 390 px light and dark (the page is left there). */
+export async function checkLaptopAndPhone(page: Page, testInfo: TestInfo, state: string): Promise<void> {
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await checkState(page, testInfo, 'light-laptop', state);
+	await page.setViewportSize({ width: 390, height: 844 });
+	await checkState(page, testInfo, 'light-phone', state);
+	await page.emulateMedia({ colorScheme: 'dark' });
+	await checkState(page, testInfo, 'dark-phone', state);
+}
+
 /**
  * Holds every request matching `url` until the returned function is called (a transfer caught
  * mid-way); later ones pass straight through. `arrived` resolves when the first one is held.

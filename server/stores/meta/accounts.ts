@@ -173,21 +173,8 @@ export class KyselyAccountStore implements AccountStore {
 
 	async insertOwnedShare(userId: string, share: NewShare, now: number): Promise<QuotaRefusal | undefined> {
 		return this.db.transaction().execute(async (trx) => {
-			// Writing the user's row first locks it (PostgreSQL: row lock; SQLite: the write
-			// lock), so a concurrent upload by the same user waits here and then sees this share.
-			const user = await trx
-				.updateTable('users')
-				.set({ updated_at: now })
-				.where('id', '=', userId)
-				.where('disabled', '=', 0)
-				.returning(['quota_bytes', 'quota_shares'])
-				.executeTakeFirst();
-			if (!user) return { reason: 'disabled' };
-			const used = await usageOf(trx, userId);
-			const bytesLimit = numOrNull(user.quota_bytes);
-			if (bytesLimit !== null && used.bytes + share.size > bytesLimit) return { reason: 'bytes', used: used.bytes, limit: bytesLimit };
-			const sharesLimit = numOrNull(user.quota_shares);
-			if (sharesLimit !== null && used.shares + 1 > sharesLimit) return { reason: 'shares', used: used.shares, limit: sharesLimit };
+			const refused = await quotaRefusal(trx, userId, share.size, now);
+			if (refused) return refused;
 			await trx
 				.insertInto('shares')
 				.values({ ...newShareRow(share), owner_user_id: userId })
@@ -209,7 +196,35 @@ export class KyselyAccountStore implements AccountStore {
 	}
 }
 
-/** An account's live shares and their bytes (also read by the file requests' store for submissions). */
+/**
+ * Whether one more share of `size` bytes would pass the account's quota (or the account is
+ * disabled). Writing the user's row first locks it (PostgreSQL: row lock; SQLite: the write lock),
+ * so a concurrent upload by the same user waits here and then sees this one. Also used for file
+ * request submissions, which are stored as the requester's shares.
+ */
+export async function quotaRefusal(
+	trx: Transaction<Database>,
+	userId: string,
+	size: number,
+	now: number
+): Promise<QuotaRefusal | undefined> {
+	const user = await trx
+		.updateTable('users')
+		.set({ updated_at: now })
+		.where('id', '=', userId)
+		.where('disabled', '=', 0)
+		.returning(['quota_bytes', 'quota_shares'])
+		.executeTakeFirst();
+	if (!user) return { reason: 'disabled' };
+	const used = await usageOf(trx, userId);
+	const bytesLimit = numOrNull(user.quota_bytes);
+	if (bytesLimit !== null && used.bytes + size > bytesLimit) return { reason: 'bytes', used: used.bytes, limit: bytesLimit };
+	const sharesLimit = numOrNull(user.quota_shares);
+	if (sharesLimit !== null && used.shares + 1 > sharesLimit) return { reason: 'shares', used: used.shares, limit: sharesLimit };
+	return undefined;
+}
+
+/** An account's live shares and their bytes. */
 export async function usageOf(db: Kysely<Database> | Transaction<Database>, userId: string): Promise<Usage> {
 	const row = await db
 		.selectFrom('shares')

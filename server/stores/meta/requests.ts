@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, RequestsTable } from './schema';
 import { newShareRow, num, numOrNull, toShare, WIPED } from './share-row';
-import { usageOf } from './accounts';
+import { quotaRefusal } from './accounts';
 import type { NewRequest, NewShare, RequestRecord, RequestStore, SubmissionRecord, SubmissionRefusal } from './types';
 
 /** Thrown inside a transaction to roll it back with the reason it was refused. */
@@ -181,17 +181,6 @@ export class KyselyRequestStore implements RequestStore {
  * account's row is written first, which locks it, as insertOwnedShare does (accounts.ts).
  */
 async function checkQuota(trx: Transaction<Database>, userId: string, size: number, now: number): Promise<void> {
-	const user = await trx
-		.updateTable('users')
-		.set({ updated_at: now })
-		.where('id', '=', userId)
-		.where('disabled', '=', 0)
-		.returning(['quota_bytes', 'quota_shares'])
-		.executeTakeFirst();
-	if (!user) throw new Refused({ reason: 'disabled' });
-	const used = await usageOf(trx, userId);
-	const bytesLimit = numOrNull(user.quota_bytes);
-	if (bytesLimit !== null && used.bytes + size > bytesLimit) throw new Refused({ reason: 'bytes', used: used.bytes, limit: bytesLimit });
-	const sharesLimit = numOrNull(user.quota_shares);
-	if (sharesLimit !== null && used.shares + 1 > sharesLimit) throw new Refused({ reason: 'shares', used: used.shares, limit: sharesLimit });
+	const refused = await quotaRefusal(trx, userId, size, now);
+	if (refused) throw new Refused(refused);
 }
