@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
@@ -15,9 +15,9 @@ import {
 	type CreatedRequest
 } from '../../src/lib/transfer/requests';
 import { startHttpProxy } from './cut-proxy';
-import { expect, test, type SealdropServer } from './fixtures';
+import { expect, restrictedTest, test, type SealdropServer } from './fixtures';
 import { makeFile, type TestFile } from './helpers';
-import { checkLaptopAndPhone } from './layout';
+import { checkLaptopAndPhone, hold } from './layout';
 
 const MiB = 1024 * 1024;
 const PART_RE = /\/api\/v1\/shares\/[^/]+\/parts\/(\d+)$/;
@@ -34,8 +34,8 @@ function newRequest(sealdrop: SealdropServer, limits: { maxSubmissions?: number;
 }
 
 /** What the requester reads with its private key: each live submission's plaintext sha256 (files, then note). */
-async function receivedHashes(sealdrop: SealdropServer, created: CreatedRequest): Promise<string[]> {
-	const api = new ApiClient(sealdrop.url);
+async function receivedHashes(server: { url: string }, created: CreatedRequest): Promise<string[]> {
+	const api = new ApiClient(server.url);
 	const hashes: string[] = [];
 	for (const submission of await listSubmissions(api, created)) {
 		const opened = await openSubmission(api, created.keys, submission);
@@ -99,13 +99,27 @@ test('a submitter sends two files and a note; only the requester’s private key
 	await checkLaptopAndPhone(page, testInfo, 'request-open');
 	await page.emulateMedia({ colorScheme: 'light' });
 	await page.setViewportSize({ width: 1280, height: 800 });
+	// Pause and Resume are the upload page's: a part held mid-way, paused, then let through.
+	const release = await hold(context, '**/api/v1/shares/*/parts/*');
 	await page.getByRole('button', { name: 'Encrypt and send' }).click();
+	await release.arrived;
+	await page.getByRole('button', { name: 'Pause' }).click();
+	await expect(page.getByRole('button', { name: 'Resume' })).toBeFocused();
+	await checkLaptopAndPhone(page, testInfo, 'request-paused');
+	await page.emulateMedia({ colorScheme: 'light' });
+	await page.setViewportSize({ width: 1280, height: 800 });
+	release();
+	await page.getByRole('button', { name: 'Resume' }).click();
 
 	const receipt = page.getByRole('region', { name: 'Sent' });
 	await expect(receipt.getByRole('heading', { name: 'Sent', exact: true })).toBeFocused({ timeout: 60_000 });
 	await expect(receipt).toContainText('You cannot open or download this submission again');
 	const id = (await page.getByTestId('receipt-id').textContent())!;
 	await expect(limits).toContainText('Submissions left: 4 of 5');
+	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sealdrop.url });
+	await receipt.getByRole('button', { name: 'Copy receipt' }).click();
+	await expect(receipt.getByText('Copied')).toBeVisible();
+	expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(`Submission: ${id}`);
 	const download = page.waitForEvent('download');
 	await receipt.getByRole('button', { name: 'Save receipt' }).click();
 	const saved = await readFile((await (await download).path())!, 'utf8');
@@ -181,13 +195,22 @@ test('a public key swapped on the server is refused before anything is sent', as
 	await context.close();
 });
 
-test('a full request and a closed one say so, and take nothing', async ({ browser, sealdrop }, testInfo) => {
+test('over-size, full, closed and missing requests say so, and take nothing', async ({ browser, sealdrop }, testInfo) => {
 	const full = await newRequest(sealdrop, { maxSubmissions: 1 });
 	const closed = await newRequest(sealdrop);
 	await closeFileRequest(new ApiClient(sealdrop.url), closed);
 	const context = await browser.newContext({ bypassCSP: true });
 	const page = await context.newPage();
 	const posts = submissionPosts(page);
+
+	// Over the request's size: said before anything is made.
+	const small = await newRequest(sealdrop, { maxSubmissionBytes: 10_000 });
+	await page.goto(requestLink(sealdrop.url, small.id, small.secret));
+	await page.getByLabel('Choose files', { exact: true }).setInputFiles((await makeFile(testInfo.outputDir, 'big.bin', 20_000)).path);
+	await expect(page.getByRole('status').filter({ hasText: 'This request accepts up to 10 kB per submission.' })).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Encrypt and send' })).toBeDisabled();
+	await checkLaptopAndPhone(page, testInfo, 'request-too-large');
+	expect(posts).toEqual([]);
 
 	// The only slot goes to a first submitter.
 	await page.goto(requestLink(sealdrop.url, full.id, full.secret));
@@ -260,3 +283,53 @@ test('in Arabic: the page reads right to left, the requester’s words keep thei
 	expect(await listSubmissions(new ApiClient(sealdrop.url), created)).toHaveLength(1);
 	await context.close();
 });
+
+restrictedTest(
+	'restricted server: a request made by an account takes files from a visitor who is not signed in',
+	async ({ browser, restricted }, testInfo) => {
+		// The requester: an account with an API token (creating a request needs one here).
+		const userId = randomBytes(12).toString('base64url');
+		const added = await restricted.meta.accounts.addUser({
+			id: userId,
+			name: `requester-${userId}`,
+			passwordHash: 'unused',
+			createdAt: Date.now(),
+			quotaBytes: null,
+			quotaShares: null,
+			maxExpiry: null
+		});
+		expect(added).toBe(true);
+		const token = randomBytes(32);
+		await restricted.meta.accounts.createApiToken({
+			id: randomBytes(8).toString('base64url'),
+			userId,
+			name: 'e2e',
+			hash: createHash('sha256').update(token).digest(),
+			createdAt: Date.now()
+		});
+		const asRequester = new ApiClient(restricted.url, (input, init) => {
+			const headers = new Headers(init?.headers);
+			headers.set('authorization', `Bearer ${token.toString('base64url')}`);
+			return fetch(input, { ...init, headers });
+		});
+		const created = await createFileRequest(asRequester, {
+			title: 'Support logs',
+			message: '',
+			expiresIn: restricted.config.expiryOptions[0]!,
+			maxSubmissions: 3,
+			maxSubmissionBytes: 1_000_000
+		});
+
+		const file = await makeFile(testInfo.outputDir, 'app.log', 20_000);
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await page.goto(requestLink(restricted.url, created.id, created.secret));
+		await expect(page.getByRole('heading', { level: 1, name: 'Support logs' })).toBeVisible();
+		await expect(page.getByTestId('login-needed')).toHaveCount(0);
+		await page.getByLabel('Choose files', { exact: true }).setInputFiles(file.path);
+		await page.getByRole('button', { name: 'Encrypt and send' }).click();
+		await expect(page.getByRole('heading', { name: 'Sent', exact: true })).toBeFocused({ timeout: 60_000 });
+		expect(await receivedHashes(restricted, created)).toEqual([file.sha256]);
+		await context.close();
+	}
+);
