@@ -82,7 +82,9 @@ test('a submitter sends two files and a note; only the requester’s private key
 	const page = await context.newPage();
 	const sent: string[] = [];
 	page.on('request', (r) => sent.push(r.url()));
-	await page.goto(requestLink(sealdrop.url, created.id, created.secret));
+	// The production server answers /r/<id> with the app (200), like its other routes.
+	const answer = await page.goto(requestLink(sealdrop.url, created.id, created.secret));
+	expect(answer?.status()).toBe(200);
 
 	await expect(page.getByRole('heading', { level: 1, name: 'Signed contracts' })).toBeVisible();
 	await expect(page.getByText('Please send the signed contract')).toBeVisible();
@@ -333,3 +335,39 @@ restrictedTest(
 		await context.close();
 	}
 );
+
+test('the network drops mid-submission: Reconnecting…, then it carries on by itself when back online', async ({
+	browser,
+	sealdrop
+}, testInfo) => {
+	const created = await newRequest(sealdrop);
+	const file = await makeFile(testInfo.outputDir, 'tunnel.bin', 24 * MiB + 7); // 4 parts of 8 MiB
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	// Part 0 goes through; the others wait until the network is gone, then fail as a dropped one does.
+	let offline = false;
+	let goOffline = () => {};
+	const wentOffline = new Promise<void>((resolve) => (goOffline = resolve));
+	await context.route(PART_RE, async (route) => {
+		if (Number(PART_RE.exec(route.request().url())![1]) >= 1) await wentOffline;
+		if (offline) return route.abort('internetdisconnected');
+		return route.continue();
+	});
+	const firstPart = page.waitForResponse((r) => PART_RE.test(r.url()) && r.status() === 200);
+	await page.goto(requestLink(sealdrop.url, created.id, created.secret));
+	await page.getByLabel('Choose files', { exact: true }).setInputFiles(file.path);
+	await page.getByRole('button', { name: 'Encrypt and send' }).click();
+	await firstPart;
+
+	offline = true;
+	await context.setOffline(true);
+	goOffline();
+	await expect(page.getByRole('region', { name: 'Your files' }).getByText('Reconnecting…', { exact: true })).toBeVisible();
+	await expect(page.getByRole('alert')).toHaveCount(0);
+
+	offline = false;
+	await context.setOffline(false);
+	await expect(page.getByRole('heading', { name: 'Sent', exact: true })).toBeFocused({ timeout: 120_000 });
+	expect(await receivedHashes(sealdrop, created)).toEqual([file.sha256]);
+	await context.close();
+});
