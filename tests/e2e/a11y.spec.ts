@@ -151,7 +151,7 @@ test('no page logs a Content-Security-Policy violation (the route announcer is h
 	page.on('console', (message) => {
 		if (message.type() === 'error') errors.push(message.text());
 	});
-	for (const path of ['/', '/uploads', `/s/${'A'.repeat(22)}#${'B'.repeat(43)}`]) {
+	for (const path of ['/', '/uploads', `/s/${'A'.repeat(22)}#${'B'.repeat(43)}`, `/r/${'A'.repeat(22)}#${'B'.repeat(43)}`]) {
 		await page.goto(`${sealdrop.url}${path}`);
 		await expect(page.locator('#svelte-announcer')).toBeAttached();
 	}

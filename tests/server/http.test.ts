@@ -128,7 +128,7 @@ describe('the web app and headers', () => {
 			expect(response.headers.get('content-type'), path).toBe('text/plain; charset=UTF-8');
 			expectSecurityHeaders(response);
 		}
-		for (const path of ['/deep/link/', '/nope', '/s/abc/x', '/s/']) {
+		for (const path of ['/deep/link/', '/nope', '/s/abc/x', '/s/', '/r/abc/x', '/r/']) {
 			const response = await h.app.request(path);
 			expect(response.status, path).toBe(404);
 			expect(await response.text(), path).toBe(PAGE);
