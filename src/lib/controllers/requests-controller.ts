@@ -17,9 +17,11 @@ import { Observable } from './observable';
 
 /** The server takes 1 … 1000 submissions per request (API.md, POST /requests). */
 export const MAX_SUBMISSIONS = 1000;
-const MiB = 1024 * 1024;
-/** Size choices per submission, up to the server's largest share. */
-const SIZE_CHOICES = [10 * MiB, 100 * MiB, 1024 * MiB, 10 * 1024 * MiB, 100 * 1024 * MiB];
+const MB = 1000 * 1000;
+/** Size choices per submission (round in the units the page shows), up to the server's largest share. */
+const SIZE_CHOICES = [10 * MB, 100 * MB, 1000 * MB, 10_000 * MB, 100_000 * MB];
+/** A request is usually open for days: a week when the server offers it, else its default. */
+const WEEK = 7 * 24 * 3600;
 
 /** One of my requests: what this browser keeps, and what the server last said of it. */
 export interface RequestView {
@@ -58,6 +60,8 @@ export interface RequestsState {
 	/** What is in progress: 'create', 'import', 'export:<id>', 'close:<id>', 'delete:<sid>'. */
 	busy: string | null;
 	failure: Failure | null;
+	/** The action `failure` came from ('import', 'export:<id>', …; see `busy`), null for others. */
+	failedAt: string | null;
 	/** The request a key file just brought in. */
 	imported: string | null;
 }
@@ -110,6 +114,7 @@ export class RequestsController extends Observable<RequestsState> {
 				viewing: null,
 				busy: null,
 				failure: null,
+				failedAt: null,
 				imported: null
 			},
 			derive
@@ -126,11 +131,12 @@ export class RequestsController extends Observable<RequestsState> {
 		try {
 			const config = await this.deps.loadConfig();
 			const sizes = [...SIZE_CHOICES.filter((n) => n < config.maxShareBytes), config.maxShareBytes];
-			const size = sizes.includes(100 * MiB) ? 100 * MiB : sizes.at(-1)!;
+			const size = sizes.includes(100 * MB) ? 100 * MB : sizes.at(-1)!;
 			this.update({ config, sizes, expiries: allowedExpiries(config.expiry.options, null) });
 			const account = config.uploadAccess === 'restricted' ? await currentAccount(this.deps.api) : null;
 			const expiries = allowedExpiries(config.expiry.options, account);
-			const expiresIn = expiries.includes(config.expiry.default) ? config.expiry.default : expiries.at(-1)!;
+			const preferred = expiries.includes(WEEK) ? WEEK : config.expiry.default;
+			const expiresIn = expiries.includes(preferred) ? preferred : expiries.at(-1)!;
 			this.update({
 				account,
 				signedOut: config.uploadAccess === 'restricted' && account === null,
@@ -295,12 +301,12 @@ export class RequestsController extends Observable<RequestsState> {
 	/** Runs one action at a time, saying what failed; true when it succeeded. */
 	private async act(busy: string, run: () => Promise<void>): Promise<boolean> {
 		if (this.state.busy) return false;
-		this.update({ busy, failure: null });
+		this.update({ busy, failure: null, failedAt: null });
 		try {
 			await run();
 			return true;
 		} catch (err) {
-			this.update({ failure: failureOf(err) });
+			this.update({ failure: failureOf(err), failedAt: busy });
 			return false;
 		} finally {
 			this.update({ busy: null });

@@ -126,6 +126,7 @@ describe('requests controller, against a real server', () => {
 		await there.controller.init();
 		expect(await there.controller.importKey(here.files[0]!.text, 'moving daze')).toBe(false);
 		expect(there.controller.state.failure?.code).toBe('WRONG_PASSPHRASE');
+		expect(there.controller.state.failedAt).toBe('import');
 		expect(there.controller.state.requests).toEqual([]);
 		expect(await there.controller.importKey('{"not":"a key"}', 'x')).toBe(false);
 		expect(there.controller.state.failure?.code).toBe('BAD_KEY_FILE');
