@@ -120,6 +120,7 @@ test('requests: a request is made, opened and its key export shown from the keyb
 	await page.keyboard.press('Enter'); // submits the form
 	await expect(live).toHaveText('Request created. Its link is in the list below.');
 	const entry = page.getByTestId('request-entry');
+	await expect(entry.getByRole('heading', { name: 'Asked by keyboard' })).toBeFocused();
 	const submissions = entry.getByRole('button', { name: 'Submissions' });
 	await submissions.focus();
 	await page.keyboard.press('Enter');

@@ -83,6 +83,7 @@ test('requester: creates a request, sees submissions arrive, decrypts them, dele
 		.getByRole('button', { name: /^Delete the submission received/ })
 		.click();
 	await expect(rows).toHaveCount(1);
+	await expect(entry.getByRole('button', { name: 'Submissions' })).toBeFocused();
 	await entry.getByRole('button', { name: 'Close request' }).click();
 	await expect(entry.getByTestId('request-status')).toContainText('Closed');
 	await expect(entry.getByLabel('Request link')).toHaveCount(0);
