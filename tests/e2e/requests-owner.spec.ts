@@ -7,7 +7,7 @@ import { openFileRequest, submitFiles } from '../../src/lib/transfer/requests';
 import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
 import { expect, restrictedTest, test } from './fixtures';
 import { collectDownloads, makeFile, sha256File, withoutFilePickers, type TestFile } from './helpers';
-import { checkLaptopAndPhone } from './layout';
+import { checkLaptopAndPhone, layoutProblems } from './layout';
 
 const MiB = 1024 * 1024;
 
@@ -137,4 +137,13 @@ restrictedTest('restricted server: making a request needs an account, as uploadi
 	await expect(page.getByRole('heading', { name: 'Import a key file' })).toBeVisible();
 	await checkLaptopAndPhone(page, testInfo, 'requests-login-needed');
 	await context.close();
+
+	// Four menu links in a long language still fit the narrowest phone.
+	const german = await browser.newContext({ locale: 'de-DE', viewport: { width: 360, height: 800 } });
+	const seite = await german.newPage();
+	await seite.goto(`${restricted.url}/requests`);
+	await expect(seite.getByRole('navigation').getByRole('link', { name: 'Konto' })).toBeVisible();
+	await seite.screenshot({ path: testInfo.outputPath('requests-de-360.png'), fullPage: true });
+	expect(await layoutProblems(seite)).toEqual([]);
+	await german.close();
 });
