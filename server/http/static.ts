@@ -30,12 +30,11 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * The SvelteKit routes (src/routes): `/`, `/uploads`, `/account`, `/login`, `/s/<id>`. Only
- * these get the SPA with 200; tests/server/http.test.ts checks the list against src/routes.
+ * The SvelteKit routes (src/routes): `/`, `/uploads`, `/account`, `/login`, `/requests`, a share
+ * `/s/<id>` and a file request `/r/<id>`. Only these get the SPA with 200;
+ * tests/server/http.test.ts checks the list against src/routes.
  */
-const APP_ROUTE = /^\/(?:(?:uploads|account|login)\/?|s\/[^/]+\/?)?$/;
-/** A file request's page, `/r/<id>` (its rs rides in the fragment): the SPA with 200 too. */
-const REQUEST_ROUTE = /^\/r\/[^/]+\/?$/;
+const APP_ROUTE = /^\/(?:(?:uploads|account|login|requests)\/?|[sr]\/[^/]+\/?)?$/;
 
 /**
  * Files that scripts/precompress.mjs gives `.br` and `.gz` variants at build time (kept in step
@@ -138,7 +137,7 @@ export function loadStaticSite(dir: string, logger: Logger, connectSources: stri
 		// Any other unknown path: the app, which shows its own "not found" page, but with a 404
 		// so crawlers and monitors see what it is.
 		const body = fallback[preferredEncoding(c.req.header('accept-encoding'), (e) => fallback[e] !== undefined)] ?? fallback.identity;
-		return c.body(body.bytes, APP_ROUTE.test(pathname) || REQUEST_ROUTE.test(pathname) ? 200 : 404, {
+		return c.body(body.bytes, APP_ROUTE.test(pathname) ? 200 : 404, {
 			'Content-Type': 'text/html; charset=utf-8',
 			'Cache-Control': REVALIDATE,
 			Vary: 'Accept-Encoding',

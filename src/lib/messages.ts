@@ -37,7 +37,8 @@ export type ClientErrorCode =
 	| 'PDF_UNREADABLE'
 	| 'PDF_ENCRYPTED'
 	| 'SAVE_UNSUPPORTED'
-	| 'INSECURE_CONTEXT';
+	| 'INSECURE_CONTEXT'
+	| 'KEY_FILE_NO_REQUEST';
 
 /** Every code a person can be shown. A code added to one of these unions without a sentence below does not compile. */
 export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
@@ -117,7 +118,8 @@ const MESSAGES = {
 	error_BAD_REQUEST_INFO: m.error_BAD_REQUEST_INFO,
 	error_BAD_KEY_FILE: m.error_BAD_KEY_FILE,
 	error_WRONG_PASSPHRASE: m.error_WRONG_PASSPHRASE,
-	error_INSECURE_CONTEXT: m.error_INSECURE_CONTEXT
+	error_INSECURE_CONTEXT: m.error_INSECURE_CONTEXT,
+	error_KEY_FILE_NO_REQUEST: m.error_KEY_FILE_NO_REQUEST
 } satisfies Record<`error_${MessageCode}`, () => string>;
 
 /** Sentences that name the file or folder concerned, for errors that carry its `path`. */
