@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { translatingErrors } from '../errors';
 import { KyselyAccountStore } from './accounts';
 import { KyselyAttemptStore } from './attempts';
@@ -15,7 +15,16 @@ export interface KyselyMetaOptions {
 	transient: (error: unknown) => string | undefined;
 	/** Gives free pages back to the file system (SQLite). */
 	compact?: () => Promise<void>;
+	/**
+	 * Runs a transaction whose commit need not survive a power cut or an OS crash (it may be lost,
+	 * never half-applied), for the records that are only a cache until something durable follows:
+	 * part records, which complete checks again before sealing (SELF-HOSTING.md, "Durability").
+	 * Every other write is durable at commit. Default: an ordinary transaction.
+	 */
+	cacheTransaction?: CacheTransaction;
 }
+
+export type CacheTransaction = <T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
 /**
  * The MetaStore over any Kysely dialect: one store per aggregate, all on the same connection.
@@ -33,7 +42,7 @@ export function kyselyMetaStore(db: Kysely<Database>, options: KyselyMetaOptions
 	});
 	return {
 		shares: boundary(new KyselyShareStore(db)),
-		parts: boundary(new KyselyPartStore(db)),
+		parts: boundary(new KyselyPartStore(db, options.cacheTransaction)),
 		tickets: boundary(new KyselyTicketStore(db)),
 		sweeping: boundary(new KyselySweepStore(db)),
 		attempts: boundary(new KyselyAttemptStore(db)),

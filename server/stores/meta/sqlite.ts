@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations';
 import { errorCode, TRANSIENT_ERRNO } from '../errors';
-import { kyselyMetaStore } from './kysely';
+import { kyselyMetaStore, type CacheTransaction } from './kysely';
 import type { Logger } from '../../logger';
 import type { Database } from './schema';
 import type { MetaStore } from './types';
@@ -27,7 +27,8 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 		useIncrementalVacuum(connection, options.logger);
 		// WAL: readers never block the writer; several processes can share the file.
 		connection.pragma('journal_mode = WAL');
-		// A download count must survive a power cut once the client has its ticket.
+		// A download count must survive a power cut once the client has its ticket: every commit
+		// is flushed, except the part records' (cacheTransaction below).
 		connection.pragma('synchronous = FULL');
 		// Parts and tickets cascade away with their share.
 		connection.pragma('foreign_keys = ON');
@@ -44,6 +45,7 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 	}
 	return kyselyMetaStore(db, {
 		transient: sqliteTransient,
+		cacheTransaction: sqliteCacheTransaction,
 		async compact(): Promise<void> {
 			// Holding Kysely's connection, so no transaction of it is open meanwhile. exec, not a
 			// prepared statement: incremental_vacuum frees one page per step. Then a checkpoint,
@@ -55,6 +57,23 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
 		}
 	});
 }
+
+/**
+ * A transaction whose commit is not flushed (kysely.ts, cacheTransaction). synchronous is per
+ * connection and cannot change inside a transaction, so it is lowered around one while holding
+ * Kysely's only connection: no other transaction (a claim) can run with it meanwhile. In WAL mode
+ * a NORMAL commit is written to the log without a flush: a power cut may lose it, never corrupt
+ * the file, and the next FULL commit flushes it along with its own.
+ */
+export const sqliteCacheTransaction: CacheTransaction = (db, work) =>
+	db.connection().execute(async (conn) => {
+		await sql`PRAGMA synchronous = NORMAL`.execute(conn);
+		try {
+			return await conn.transaction().execute(work);
+		} finally {
+			await sql`PRAGMA synchronous = FULL`.execute(conn);
+		}
+	});
 
 /** Another connection holds the lock past busy_timeout, or the disk is full: retry later. */
 const SQLITE_TRANSIENT = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'SQLITE_FULL']);
