@@ -280,7 +280,8 @@ function printScale(levels: Level[], mib: number, partSize: number): void {
 			`p99 of GET /api/v1/shares/:id (every 50 ms during the load) < ${SCALE_TARGETS.p99Ms} ms at ${SCALE_TARGETS.atTransfers} transfers\n` +
 			`durability: a part is acknowledged unflushed (file and SQLite record): until complete it is only a cache, which complete ` +
 			`checks (MISSING_PARTS for any part a power cut took); complete flushes every part before the share is ready, so the ` +
-			`"up" figures end as durable as bare's. Claims, attempt counters and complete commit with synchronous=FULL (SELF-HOSTING.md, "Durability")`
+			`"up" figures end as durable as bare's. SQLite commits with synchronous=NORMAL; claims, counters and complete are answered ` +
+			`only after the WAL is flushed off the event loop (SELF-HOSTING.md, "Durability")`
 	);
 	console.table(
 		levels.map((l) => ({

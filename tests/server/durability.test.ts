@@ -1,16 +1,19 @@
-import { readdir, truncate } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newShareId } from '../../server/shares/tokens';
 import { postgresCacheTransaction } from '../../server/stores/meta/postgres';
 import type { Database } from '../../server/stores/meta/schema';
-import { sqliteCacheTransaction } from '../../server/stores/meta/sqlite';
-import type { MetaStore } from '../../server/stores/meta/types';
+import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
+import type { MetaStore, NewShare } from '../../server/stores/meta/types';
 import { freshSchema } from '../support/postgres';
 import { postgresAndS3Stores } from '../support/postgres-s3';
 import { describeWithServices, withServices } from '../support/tier';
+import { until } from '../support/wait';
 import {
 	API,
 	bearer,
@@ -98,40 +101,100 @@ describe('parts are a cache until complete, on the filesystem', () => {
 });
 
 describe('only part records are committed without a flush', () => {
-	it('SQLite: synchronous is NORMAL inside a part record, FULL for a claim queued behind it and after a failure', async () => {
-		const dir = await tempDir();
-		const connection = new SQLite(join(dir, 'db.sqlite'));
-		connection.pragma('journal_mode = WAL');
-		connection.pragma('synchronous = FULL');
-		const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-		// 1 NORMAL, 2 FULL
-		const level = async (q: Kysely<Database>) => (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(q)).rows[0]!.synchronous;
-		try {
-			let entered!: () => void;
-			const inside = new Promise<void>((resolve) => (entered = resolve));
-			let release!: () => void;
-			const gate = new Promise<void>((resolve) => (release = resolve));
-			const record = sqliteCacheTransaction(db, async (trx) => {
-				entered();
-				const seen = await level(trx);
-				await gate;
-				return seen;
+	describe('SQLite: commits are flushed off the event loop, before the call answers', () => {
+		const T0 = Date.UTC(2030, 0, 1);
+		let dir: string;
+		let meta: MetaStore;
+		/** Each flush of the log, held until the test lets it go (or at once, when not holding). */
+		let flushes: { release(): void }[];
+		let flushCount: number;
+		let holding: boolean;
+		const flushed = new EventEmitter();
+		const nthFlush = (n: number) => until(() => flushes.length >= n, [flushed], 'flush', { what: `flush ${n} of the log` });
+		beforeEach(async () => {
+			dir = await tempDir();
+			flushes = [];
+			flushCount = 0;
+			holding = false;
+			meta = await openSqliteMetaStore({
+				file: join(dir, 'sealdrop.sqlite'),
+				flushLog: async () => {
+					flushCount++;
+					if (!holding) return;
+					await new Promise<void>((release) => {
+						flushes.push({ release });
+						flushed.emit('flush');
+					});
+				}
 			});
-			await inside;
-			// A claim asked for while the part record is open waits for it, and commits with FULL.
-			const claimed = db.transaction().execute((trx) => level(trx));
-			release();
-			expect(await record).toBe(1);
-			expect(await claimed).toBe(2);
-			await expect(
-				sqliteCacheTransaction(db, () => {
-					throw new Error('refused');
-				})
-			).rejects.toThrow('refused');
-			expect(await level(db)).toBe(2);
-		} finally {
-			await db.destroy();
-		}
+		});
+		afterEach(async () => {
+			await meta?.close();
+			await rm(dir, { recursive: true, force: true });
+		});
+		const newShare = (maxDownloads = 1): NewShare => ({
+			id: newShareId(),
+			size: 3000,
+			partSize: 1024,
+			parts: 3,
+			header: randomBytes(83),
+			metadata: randomBytes(300),
+			readTokenHash: randomBytes(32),
+			ownerTokenHash: randomBytes(32),
+			expiresIn: 3600,
+			maxDownloads,
+			createdAt: T0,
+			blobUpload: null
+		});
+		/** Whether `promise` has settled once everything already queued has run. */
+		const settled = async (promise: Promise<unknown>) => {
+			let done = false;
+			void promise.then(
+				() => (done = true),
+				() => (done = true)
+			);
+			await new Promise((resolve) => setImmediate(resolve));
+			return done;
+		};
+
+		it('a claim is answered only once the log holding its count is on the disk', async () => {
+			const share = newShare();
+			await meta.shares.insert(share);
+			expect(await meta.parts.markReady(share.id, T0, T0 + 3_600_000)).toBe(true);
+			holding = true;
+			const claimed = meta.tickets.claim(share.id, T0 + 1, { hash: randomBytes(32), expiresAt: T0 + 60_000 });
+			await nthFlush(1);
+			expect(await settled(claimed)).toBe(false);
+			// Meanwhile the event loop is free: reads are answered without waiting on the disk.
+			expect(await meta.shares.get(share.id)).toMatchObject({ downloads: 1 });
+			flushes[0]!.release();
+			expect(await claimed).toEqual({ downloads: 1, maxDownloads: 1 });
+			// A claim that counted nothing wrote nothing, so it waits on nothing.
+			expect(await meta.tickets.claim(share.id, T0 + 2, { hash: randomBytes(32), expiresAt: T0 + 60_000 })).toBeUndefined();
+			expect(flushes).toHaveLength(1);
+		});
+
+		it('a part record is answered without a flush, and a read after it flushes nothing', async () => {
+			const share = newShare();
+			await meta.shares.insert(share);
+			holding = true;
+			expect(await meta.parts.record(share.id, { n: 0, size: 1024, etag: 'e' }, T0 + 1)).toBe(true);
+			expect(await meta.parts.list(share.id)).toEqual([{ n: 0, size: 1024, etag: 'e' }]);
+			expect(flushes).toHaveLength(0);
+			// Complete's first step is durable, and flushes the part records with its own.
+			const begun = meta.parts.beginCompleting(share.id, T0 + 2, T0 + 2 - 60_000);
+			await nthFlush(1);
+			flushes[0]!.release();
+			expect(await begun).toBe(true);
+		});
+
+		it('calls at once share a flush', async () => {
+			const before = flushCount;
+			await Promise.all(Array.from({ length: 5 }, () => meta.shares.insert(newShare())));
+			// One flush, or two if the first began before some of them had committed.
+			expect(flushCount - before).toBeGreaterThanOrEqual(1);
+			expect(flushCount - before).toBeLessThanOrEqual(2);
+		});
 	});
 
 	describeWithServices('PostgreSQL', () => {

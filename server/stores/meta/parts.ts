@@ -12,8 +12,8 @@ export class KyselyPartStore implements PartStore {
 	) {}
 
 	async record(id: string, part: PartRecord, now: number, on?: { blobUpload: string | null }): Promise<boolean> {
-		// Not durable at commit: a record lost in a power cut is a part complete finds missing, and
-		// beginCompleting's durable commit makes every earlier record durable with it (the log is
+		// Not flushed: a record lost in a power cut is a part complete finds missing, and
+		// beginCompleting's flushed commit makes every earlier record durable with it (the log is
 		// written in order). One flush of the database per part made uploads wait on the disk.
 		return this.cacheTransaction(this.db, async (trx) => {
 			// The row lock this takes orders us against beginCompleting: a part is either recorded
