@@ -58,8 +58,11 @@ async function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: st
 /** Public info. Reads only: link previews and reloads cost nothing. */
 export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicShareInfo> {
 	const loaded = await loadShare(deps, id);
-	// A store that cannot stream still says the share exists and is on its way (NOT_READY later).
-	const share = loaded.state === 'uploading' && !streamable(deps) && !tombstoneError(loaded) ? loaded : await loadServable(deps, id);
+	// While uploading, public info is the upload's progress: it answers even once every download
+	// is claimed (the recipient follows the sender; downloadsLeft says 0), and on a store that
+	// cannot stream (NOT_READY comes from metadata and claim).
+	const following = loaded.state === 'uploading' && !uploaderGone(deps, loaded);
+	const share = following ? loaded : await loadServable(deps, id);
 	const uploading =
 		share.state === 'uploading'
 			? {

@@ -80,11 +80,13 @@ describe.each(BACKENDS)('a share read while it is still uploading ($name)', ({ o
 		expect(first).toMatchObject({ downloads: 1, downloadsLeft: 0 });
 		const again = () => h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) });
 		expect(await outcome(await again())).toBe('410 DOWNLOAD_LIMIT_REACHED');
-		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 DOWNLOAD_LIMIT_REACHED');
+		// Public info still follows the upload (the recipient shows the sender's progress).
+		expect(await info(share)).toMatchObject({ state: 'uploading', downloadsLeft: 0 });
 		// The one ticket still reads the whole share as it arrives, and after complete.
 		for (let n = 0; n < 3; n++) await (await putPart(h, share, n)).text();
 		expect((await completeShare(h, share)).status).toBe(200);
 		expect(await outcome(await again())).toBe('410 DOWNLOAD_LIMIT_REACHED');
+		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('410 DOWNLOAD_LIMIT_REACHED');
 		expect((await readAll((await blob(share, first.ticket)).body!)).equals(share.bytes)).toBe(true);
 	});
 
