@@ -510,8 +510,11 @@ export class ReceiveController extends Observable<ReceiveState> {
 			this.update({ phase: 'done' });
 		} catch (err) {
 			const kept = job.stop();
+			// The sender's upload ended unfinished: nothing more will come, so nothing to continue.
+			const abandoned = err instanceof ApiError && err.code === 'UPLOAD_ABANDONED';
+			if (abandoned) this.update({ sender: null });
 			// Continuing is free only on a download already claimed (a refused claim spent nothing to keep).
-			const stopped = this.job === job && session.claimed ? { ...kept, total: job.bytes } : null;
+			const stopped = this.job === job && session.claimed && !abandoned ? { ...kept, total: job.bytes } : null;
 			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true, stopped });
 			else this.update({ phase: 'ready', failure: failureOf(err), stopped });
 		} finally {
