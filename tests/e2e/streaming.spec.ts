@@ -58,6 +58,16 @@ test.describe('stream while uploading', () => {
 			await testInfo.attach('recipient-while-uploading', { body: await recipient.screenshot(), contentType: 'image/png' });
 			await up.sender.screenshot({ path: testInfo.outputPath('sender-early-link.png') });
 			await recipient.screenshot({ path: testInfo.outputPath('recipient-both-progress.png') });
+			// A phone in dark mode: both pages fit 360 px.
+			for (const [page, name] of [
+				[up.sender, 'sender'],
+				[recipient, 'recipient']
+			] as const) {
+				await page.setViewportSize({ width: 360, height: 740 });
+				await page.emulateMedia({ colorScheme: 'dark' });
+				expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+				await page.screenshot({ path: testInfo.outputPath(`${name}-phone-dark.png`) });
+			}
 
 			up.proxy.release();
 			expect(await sha256File((await download!.path())!)).toBe(file.sha256);
