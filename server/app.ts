@@ -21,6 +21,7 @@ import { apiRoutes } from './routes';
 import { createRequests } from './requests';
 import { createShares } from './shares';
 import { AttemptLimiter, type AttemptLimiterOptions } from './shares/attempts';
+import { UploadSignals, type StreamTiming } from './shares/stream';
 import type { BlobStore } from './stores/blob/types';
 import type { MetaStore } from './stores/meta/types';
 
@@ -42,6 +43,8 @@ export interface AppDeps {
 	 * address, or X-Forwarded-For with SEALDROP_TRUST_PROXY.
 	 */
 	clientAddress?: ClientAddress;
+	/** How long blob reads of a share still uploading wait for a part (tests shorten it). */
+	streamTiming?: StreamTiming;
 	/** The listening server's connection counts, for /metrics (start.ts passes them). */
 	connections?: ConnectionCounts;
 }
@@ -99,7 +102,7 @@ export function createApp(deps: AppDeps): Hono {
 	const restricted = deps.config.uploadAccess === 'restricted';
 	if (restricted) limit('/api/v1/login', deps.config.loginRateLimit, 'logging in');
 	const accounts = restricted ? new Accounts({ ...deps, accounts: deps.meta.accounts }) : undefined;
-	const useCases = { ...deps, attempts };
+	const useCases = { ...deps, attempts, uploads: new UploadSignals(deps.streamTiming) };
 	app.route('/api/v1', apiRoutes(createShares(useCases), createRequests(useCases), deps.config, clientAddress, accounts));
 	app.get('/metrics', metricsHandler(metrics, deps.config.metricsToken));
 	app.route(

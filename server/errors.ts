@@ -23,6 +23,8 @@ export const STATUS_OF: Record<ApiErrorCode, ContentfulStatusCode> = {
 	TICKET_INVALID: 403,
 	NOT_FOUND: 404,
 	NOT_READY: 409,
+	NOT_YET_UPLOADED: 425,
+	UPLOAD_ABANDONED: 410,
 	ALREADY_COMPLETE: 409,
 	MISSING_PARTS: 409,
 	EXPIRED: 410,
@@ -68,7 +70,11 @@ export const ERROR_DOCS: Record<ApiErrorCode, string> = {
 	TICKET_INVALID: 'the ticket is unknown, expired, or for another share',
 	NOT_FOUND:
 		'no share or file request has this id (never existed, or purged), or that submission is not one of this request; no such API token; no such endpoint under `/api/`',
-	NOT_READY: 'the share is still being uploaded',
+	NOT_READY: 'the share is still being uploaded, and this server cannot serve it before it is complete (`streamable: false`)',
+	NOT_YET_UPLOADED:
+		'a blob read of a share still uploading waited (about 25 s) for a part that has not arrived yet; retry at once (`details.received` says how many bytes have)',
+	UPLOAD_ABANDONED:
+		'a blob read of a share whose upload ended before it was complete: the uploader deleted it, or went silent past `SEALDROP_ABANDON_AFTER`',
 	ALREADY_COMPLETE: 'parts or complete sent to a share that is already complete',
 	MISSING_PARTS: 'complete sent before every part arrived (`details.missing` lists them)',
 	EXPIRED: 'the share expired; the file request expired (its submissions with it)',

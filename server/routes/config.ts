@@ -13,7 +13,9 @@ export function configRoutes(config: Config): Hono {
 		downloads: { options: config.downloadOptions, default: config.downloadDefault },
 		uploadAccess: config.uploadAccess,
 		publicUrl: config.publicUrl ?? null,
-		directTransfers: config.s3Direct !== undefined
+		directTransfers: config.s3Direct !== undefined,
+		// The filesystem store reads unfinished parts; S3 cannot (shares/stream.ts).
+		streaming: config.blobStore.kind === 'fs'
 	};
 	return new Hono().get('/config', (c) => c.json(body));
 }

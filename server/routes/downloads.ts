@@ -72,9 +72,12 @@ export function downloadRoutes(shares: Shares, clientAddress: ClientAddress = so
 				throw rangeNotSatisfiable(blob.size);
 			}
 			if (range.kind === 'full') {
-				return c.body(cutOnError(await blob.read(0, blob.size), c), 200, { ...headers, 'Content-Length': String(blob.size) });
+				return c.body(cutOnError(await blob.read(0, blob.size, c.req.raw.signal), c), 200, {
+					...headers,
+					'Content-Length': String(blob.size)
+				});
 			}
-			return c.body(cutOnError(await blob.read(range.start, range.end), c), 206, {
+			return c.body(cutOnError(await blob.read(range.start, range.end, c.req.raw.signal), c), 206, {
 				...headers,
 				'Content-Length': String(range.end - range.start),
 				'Content-Range': `bytes ${range.start}-${range.end - 1}/${blob.size}`

@@ -9,6 +9,7 @@ import type { ShareDeps } from './deps';
 export async function deleteShare(deps: ShareDeps, id: string, ownerToken: string): Promise<void> {
 	const share = await loadOwnedShare(deps, id, ownerToken);
 	if (!(await deps.meta.shares.markDeleted(id, deps.clock.now()))) throw await closedUploadError(deps, id);
+	deps.uploads?.notify(id);
 	audit(deps.logger, 'share.delete', { shareId: id, was: share.state, downloads: share.downloads });
 	try {
 		await deps.blobs.delete({ id, upload: share.blobUpload });

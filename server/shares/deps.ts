@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { BlobStore } from '../stores/blob/types';
 import type { MetaStore } from '../stores/meta/types';
 import type { AttemptLimiter } from './attempts';
+import type { UploadSignals } from './stream';
 
 /** Everything the sweeper works with; passed in, never imported. */
 export interface StoreDeps {
@@ -18,4 +19,6 @@ export interface StoreDeps {
 export interface ShareDeps extends StoreDeps {
 	/** Limits wrong read tokens (metadata, claim). Not optional: no caller can forget it. */
 	attempts: AttemptLimiter;
+	/** Wakes blob reads waiting on an upload on this instance (stream.ts); without it they only poll. */
+	uploads?: UploadSignals;
 }

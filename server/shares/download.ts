@@ -1,5 +1,6 @@
 import type { ClaimResponse, MetadataResponse, PublicShareInfo, UnlockResponse } from '../../src/lib/api/types';
 import { encodeBase64Url } from '../encoding';
+import type { AppError } from '../errors';
 import { audit } from '../logger';
 import { chunksOf, toWebStream } from '../streams';
 import type { ShareRecord } from '../stores/meta/types';
@@ -13,17 +14,33 @@ import {
 	shareNotFound,
 	ticketInvalid,
 	wrongPassword,
+	uploadAbandoned,
+	uploadEnded,
 	wrongReadToken
 } from './errors';
 import { tombstoneError, unservableError } from './states';
+import { readWhileUploading, receivedBytes, streamable, uploaderGone } from './stream';
 import { hashToken, newTicket, tokenMatches } from './tokens';
 
-/** A ready share with downloads left; anything else throws the error the client gets. */
+/**
+ * A ready share with downloads left, or one still uploading with downloads left if this server
+ * streams (stream.ts); anything else throws the error the client gets.
+ */
 async function loadServable(deps: ShareDeps, id: string): Promise<ShareRecord> {
 	const share = await loadShare(deps, id);
-	const error = unservableError(share, deps.clock.now());
+	const error = servingError(deps, share);
 	if (error) throw error;
 	return share;
+}
+
+function servingError(deps: ShareDeps, share: ShareRecord): AppError | undefined {
+	if (share.state === 'uploading' && streamable(deps)) {
+		// Silent past the abandon rule: what the sweeper is about to make of it.
+		if (uploaderGone(deps, share)) return uploadAbandoned();
+		if (share.downloads >= share.maxDownloads) return downloadLimitReached();
+		return undefined;
+	}
+	return unservableError(share, deps.clock.now());
 }
 
 /**
@@ -40,7 +57,21 @@ async function checkReadToken(deps: ShareDeps, share: ShareRecord, readToken: st
 
 /** Public info. Reads only: link previews and reloads cost nothing. */
 export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicShareInfo> {
-	const share = await loadServable(deps, id);
+	const loaded = await loadShare(deps, id);
+	// While uploading, public info is the upload's progress: it answers even once every download
+	// is claimed (the recipient follows the sender; downloadsLeft says 0), and on a store that
+	// cannot stream (NOT_READY comes from metadata and claim).
+	const following = loaded.state === 'uploading' && !uploaderGone(deps, loaded);
+	const share = following ? loaded : await loadServable(deps, id);
+	const uploading =
+		share.state === 'uploading'
+			? {
+					state: 'uploading' as const,
+					streamable: streamable(deps),
+					received: await receivedBytes(deps, share),
+					uploaderSeenAt: share.lastPartAt
+				}
+			: { state: 'ready' as const };
 	return {
 		id: share.id,
 		size: share.size,
@@ -49,7 +80,8 @@ export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicSha
 		expiresAt: share.expiresAt ?? 0,
 		maxDownloads: share.maxDownloads,
 		downloads: share.downloads,
-		downloadsLeft: share.maxDownloads - share.downloads
+		downloadsLeft: share.maxDownloads - share.downloads,
+		...uploading
 	};
 }
 
@@ -85,15 +117,19 @@ export async function claim(deps: ShareDeps, id: string, readToken: string, clie
 	await checkReadToken(deps, share, readToken, client);
 	const now = deps.clock.now();
 	const ticket = newTicket();
-	const ticketExpiresAt = Math.min(now + deps.config.ticketTtl * 1000, share.expiresAt ?? now);
-	const counted = await deps.meta.tickets.claim(id, now, { hash: hashToken(ticket) as Buffer, expiresAt: ticketExpiresAt });
+	// A share still uploading has no expiry yet (it counts from complete): the ticket's own lifetime.
+	const uploading = share.state === 'uploading';
+	const ticketExpiresAt = uploading
+		? now + deps.config.ticketTtl * 1000
+		: Math.min(now + deps.config.ticketTtl * 1000, share.expiresAt ?? now);
+	const counted = await deps.meta.tickets.claim(id, now, { hash: hashToken(ticket) as Buffer, expiresAt: ticketExpiresAt }, { uploading });
 	if (!counted) {
 		// Lost the race for the last download (or the share changed): report its state now.
 		const current = await deps.meta.shares.get(id);
 		if (!current) throw shareNotFound();
-		throw unservableError(current, deps.clock.now()) ?? downloadLimitReached();
+		throw servingError(deps, current) ?? downloadLimitReached();
 	}
-	audit(deps.logger, 'share.claim', { shareId: id, downloads: counted.downloads, maxDownloads: counted.maxDownloads });
+	audit(deps.logger, 'share.claim', { shareId: id, downloads: counted.downloads, maxDownloads: counted.maxDownloads, uploading });
 	return {
 		ticket,
 		ticketExpiresAt,
@@ -106,8 +142,11 @@ export async function claim(deps: ShareDeps, id: string, readToken: string, clie
 
 export interface BlobAccess {
 	size: number;
-	/** Bytes start … endExclusive−1. */
-	read(start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
+	/**
+	 * Bytes start … endExclusive−1. While the share is still uploading, waits for the parts
+	 * (stream.ts): NOT_YET_UPLOADED before any byte, a failed stream after; `signal` ends a wait.
+	 */
+	read(start: number, endExclusive: number, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
 }
 
 /**
@@ -119,8 +158,11 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 	const layout = { id, size: share.size, partSize: share.partSize };
 	return {
 		size: share.size,
-		read: async (start, endExclusive) => {
-			const stream = await deps.blobs.read(layout, start, endExclusive);
+		read: async (start, endExclusive, signal) => {
+			const stream =
+				share.state === 'uploading'
+					? await readWhileUploading(deps, share, start, endExclusive, signal)
+					: await deps.blobs.read(layout, start, endExclusive);
 			// A failure after the answer has begun reaches no error handler: log it here.
 			return toWebStream(
 				onFailure(stream, (error) =>
@@ -131,14 +173,20 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 	};
 }
 
-/** A ready, unexpired share and the expiry of a valid ticket for it; otherwise the error to answer. */
+/**
+ * A ready, unexpired share (or, on a streaming server, one still uploading) and the expiry of a
+ * valid ticket for it; otherwise the error to answer. A share that ended before it was complete
+ * is UPLOAD_ABANDONED: what a recipient waiting on its upload must hear.
+ */
 export async function loadTicketed(deps: ShareDeps, id: string, ticket: string): Promise<{ share: ShareRecord; ticketExpiresAt: number }> {
 	const share = await loadShare(deps, id);
 	const now = deps.clock.now();
 	const gone = tombstoneError(share);
-	if (gone) throw gone;
-	if (share.state === 'uploading') throw notReady();
-	if (share.expiresAt === null || share.expiresAt <= now) throw shareExpired();
+	if (gone) throw share.completedAt === null ? uploadEnded() : gone;
+	if (share.state === 'uploading') {
+		if (!streamable(deps)) throw notReady();
+		if (uploaderGone(deps, share)) throw uploadEnded();
+	} else if (share.expiresAt === null || share.expiresAt <= now) throw shareExpired();
 
 	const hash = hashToken(ticket);
 	const found = hash && (await deps.meta.tickets.find(hash));

@@ -36,6 +36,14 @@ export function tooManyAttempts(ms: number, limit: 'client' | 'share'): AppError
 
 export const notReady = (): AppError => new AppError('NOT_READY', 'This share is still being uploaded.');
 
+/** A blob read waited for a part the uploader has not sent yet: the client asks again at once. */
+export const notYetUploaded = (received: number): AppError =>
+	new AppError('NOT_YET_UPLOADED', 'This part of the share has not been uploaded yet; ask again.', { received });
+
+/** A recipient reading a share whose upload ended unfinished (deleted, or its uploader went silent). */
+export const uploadEnded = (): AppError =>
+	new AppError('UPLOAD_ABANDONED', 'The sender stopped this upload before it was complete; nothing more will arrive.');
+
 export const shareExpired = (): AppError => new AppError('EXPIRED', 'This share has expired.');
 
 /** Abandoned while uploading: to its recipients the same as expired. */

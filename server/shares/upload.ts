@@ -63,6 +63,7 @@ export async function putPart(deps: ShareDeps, input: PutPartInput): Promise<Par
 	const part = { n, size: stored.size, etag: stored.etag ?? null };
 	const recorded = await deps.meta.parts.record(id, part, deps.clock.now(), { blobUpload: share.blobUpload });
 	if (!recorded) throw await closedUploadError(deps, id);
+	deps.uploads?.notify(id);
 	return { n, size: stored.size };
 }
 
@@ -152,6 +153,7 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
 	const completedAt = clock.now();
 	const expiresAt = completedAt + share.expiresIn * 1000;
 	if (!(await meta.parts.markReady(id, completedAt, expiresAt, since))) throw await closedUploadError(deps, id);
+	deps.uploads?.notify(id);
 	audit(deps.logger, 'share.complete', { shareId: id, expiresAt, maxDownloads: share.maxDownloads });
 	return { id, expiresAt, maxDownloads: share.maxDownloads };
 }

@@ -1,10 +1,12 @@
 import { firstPaintPhase } from './first-paint.ts';
 import { serverScalePhase } from './server-scale.ts';
+import { streamingPhase } from './streaming.ts';
 
 /** Bench phases that start their own server (from the build `run.ts` has just made). */
 export const PHASES: Record<string, () => Promise<unknown>> = {
 	'first-paint': () => firstPaintPhase(),
-	'server-scale': () => serverScalePhase()
+	'server-scale': () => serverScalePhase(),
+	streaming: () => streamingPhase()
 };
 
 /** Runs the named phases (all by default) one after another. */

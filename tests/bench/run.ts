@@ -8,7 +8,7 @@
  * transfer's limit measured in the same run: the lesser of the in-browser AES-256-GCM rate and a
  * bare unencrypted transfer between the same browser and a bare Node HTTP server writing to /
  * reading from disk. `--zip64` adds a share of more than 4 GiB saved as one ZIP, checked with
- * `unzip`. Then the phases of phases.ts (first paint, server scale); `--only <phase>,…` runs
+ * `unzip`. Then the phases of phases.ts (first paint, server scale, streaming: time until a recipient holds the whole file, streaming vs upload-then-download); `--only <phase>,…` runs
  * just those, without the browser transfers. `--cli-sizes` (MiB, default 1024; 0 for none)
  * measures the `sealdrop` CLI against the bare transfer to the same server (tests/bench/cli.ts);
  * `--cli-only` runs only that. `--no-phases` skips the phases of phases.ts after the transfers;

@@ -140,7 +140,8 @@ describe('GET /api/v1/config', () => {
 				downloads: { options: [1, 5], default: 5 },
 				uploadAccess: 'open',
 				publicUrl: null,
-				directTransfers: false
+				directTransfers: false,
+				streaming: true
 			});
 		} finally {
 			await h.close();

@@ -33,7 +33,8 @@ describe('reading a share', () => {
 				expiresAt: h.clock.now() + 86400_000,
 				maxDownloads: 2,
 				downloads: 0,
-				downloadsLeft: 2
+				downloadsLeft: 2,
+				state: 'ready'
 			});
 		}
 		expect((await h.meta.shares.get(share.id))?.downloads).toBe(0);

@@ -125,6 +125,13 @@ const CASES: Record<string, Case> = {
 		headers: retry(2)
 	},
 	notReady: { make: shareErrors.notReady, status: 409, code: 'NOT_READY' },
+	notYetUploaded: {
+		make: () => shareErrors.notYetUploaded(4096),
+		status: 425,
+		code: 'NOT_YET_UPLOADED',
+		details: { received: 4096 }
+	},
+	uploadEnded: { make: shareErrors.uploadEnded, status: 410, code: 'UPLOAD_ABANDONED' },
 	shareExpired: { make: shareErrors.shareExpired, status: 410, code: 'EXPIRED' },
 	uploadAbandoned: { make: shareErrors.uploadAbandoned, status: 410, code: 'EXPIRED' },
 	shareDeleted: { make: shareErrors.shareDeleted, status: 410, code: 'DELETED' },

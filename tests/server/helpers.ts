@@ -113,7 +113,7 @@ export interface HarnessOptions {
 	/** Other backends than SQLite + fs (PostgreSQL, S3); the harness closes them. */
 	openStores?: (config: Config) => Promise<{ meta: MetaStore; blobs: BlobStore; close(): Promise<void> }>;
 	/** Extra app dependencies, e.g. a wrong-token limiter or a client-address function. */
-	app?: Pick<AppDeps, 'attemptLimits' | 'clientAddress'>;
+	app?: Pick<AppDeps, 'attemptLimits' | 'clientAddress' | 'streamTiming'>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {

@@ -160,12 +160,12 @@ describe('POST /shares/:id/unlock', () => {
 		expect(JSON.stringify(h.logs.lines)).not.toContain(b64(share.held!.keyShare));
 	});
 
-	it('answers the states as the metadata endpoint does: 404, 409 NOT_READY, 410, and 400 for a share with nothing to unlock', async () => {
+	it('answers the states as the metadata endpoint does: 404, 410, and 400 for a share with nothing to unlock; a share still uploading unlocks (streaming)', async () => {
 		h = await createHarness({ app: { clientAddress: fromHeader } });
 		expect(await outcome(await unlock('AAAAAAAAAAAAAAAAAAAAAA', wrongToken()))).toBe('404 NOT_FOUND');
 		expect(await outcome(await unlock('not-an-id', wrongToken()))).toBe('400 INVALID_ID');
 		const uploading = await created();
-		expect(await outcome(await unlock(uploading.id, uploading.unlockToken!))).toBe('409 NOT_READY');
+		expect(await outcome(await unlock(uploading.id, uploading.unlockToken!))).toBe('200');
 		const open = await ready(false);
 		const refused = await unlock(open.id, wrongToken());
 		expect(await refused.json()).toMatchObject({ error: { code: 'INVALID_REQUEST', details: { field: 'password' } } });

@@ -202,14 +202,11 @@ describe('uploading', () => {
 		expect((await download(share)).equals(share.bytes)).toBe(true);
 	});
 
-	it('a share still uploading is not served', async () => {
+	it('a share still uploading can be opened (streaming: tests/server/streaming.test.ts), but its blob only with a ticket', async () => {
 		await uploadAll(h, share);
-		expect(await outcome(await h.api(`/shares/${share.id}`))).toBe('409 NOT_READY');
-		expect(await outcome(await h.api(`/shares/${share.id}/metadata`, { headers: bearer(share.readToken) }))).toBe('409 NOT_READY');
-		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe(
-			'409 NOT_READY'
-		);
-		expect(await outcome(await h.api(`/shares/${share.id}/blob`, { headers: bearer('A'.repeat(43)) }))).toBe('409 NOT_READY');
+		expect(await (await h.api(`/shares/${share.id}`)).json()).toMatchObject({ state: 'uploading', streamable: true });
+		expect(await outcome(await h.api(`/shares/${share.id}/metadata`, { headers: bearer(share.readToken) }))).toBe('200');
+		expect(await outcome(await h.api(`/shares/${share.id}/blob`, { headers: bearer('A'.repeat(43)) }))).toBe('403 TICKET_INVALID');
 	});
 
 	it('cancels an upload with DELETE', async () => {

@@ -225,6 +225,33 @@ export class FsBlobStore implements BlobStore {
 		return toWebStream(bytes());
 	}
 
+	async readUploadingPart(
+		id: string,
+		n: number,
+		etag: string | null,
+		start: number,
+		endExclusive: number
+	): Promise<ReadableStream<Uint8Array>> {
+		// Opened before any byte is sent: an open file survives the renames of a complete.
+		let handle: FileHandle;
+		try {
+			handle = await open(join(this.uploadDir(id), etag ? `${n}.${etag}` : String(n)), 'r');
+		} catch (error) {
+			if (!isMissing(error)) throw error;
+			// Sealed meanwhile: the recorded copy is now `<id>/<n>`.
+			handle = await open(join(this.blobDir(id), String(n)), 'r');
+		}
+		const file = handle.createReadStream({ start, end: endExclusive - 1, highWaterMark: READ_CHUNK_BYTES, autoClose: true });
+		async function* bytes(): AsyncGenerator<Uint8Array> {
+			try {
+				for await (const chunk of file) yield chunk as Buffer;
+			} finally {
+				file.destroy();
+			}
+		}
+		return toWebStream(bytes());
+	}
+
 	async delete(blob: BlobUpload): Promise<void> {
 		await rm(this.uploadDir(blob.id), { recursive: true, force: true });
 		await rm(this.blobDir(blob.id), { recursive: true, force: true });

@@ -38,6 +38,15 @@ export interface BlobStore {
 	 */
 	read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
 
+	/**
+	 * Bytes `start … endExclusive−1` (offsets inside the part) of part `n` of an upload still in
+	 * progress, as stored under `etag` (the copy the MetaStore recorded); if the upload has been
+	 * sealed meanwhile, the same bytes of the sealed blob. Rejects (before any byte) if neither is
+	 * there. Optional: a store without it cannot serve a share before it is complete
+	 * (`streamable: false`: S3, whose unfinished multipart uploads cannot be read).
+	 */
+	readUploadingPart?(id: string, n: number, etag: string | null, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
+
 	/** Deletes the blob or the unfinished upload. Idempotent. */
 	delete(blob: BlobUpload): Promise<void>;
 

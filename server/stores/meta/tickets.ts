@@ -10,7 +10,8 @@ export class KyselyTicketStore implements TicketStore {
 	async claim(
 		id: string,
 		now: number,
-		ticket: { hash: Uint8Array; expiresAt: number }
+		ticket: { hash: Uint8Array; expiresAt: number },
+		options: { uploading?: boolean } = {}
 	): Promise<{ downloads: number; maxDownloads: number } | undefined> {
 		return this.db.transaction().execute(async (trx) => {
 			// The whole limit check is this one statement: exact under any concurrency, because
@@ -19,9 +20,12 @@ export class KyselyTicketStore implements TicketStore {
 				.updateTable('shares')
 				.set((eb) => ({ downloads: eb('downloads', '+', 1), last_claim_at: now }))
 				.where('id', '=', id)
-				.where('state', '=', 'ready')
 				.whereRef('downloads', '<', 'max_downloads')
-				.where('expires_at', '>', now)
+				.where((eb) => {
+					const ready = eb.and([eb('state', '=', 'ready'), eb('expires_at', '>', now)]);
+					// A complete may land between the caller's read and this statement: either state counts.
+					return options.uploading ? eb.or([ready, eb('state', '=', 'uploading')]) : ready;
+				})
 				.returning(['downloads', 'max_downloads'])
 				.executeTakeFirst();
 			if (!counted) return undefined;

@@ -183,7 +183,9 @@ export interface TicketStore {
 	claim(
 		id: string,
 		now: number,
-		ticket: { hash: Uint8Array; expiresAt: number }
+		ticket: { hash: Uint8Array; expiresAt: number },
+		/** Also count it on a share still uploading (the server streams it, with no expiry yet). */
+		options?: { uploading?: boolean }
 	): Promise<{ downloads: number; maxDownloads: number } | undefined>;
 	find(hash: Uint8Array): Promise<TicketRecord | undefined>;
 }

@@ -21,6 +21,8 @@ export const API_ERROR_CODES = [
 	'TICKET_INVALID',
 	'NOT_FOUND',
 	'NOT_READY',
+	'NOT_YET_UPLOADED',
+	'UPLOAD_ABANDONED',
 	'ALREADY_COMPLETE',
 	'MISSING_PARTS',
 	'EXPIRED',
@@ -69,6 +71,11 @@ export interface ServerConfig {
 	 * presigned URLs of POST /shares/:id/parts/:n/upload-url and POST /shares/:id/blob-url.
 	 */
 	directTransfers: boolean;
+	/**
+	 * Recipients can open and download a share while it is still uploading (the filesystem blob
+	 * store; not S3): the sender's link is worth passing on as soon as the share exists.
+	 */
+	streaming?: boolean;
 }
 
 export interface CreateShareRequest {
@@ -140,6 +147,17 @@ export interface PublicShareInfo {
 	maxDownloads: number;
 	downloads: number;
 	downloadsLeft: number;
+	/**
+	 * `uploading`: the sender is still uploading (FORMAT.md §streaming). A recipient can open and
+	 * claim it now if `streamable`; its blob reads wait for parts not yet received.
+	 */
+	state?: 'ready' | 'uploading';
+	/** While uploading: whether this server serves the parts before the upload is complete. */
+	streamable?: boolean;
+	/** While uploading: ciphertext bytes received so far (whole parts), of `size`. */
+	received?: number;
+	/** While uploading: when the uploader was last heard from (its last part, or the share's creation). */
+	uploaderSeenAt?: number;
 }
 
 /** PATCH /shares/:id (owner token): at least one field. */

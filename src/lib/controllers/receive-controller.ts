@@ -25,6 +25,8 @@ import { Observable } from './observable';
  */
 /** While the network stays down, a new try this often even if the browser reports nothing. */
 export const RECONNECT_EVERY_MS = 30_000;
+/** How often a page following an upload in progress asks for the sender's progress. */
+const SENDER_POLL_MS = 2_000;
 
 export type ReceivePhase = 'loading' | 'need-key' | 'need-password' | 'unlocking' | 'ready' | 'downloading' | 'done' | 'failed';
 
@@ -65,6 +67,11 @@ export interface ReceiveState {
 	 * start (a browser download already begun cannot be added to), null when nothing restarts.
 	 */
 	stopped: { done: number; total: number; restarts: string | null } | null;
+	/**
+	 * The share is still being uploaded (streaming): ciphertext bytes the server has received of
+	 * `total`, followed while the page is open; null once it is complete.
+	 */
+	sender: { received: number; total: number } | null;
 }
 
 export interface ReceiveControllerDeps {
@@ -135,7 +142,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 			noteHidden: false,
 			revealing: false,
 			waiting: false,
-			stopped: null
+			stopped: null,
+			sender: null
 		});
 	}
 
@@ -429,14 +437,36 @@ export class ReceiveController extends Observable<ReceiveState> {
 			// A failed load is retried by the click, whose own failure then shows.
 			this.loadZip().catch(() => (this.zipLoading = null));
 		}
+		const uploading = opened.info.state === 'uploading';
 		this.update({
 			phase: 'ready',
 			share: opened,
 			files: metadata.files,
 			downloadsLeft: opened.info.downloadsLeft,
 			note: metadata.note ?? null,
-			noteHidden: metadata.noteBytes !== undefined
+			noteHidden: metadata.noteBytes !== undefined,
+			sender: uploading ? { received: opened.info.received ?? 0, total: opened.info.size } : null
 		});
+		if (uploading) void this.followUpload(session, opened.id);
+	}
+
+	/**
+	 * While the share is still uploading, reads its public info every few seconds for the sender's
+	 * progress. Stops once it is complete, when another share is opened, or on any failure (the
+	 * download itself says what went wrong, e.g. UPLOAD_ABANDONED).
+	 */
+	private async followUpload(session: DownloadSession, id: string): Promise<void> {
+		while (this.session === session && this.state.sender) {
+			await new Promise((resolve) => setTimeout(resolve, SENDER_POLL_MS));
+			if (this.session !== session) return;
+			try {
+				const info = await this.deps.api.info(id);
+				if (this.session !== session) return;
+				this.update({ sender: info.state === 'uploading' ? { received: info.received ?? 0, total: info.size } : null });
+			} catch {
+				return;
+			}
+		}
 	}
 
 	/**
@@ -480,8 +510,11 @@ export class ReceiveController extends Observable<ReceiveState> {
 			this.update({ phase: 'done' });
 		} catch (err) {
 			const kept = job.stop();
+			// The sender's upload ended unfinished: nothing more will come, so nothing to continue.
+			const abandoned = err instanceof ApiError && err.code === 'UPLOAD_ABANDONED';
+			if (abandoned) this.update({ sender: null });
 			// Continuing is free only on a download already claimed (a refused claim spent nothing to keep).
-			const stopped = this.job === job && session.claimed ? { ...kept, total: job.bytes } : null;
+			const stopped = this.job === job && session.claimed && !abandoned ? { ...kept, total: job.bytes } : null;
 			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true, stopped });
 			else this.update({ phase: 'ready', failure: failureOf(err), stopped });
 		} finally {

@@ -61,6 +61,11 @@ export interface UploadState extends UploadOptions {
 	busy: boolean;
 	progress: Progress | null;
 	result: UploadResult | null;
+	/**
+	 * While sending to a server that streams (ServerConfig.streaming): the share's link, which
+	 * recipients can open at once, their download following the upload. Null otherwise.
+	 */
+	earlyLink: { id: string; secret: string; hasPassword: boolean } | null;
 	resultHasPassword: boolean;
 	/** Whether the finished share was added to "My uploads". */
 	remembered: boolean;
@@ -154,6 +159,7 @@ export class UploadController extends Observable<UploadState> {
 				busy: false,
 				progress: null,
 				result: null,
+				earlyLink: null,
 				resultHasPassword: false,
 				remembered: false,
 				failure: null,
@@ -289,7 +295,7 @@ export class UploadController extends Observable<UploadState> {
 			attempt.cancelled = true;
 			attempt.controller.abort();
 		}
-		this.update({ phase: 'pick', progress: null });
+		this.update({ phase: 'pick', progress: null, earlyLink: null });
 		if (job) await this.discard(job.pending);
 	}
 
@@ -340,16 +346,21 @@ export class UploadController extends Observable<UploadState> {
 		const config = this.state.config;
 		if (!job || !config) return;
 		const attempt = this.begin();
-		this.update({ phase, failure: null, progress: this.state.progress ?? startProgress(job.source.size) });
+		const { pending } = job;
+		this.update({
+			phase,
+			failure: null,
+			progress: this.state.progress ?? startProgress(job.source.size),
+			earlyLink: config.streaming ? { id: pending.id, secret: pending.secret, hasPassword: Boolean(pending.passwordKey) } : null
+		});
 		try {
 			const result = await (await engine()).runUpload(job, this.uploadDeps(attempt, config));
 			if (this.attempt !== attempt) return; // cancelled as it finished: Cancel deletes it
 			this.job = null;
 			this.attempt = null;
-			const { pending } = job;
 			const remembered = pending.remember ? await this.remember(pending, result) : false;
 			// The password is not kept once the share no longer needs it.
-			this.update({ phase: 'done', result, resultHasPassword: Boolean(pending.passwordKey), remembered, password: '' });
+			this.update({ phase: 'done', result, earlyLink: null, resultHasPassword: Boolean(pending.passwordKey), remembered, password: '' });
 		} catch (err) {
 			if (this.attempt !== attempt) return;
 			if (!attempt.controller.signal.aborted && unreachable(err)) return this.reconnect();

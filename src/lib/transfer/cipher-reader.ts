@@ -27,6 +27,8 @@ const BATCH_BYTES = 1 << 20;
 const AHEAD_BYTES = 8 << 20;
 /** The most one read() returns: big enough to cost few hand-offs, small enough for the sinks' buffers. */
 const READ_BYTES = 1 << 20;
+/** A body silent this long has its partial batch decrypted, rather than held until the next bytes. */
+const STALL_FLUSH_MS = 50;
 
 /**
  * Fetches a ciphertext range and decrypts it as it arrives: reading from the network, decrypting
@@ -99,18 +101,29 @@ export class CipherReader implements RangeReader {
 			opened.catch(() => {}); // surfaced through `ordered`
 			ordered = ordered.then(async () => this.enqueue(await opened, data.byteLength));
 		};
+		const flush = () => {
+			if (batched === 0) return;
+			decrypt(concatBytes(...batch));
+			batch = [];
+			batched = 0;
+		};
 		try {
 			for (;;) {
 				while (this.pending >= AHEAD_BYTES && !this.controller.signal.aborted) {
 					await new Promise<void>((resolve) => (this.wakePump = resolve));
 				}
 				let next: ReadableStreamReadResult<Uint8Array>;
+				// A body that pauses (a share still uploading: the server waits for the next part)
+				// must not keep the records already received from the reader: decrypt the batch then.
+				const stalled = batched > 0 ? setTimeout(flush, STALL_FLUSH_MS) : undefined;
 				try {
 					next = await reader.read();
 				} catch {
 					throw this.controller.signal.aborted
 						? new ApiError('ABORTED', 'Cancelled.')
 						: new ApiError('NETWORK', 'The connection broke during the download.');
+				} finally {
+					clearTimeout(stalled);
 				}
 				if (next.done) break;
 				batch.push(next.value);

@@ -260,6 +260,11 @@ export class DownloadSession {
 				if (!(err instanceof PartialCopy)) throw err;
 				meter.report();
 				record = err.record;
+				// The share is still uploading and the server already waited for the part: ask again now.
+				if (notYetUploaded(err.cause) && !signal?.aborted) {
+					failures = 0;
+					continue;
+				}
 				if (record > before) failures = 0;
 				failures++;
 				if (!signal?.aborted && failures < DEFAULT_RETRY.attempts && isTransient(err.cause)) this.deps.onRetry?.(err.cause);
@@ -323,7 +328,8 @@ export class DownloadSession {
 			}
 			return endRecord;
 		} catch (err) {
-			if (isTransient(err) && !signal?.aborted) throw new PartialCopy(Math.floor(position / layout.recordSize), err);
+			if ((isTransient(err) || notYetUploaded(err)) && !signal?.aborted)
+				throw new PartialCopy(Math.floor(position / layout.recordSize), err);
 			throw err;
 		} finally {
 			signal?.removeEventListener('abort', onAbort);
@@ -335,6 +341,11 @@ export class DownloadSession {
 /** The server is out of reach (the network, or a proxy or server that is down), not refusing. */
 function unreachable(err: unknown): boolean {
 	return err instanceof ApiError && err.transient;
+}
+
+/** A read of a share still uploading reached a part the sender has not sent yet (docs/API.md). */
+function notYetUploaded(err: unknown): boolean {
+	return err instanceof ApiError && err.code === 'NOT_YET_UPLOADED';
 }
 
 /** A copy that stopped part-way; `record` is where to resume. */

@@ -24,6 +24,7 @@ export class ProgressMeter {
 	private done = 0;
 	private readonly samples: { t: number; bytes: number }[] = [];
 	private reportedAt = -Infinity;
+	private trailing: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(
 		private readonly total: number,
@@ -39,6 +40,13 @@ export class ProgressMeter {
 		this.samples.push({ t, bytes: this.done });
 		while (this.samples.length > 2 && t - this.samples[0]!.t > WINDOW_MS) this.samples.shift();
 		if (this.done >= this.total || t - this.reportedAt >= REPORT_INTERVAL_MS) this.report();
+		// A count held back must still be told if nothing follows it (a download waiting on a part
+		// the sender has not uploaded yet would show a stale count for as long as it waits).
+		else
+			this.trailing ??= setTimeout(() => {
+				this.trailing = undefined;
+				if (this.reportedAt < t) this.report();
+			}, REPORT_INTERVAL_MS);
 	}
 
 	/** Tells the listener now, e.g. before waiting, so that it does not show a stale count meanwhile. */

@@ -9,7 +9,7 @@ import type { PdfDocument } from '../../../src/lib/preview/pdf';
 import type { RangeReader } from '../../../src/lib/transfer/cipher-reader';
 import { inlineBackend, type CryptoBackend } from '../../../src/lib/transfer/crypto-backend';
 import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
-import { uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
+import { runUpload, startUpload, uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
 import { zipSize } from '../../../src/lib/save/zip';
 import { DAY } from '../../server/helpers';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,7 @@ import {
 	file,
 	gate,
 	GatedApi,
+	GatedBackend,
 	randomFile,
 	record,
 	onlineEvents,
@@ -107,6 +108,34 @@ describe('receive controller, against a real server', () => {
 		});
 		return { api, backend, sinks, asked, controller, phases: record(controller) };
 	}
+
+	it('a share still uploading: the download follows the upload, showing both sides, and ends with every byte', async () => {
+		const api = t.client();
+		const config = await api.config();
+		const uploader = new GatedBackend();
+		const held = gate();
+		uploader.hold = { part: 2, gate: held }; // one record per part here: parts 0, 1 and 3 arrive, 2 waits
+		const { file: picked, bytes } = randomFile('live.bin', 4 * 65536);
+		const deps = { api, config, crypto: uploader, pending: memoryPendingUploads(), passwordKdf: fastKdf };
+		const job = await startUpload({ files: [picked], expiresIn: 3600, maxDownloads: 1 }, deps);
+		const uploading = runUpload(job, deps);
+		await held.reached.promise;
+
+		const { controller, sinks } = setup();
+		await controller.load(job.pending.id, job.pending.secret);
+		expect(controller.state.share?.info.state).toBe('uploading');
+		expect(controller.state.sender).toEqual({ received: expect.any(Number) as number, total: controller.state.share!.info.size });
+		const saving = controller.download(controller.state.files);
+		// The records before the missing part are saved while the upload is held.
+		await until(controller, (s) => (s.progress?.done ?? 0) >= 2 * 65536);
+		expect(controller.state.phase).toBe('downloading');
+		held.release.resolve();
+		await uploading;
+		await saving;
+		expect(controller.state.phase).toBe('done');
+		expect(controller.state.failure).toBeNull();
+		expect(sinks.get('live.bin')!.bytes().equals(bytes)).toBe(true);
+	});
 
 	it('saves files one at a time under their last segment, unique over the whole share', async () => {
 		const files = [randomFile('docs/sub/x.txt', 10).file, randomFile('other/x.txt', 20).file, randomFile('X.txt', 30).file];

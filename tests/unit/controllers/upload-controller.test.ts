@@ -216,7 +216,7 @@ describe('upload controller, against a real server', () => {
 		expect(controller.state.progress?.done).toBe(PART_PLAIN);
 		expect(backend.sent).toEqual([0]);
 		const id = (await pending.list())[0]!.id;
-		expect(await shareStatus(api, id)).toBe('NOT_READY');
+		expect((await api.info(id)).state).toBe('uploading');
 
 		await controller.resume();
 		expect(phases).toEqual(['pick', 'creating', 'uploading', 'paused', 'uploading', 'done']);
