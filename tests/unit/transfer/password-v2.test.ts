@@ -85,7 +85,7 @@ describe('format v2 passwords, property by property', () => {
 		expect(equalBytes(a!.keys.readToken, b!.keys.readToken)).toBe(false);
 		expect(equalBytes(a!.password!.keyCommitment, b!.password!.keyCommitment)).toBe(false);
 
-		// A real share's public info: its header and counts, nothing else.
+		// A real share's public info: its header, counts and upload state, nothing else.
 		const api = t.client();
 		const made = await passwordShare();
 		const info = await api.info(made.id);
@@ -97,7 +97,8 @@ describe('format v2 passwords, property by property', () => {
 			'header',
 			'id',
 			'maxDownloads',
-			'size'
+			'size',
+			'state'
 		]);
 		// The header is checked with the link alone: nothing public is a password verifier.
 		expect(await checkLink(decodeHeader(fromBase64Url(info.header)), decodeSecret(made.secret))).toBe(true);
