@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import QRCode from 'qrcode';
 import { shareLink } from '../../src/lib/link';
-import { nodeBackend } from '../node-backend';
+import { diskBackend, DiskSource } from '../node-backend';
 import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob } from '../../src/lib/transfer/upload';
 import { apiFor, formatDuration, parseDuration, pick, readPassword, serverOrigin } from '../common';
 import { usage } from '../errors';
@@ -57,6 +57,7 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 	);
 
 	let spooled: string | null = null;
+	let disk: DiskSource | null = null;
 	try {
 		const sources: Source[] = [];
 		for (const path of opts.paths) {
@@ -72,10 +73,12 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		const options = { expiresIn, maxDownloads, hasPassword };
 		const files = sources.map((s) => s.file);
 		const bar = progressBar(io, 'Sending', opts.quiet || opts.json);
+		// The same order as the engine's content: the files as given (a resume matches them in that order).
+		disk = new DiskSource(sources.map((s) => ({ path: s.path, size: s.file.size, lastModified: s.file.lastModified })));
 		const deps: UploadDeps = {
 			api,
 			config,
-			crypto: nodeBackend,
+			crypto: diskBackend(disk),
 			pending: store.pendingStore({ server: origin, sources: sources.map((s) => s.path), options, names: files.map((f) => f.name) }),
 			signal: io.signal,
 			onProgress: bar.listener
@@ -136,6 +139,7 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		}
 		return 0;
 	} finally {
+		await disk?.close();
 		if (spooled) await rm(spooled, { force: true });
 	}
 }
