@@ -113,7 +113,7 @@ describe('sealdrop send → get', () => {
 		const right = await h.run(['get', link, '-o', 'p-out', '--password-stdin'], { stdin: 'correct horse\n' });
 		expect(right.code).toBe(0);
 		expect(await readFile(h.path('p-out/secret.txt'), 'utf8')).toBe('top secret');
-	});
+	}, 60_000); // four Argon2id runs: seconds each on a busy machine (vitest's default is 5)
 
 	it('takes the default server from the config file when SEALDROP_SERVER is not set', async () => {
 		const none = { SEALDROP_SERVER: '' };
