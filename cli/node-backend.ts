@@ -3,6 +3,8 @@ import { ApiClient } from '../src/lib/api/client';
 import { blobSource, encryptBlobRecords, type ByteSource } from '../src/lib/crypto';
 import { CipherReader } from '../src/lib/transfer/cipher-reader';
 import type { CryptoBackend, PartUpload } from '../src/lib/transfer/crypto-backend';
+import type { ContentSource } from '../src/lib/transfer/upload';
+import { diskPath } from './sources';
 
 /**
  * The engine's crypto in Node: each part's records are sealed as the request body streams out,
@@ -42,19 +44,12 @@ async function sendPartStreamed(part: PartUpload, source: ByteSource, signal?: A
 	}
 }
 
-/** Reads a Blob part by part: what the browser does, and what tests without files on disk use. */
+/** The engine's crypto in Node; the part's content is a Blob (tests) or the CLI's DiskSource. */
 export const nodeBackend: CryptoBackend = {
-	sendPart: (part, signal) => sendPartStreamed(part, blobSource(part.source), signal),
+	sendPart: (part, signal) => sendPartStreamed(part, part.source instanceof Blob ? blobSource(part.source) : part.source, signal),
 	openRange: (request) => new CipherReader(request),
 	dispose() {}
 };
-
-/** A file to read from disk, as `send` found it (a change since is refused, as the browser's File does). */
-export interface DiskFile {
-	path: string;
-	size: number;
-	lastModified: number;
-}
 
 /**
  * Batches of 1 MiB: a file read costs little in Node (Chromium's Blob reads want 8 MiB), and
@@ -64,38 +59,43 @@ const BATCH_BYTES = 1 << 20;
 /** Free batches kept for reuse; beyond that they are left to the garbage collector. */
 const POOL_MAX = 16;
 
+/** A file on disk as `send` found it (a change since is refused, as the browser's File does). */
+interface OnDisk {
+	path: string;
+	size: number;
+	lastModified: number;
+}
+
 /**
- * The concatenated files (then the note, read from the engine's Blob) as a ByteSource that reads
- * with a FileHandle into buffers reused across batches and parts. `fs.openAsBlob` slices copy into
- * a fresh ArrayBuffer each time, and that garbage kept the CLI's peak RSS at ~170-230 MiB.
- * The encryptor gives a batch back only after every record of it is sealed (WebCrypto's output
- * is a new buffer), so a reused buffer is never read by a seal still running.
+ * An upload's content (the files in order, then the note) read with a FileHandle into buffers
+ * reused across batches and parts. Slices of fs.openAsBlob Blobs copy into a fresh ArrayBuffer
+ * each time, and that garbage kept the CLI's peak RSS at ~170-230 MiB. The encryptor gives a
+ * batch back only after every record of it is sealed (WebCrypto's output is a new buffer), so a
+ * reused buffer is never read by a seal still running.
  */
 export class DiskSource {
 	private readonly pool: ArrayBuffer[] = [];
 	private readonly handles = new Map<string, Promise<FileHandle>>();
 
-	constructor(private readonly files: DiskFile[]) {}
-
-	/** The files' part of `blob` (the engine's content: the files, then the note) as a ByteSource. */
-	sourceFor(blob: Blob): ByteSource {
-		const filesSize = this.files.reduce((sum, f) => sum + f.size, 0);
-		// Not these files (never with the CLI's own sends): read the Blob as the browser does.
-		if (blob.size < filesSize) return blobSource(blob);
-		const tail = blob.slice(filesSize);
+	/** The engine's UploadDeps.content: `files` must be Files of `collectSources` (they know their path). */
+	readonly content: ContentSource = (files, note) => {
+		const disk = files.map((file) => {
+			const path = diskPath(file);
+			if (path === undefined) throw new TypeError(`${file.name} is not a file on disk`);
+			return { path, size: file.size, lastModified: file.lastModified };
+		});
+		const filesSize = disk.reduce((sum, f) => sum + f.size, 0);
 		return {
-			size: blob.size,
+			size: filesSize + note.byteLength,
 			readBytes: BATCH_BYTES,
-			read: (offset, length) => this.read(offset, length, filesSize, tail),
+			read: (offset, length) => this.read(disk, note, offset, length),
 			release: (bytes) => {
-				if (bytes.byteLength <= BATCH_BYTES && bytes.buffer.byteLength === BATCH_BYTES && this.pool.length < POOL_MAX) {
-					this.pool.push(bytes.buffer as ArrayBuffer);
-				}
+				if (bytes.buffer.byteLength === BATCH_BYTES && this.pool.length < POOL_MAX) this.pool.push(bytes.buffer as ArrayBuffer);
 			}
 		};
-	}
+	};
 
-	private handle(file: DiskFile): Promise<FileHandle> {
+	private handle(file: OnDisk): Promise<FileHandle> {
 		let handle = this.handles.get(file.path);
 		if (!handle) {
 			handle = (async () => {
@@ -114,14 +114,14 @@ export class DiskSource {
 		return handle;
 	}
 
-	private async read(offset: number, length: number, filesSize: number, tail: Blob): Promise<Uint8Array> {
+	private async read(files: OnDisk[], note: Uint8Array, offset: number, length: number): Promise<Uint8Array> {
 		const buffer = length <= BATCH_BYTES ? (this.pool.pop() ?? new ArrayBuffer(BATCH_BYTES)) : new ArrayBuffer(length);
 		const out = new Uint8Array(buffer, 0, length);
 		let at = 0;
 		let start = 0;
-		for (const file of this.files) {
+		for (const file of files) {
 			const end = start + file.size;
-			if (offset + at < end && at < length) {
+			if (at < length && offset + at < end) {
 				const fh = await this.handle(file);
 				while (at < length && offset + at < end) {
 					const want = Math.min(length - at, end - (offset + at));
@@ -133,10 +133,10 @@ export class DiskSource {
 			start = end;
 		}
 		if (at < length) {
-			const from = offset + at - filesSize;
-			const note = new Uint8Array(await tail.slice(from, from + (length - at)).arrayBuffer());
-			out.set(note, at);
-			at += note.byteLength;
+			const from = offset + at - start;
+			const tail = note.subarray(from, from + (length - at));
+			out.set(tail, at);
+			at += tail.byteLength;
 		}
 		return out.subarray(0, at);
 	}
@@ -146,13 +146,4 @@ export class DiskSource {
 		this.handles.clear();
 		await Promise.all(handles.map(async (h) => (await h.catch(() => null))?.close()));
 	}
-}
-
-/** The CLI's backend for a send: the files are read from disk with a FileHandle, not through Blobs. */
-export function diskBackend(disk: DiskSource): CryptoBackend {
-	return {
-		sendPart: (part, signal) => sendPartStreamed(part, disk.sourceFor(part.source), signal),
-		openRange: (request) => new CipherReader(request),
-		dispose() {}
-	};
 }
