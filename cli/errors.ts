@@ -38,9 +38,26 @@ export class CliError extends Error {
 export const usage = (message: string) => new CliError('USAGE', EXIT.USAGE, message);
 export const localIo = (code: string, message: string) => new CliError(code, EXIT.LOCAL_IO, message);
 
-const GONE = new Set(['NOT_FOUND', 'EXPIRED', 'DELETED', 'DOWNLOAD_LIMIT_REACHED', 'NOT_READY', 'INVALID_ID', 'TICKET_INVALID']);
+const GONE = new Set([
+	'NOT_FOUND',
+	'EXPIRED',
+	'DELETED',
+	'DOWNLOAD_LIMIT_REACHED',
+	'NOT_READY',
+	'INVALID_ID',
+	'TICKET_INVALID',
+	'REQUEST_CLOSED'
+]);
 const NETWORK = new Set(['NETWORK', 'UNAVAILABLE', 'BAD_RESPONSE', 'SERVER_BUSY', 'REQUEST_TIMEOUT', 'INTERNAL']);
-const WRONG_KEY = new Set(['BAD_SECRET', 'WRONG_KEY', 'PASSWORD_REQUIRED', 'WRONG_PASSWORD']);
+const WRONG_KEY = new Set([
+	'BAD_SECRET',
+	'WRONG_KEY',
+	'PASSWORD_REQUIRED',
+	'WRONG_PASSWORD',
+	'REQUEST_KEY_MISMATCH',
+	'WRONG_PASSPHRASE',
+	'BAD_PUBLIC_KEY'
+]);
 
 /** "45 s", "7 min", "1 h 5 min": how long to wait, rounded up to what a person would wait. */
 export function waitText(seconds: number): string {
