@@ -46,7 +46,7 @@ async function sendPartStreamed(part: PartUpload, source: ByteSource, signal?: A
 
 /** The engine's crypto in Node; the part's content is a Blob (tests) or the CLI's DiskSource. */
 export const nodeBackend: CryptoBackend = {
-	sendPart: (part, signal) => sendPartStreamed(part, part.source instanceof Blob ? blobSource(part.source) : part.source, signal),
+	sendPart: (part, signal) => sendPartStreamed(part, 'slice' in part.source ? blobSource(part.source) : part.source, signal),
 	openRange: (request) => new CipherReader(request),
 	dispose() {}
 };

@@ -48,7 +48,8 @@ export async function* encryptBlobRecords(
 	first: number,
 	count: number
 ): AsyncGenerator<Bytes> {
-	const source = input instanceof Blob ? blobSource(input) : input;
+	// Told apart by shape, not instanceof: a Blob from another realm (a worker, a test DOM) is still one.
+	const source = 'slice' in input ? blobSource(input) : input;
 	if (source.size !== layout.plainSize) {
 		throw new CryptoError('BAD_SIZE', `source has ${source.size} bytes, layout expects ${layout.plainSize}`);
 	}
