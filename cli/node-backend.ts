@@ -68,8 +68,8 @@ interface OnDisk {
 
 /**
  * An upload's content (the files in order, then the note) read with a FileHandle into buffers
- * reused across batches and parts. Slices of fs.openAsBlob Blobs copy into a fresh ArrayBuffer
- * each time, and that garbage kept the CLI's peak RSS at ~170-230 MiB. The encryptor gives a
+ * reused across batches and parts (slices of fs.openAsBlob Blobs copy into a fresh ArrayBuffer
+ * each time, and its size is wrong from 4 GiB on). The encryptor gives a
  * batch back only after every record of it is sealed (WebCrypto's output is a new buffer), so a
  * reused buffer is never read by a seal still running.
  */

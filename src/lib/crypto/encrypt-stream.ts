@@ -17,8 +17,8 @@ const AHEAD_BYTES = 2 << 20;
 
 /**
  * Where the plaintext comes from, when not a Blob: the browser slices Blobs, but in Node a
- * file-backed Blob copies each slice into a fresh ArrayBuffer, whose garbage kept the CLI's RSS
- * ~70 MiB higher. A source may hand out buffers from a pool of its own: each batch is given back
+ * file-backed Blob copies each slice into a fresh ArrayBuffer (and fs.openAsBlob's size is wrong
+ * from 4 GiB on). A source may hand out buffers from a pool of its own: each batch is given back
  * with `release` once every record read from it is sealed, and never touched again here.
  */
 export interface ByteSource {
