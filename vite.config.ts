@@ -16,6 +16,8 @@ const PARAGLIDE = {
 } satisfies Parameters<typeof paraglideVitePlugin>[0];
 
 /** Test files that are about PostgreSQL, S3 or several processes as a whole. */
+/** Tests that need a browser's own APIs (IndexedDB, CryptoKeys stored in it): Chromium only. */
+const BROWSER_ONLY = ['tests/unit/browser/**/*.test.ts'];
 const FULL_TIER_ONLY = ['tests/server/multi-instance.test.ts', 'tests/server/backends.test.ts', 'tests/server/cli.test.ts'];
 
 export default defineConfig({
@@ -40,7 +42,8 @@ export default defineConfig({
 					name: 'node',
 					environment: 'node',
 					globalSetup: ['tests/support/vitest-global-setup.ts'],
-					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts']
+					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts'],
+					exclude: BROWSER_ONLY
 				}
 			},
 			{
@@ -52,7 +55,7 @@ export default defineConfig({
 					environment: 'node',
 					env: { SEALDROP_TEST_TIER: 'fast' },
 					include: ['tests/unit/**/*.test.ts', 'tests/server/**/*.test.ts'],
-					exclude: FULL_TIER_ONLY
+					exclude: [...FULL_TIER_ONLY, ...BROWSER_ONLY]
 				}
 			},
 			{
@@ -60,7 +63,7 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'chromium',
-					include: ['tests/unit/crypto/**/*.test.ts'],
+					include: ['tests/unit/crypto/**/*.test.ts', ...BROWSER_ONLY],
 					browser: {
 						enabled: true,
 						headless: true,

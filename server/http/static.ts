@@ -30,10 +30,11 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * The SvelteKit routes (src/routes): `/`, `/uploads`, `/account`, `/login`, `/s/<id>`. Only
- * these get the SPA with 200; tests/server/http.test.ts checks the list against src/routes.
+ * The SvelteKit routes (src/routes): `/`, `/uploads`, `/account`, `/login`, `/requests`, a share
+ * `/s/<id>` and a file request `/r/<id>`. Only these get the SPA with 200;
+ * tests/server/http.test.ts checks the list against src/routes.
  */
-const APP_ROUTE = /^\/(?:(?:uploads|account|login)\/?|s\/[^/]+\/?)?$/;
+const APP_ROUTE = /^\/(?:(?:uploads|account|login|requests)\/?|[sr]\/[^/]+\/?)?$/;
 
 /**
  * Files that scripts/precompress.mjs gives `.br` and `.gz` variants at build time (kept in step

@@ -50,3 +50,23 @@ export function parseShareLink(link: string): { id: string; key: string } | null
 	if (id === '' || id.includes('/')) return null;
 	return { id, key: keyFromHash(url.hash) };
 }
+
+/** Where a file request's page lives (docs/FORMAT.md §11): `<origin>/r/<id>#<rs>`. */
+export const REQUEST_PATH_PREFIX = '/r/';
+
+/**
+ * The request id and rs of a whole request link; null if it is not one. rs rides in the
+ * fragment, as a share's key does, and is checked where it is decoded ("" if it is missing).
+ */
+export function parseRequestLink(link: string): { id: string; secret: string } | null {
+	let url: URL;
+	try {
+		url = new URL(link);
+	} catch {
+		return null;
+	}
+	if (!url.pathname.startsWith(REQUEST_PATH_PREFIX)) return null;
+	const id = url.pathname.slice(REQUEST_PATH_PREFIX.length).replace(/\/$/, '');
+	if (id === '' || id.includes('/')) return null;
+	return { id, secret: keyFromHash(url.hash) };
+}

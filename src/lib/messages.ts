@@ -26,6 +26,9 @@ export type ClientErrorCode =
 	| 'CLIENT_LOCKED'
 	| 'NOTHING_TO_SEND'
 	| 'NOT_SAME_FILES'
+	| 'REQUEST_NOT_FOUND'
+	| 'REQUEST_EXPIRED'
+	| 'SUBMISSION_TOO_LARGE'
 	| 'FILE_UNREADABLE'
 	| 'FOLDER_EMPTY'
 	| 'ENTRY_UNREADABLE'
@@ -34,7 +37,8 @@ export type ClientErrorCode =
 	| 'PDF_UNREADABLE'
 	| 'PDF_ENCRYPTED'
 	| 'SAVE_UNSUPPORTED'
-	| 'INSECURE_CONTEXT';
+	| 'INSECURE_CONTEXT'
+	| 'KEY_FILE_NO_REQUEST';
 
 /** Every code a person can be shown. A code added to one of these unions without a sentence below does not compile. */
 export type MessageCode = ApiErrorCode | CryptoErrorCode | ClientErrorCode;
@@ -107,11 +111,15 @@ const MESSAGES = {
 	error_REQUEST_CLOSED: m.error_REQUEST_CLOSED,
 	error_REQUEST_FULL: m.error_REQUEST_FULL,
 	error_REQUEST_KEY_MISMATCH: m.error_REQUEST_KEY_MISMATCH,
+	error_REQUEST_NOT_FOUND: m.error_REQUEST_NOT_FOUND,
+	error_REQUEST_EXPIRED: m.error_REQUEST_EXPIRED,
+	error_SUBMISSION_TOO_LARGE: m.error_SUBMISSION_TOO_LARGE,
 	error_BAD_PUBLIC_KEY: m.error_BAD_PUBLIC_KEY,
 	error_BAD_REQUEST_INFO: m.error_BAD_REQUEST_INFO,
 	error_BAD_KEY_FILE: m.error_BAD_KEY_FILE,
 	error_WRONG_PASSPHRASE: m.error_WRONG_PASSPHRASE,
-	error_INSECURE_CONTEXT: m.error_INSECURE_CONTEXT
+	error_INSECURE_CONTEXT: m.error_INSECURE_CONTEXT,
+	error_KEY_FILE_NO_REQUEST: m.error_KEY_FILE_NO_REQUEST
 } satisfies Record<`error_${MessageCode}`, () => string>;
 
 /** Sentences that name the file or folder concerned, for errors that carry its `path`. */

@@ -105,6 +105,39 @@ test('my uploads: focus stays in the entry through a delete', async ({ browser, 
 	await expect(entry.getByTestId('upload-status')).toHaveAttribute('data-state', 'DELETED');
 });
 
+test('requests: a request is made, opened and its key export shown from the keyboard; the result is announced', async ({
+	browser,
+	sealdrop
+}) => {
+	const page = await browser.newPage();
+	const live = page.getByTestId('live-status');
+	await page.goto(`${sealdrop.url}/requests`);
+	await page.getByLabel('Title').focus();
+	await page.keyboard.type('Asked by keyboard');
+	await page.keyboard.press('Tab'); // the message
+	await page.keyboard.type('Anything you like');
+	await page.getByLabel('Title').focus();
+	await page.keyboard.press('Enter'); // submits the form
+	await expect(live).toHaveText('Request created. Its link is in the list below.');
+	const entry = page.getByTestId('request-entry');
+	await expect(entry.getByRole('heading', { name: 'Asked by keyboard' })).toBeFocused();
+	const submissions = entry.getByRole('button', { name: 'Submissions' });
+	await submissions.focus();
+	await page.keyboard.press('Enter');
+	await expect(submissions).toHaveAttribute('aria-expanded', 'true');
+	await expect(entry.getByTestId('no-submissions')).toBeVisible();
+	await page.keyboard.press('Tab');
+	await expect(entry.getByRole('button', { name: 'Export key' })).toBeFocused();
+	await page.keyboard.press('Enter');
+	await page.keyboard.press('Tab'); // Close request
+	await page.keyboard.press('Tab'); // the passphrase
+	await expect(entry.getByLabel('Passphrase for the key file')).toBeFocused();
+	await page.keyboard.type('a passphrase typed by keyboard');
+	await expect(entry.getByRole('button', { name: 'Save key file' })).toBeEnabled();
+	await expect(page.getByRole('alert')).toHaveCount(0);
+	await page.close();
+});
+
 for (const theme of THEMES) {
 	test(`${theme}: the focus ring stands out at least 3:1 from the page and the card`, async ({ browser, sealdrop }) => {
 		const page = await browser.newPage({ colorScheme: theme });
@@ -151,7 +184,7 @@ test('no page logs a Content-Security-Policy violation (the route announcer is h
 	page.on('console', (message) => {
 		if (message.type() === 'error') errors.push(message.text());
 	});
-	for (const path of ['/', '/uploads', `/s/${'A'.repeat(22)}#${'B'.repeat(43)}`]) {
+	for (const path of ['/', '/uploads', '/requests', `/s/${'A'.repeat(22)}#${'B'.repeat(43)}`, `/r/${'A'.repeat(22)}#${'B'.repeat(43)}`]) {
 		await page.goto(`${sealdrop.url}${path}`);
 		await expect(page.locator('#svelte-announcer')).toBeAttached();
 	}

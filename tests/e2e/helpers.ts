@@ -96,3 +96,14 @@ export function captureBlobRanges(page: Page): string[] {
 	});
 	return ranges;
 }
+
+/**
+ * Waits until the page has registered the download service worker (scope /_download/) and it is
+ * active. (An async predicate in `waitForFunction` returns a Promise, which counts as truthy at
+ * once, so this polls the state instead.)
+ */
+export async function downloadWorkerActive(page: Page): Promise<void> {
+	await expect
+		.poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/_download/'))?.active?.state))
+		.toBe('activated');
+}

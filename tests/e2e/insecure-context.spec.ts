@@ -14,7 +14,7 @@ test('plain http on a LAN name shows that HTTPS is needed, on every page', async
 		const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
 		const problems: string[] = [];
 		page.on('pageerror', (err) => problems.push(err.message));
-		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A#AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '/uploads']) {
+		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A#AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '/uploads', '/requests']) {
 			await page.goto(`http://sealdrop.test:${port}${path}`);
 			expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
 			await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sealdrop needs HTTPS');

@@ -2,7 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page, Worker } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { captureBlobRanges, makeFile, uploadThroughUi } from './helpers';
+import { captureBlobRanges, downloadWorkerActive, makeFile, uploadThroughUi } from './helpers';
 import { muxWebm, type EncodedFrame } from './webm';
 
 interface Watched {
@@ -155,7 +155,7 @@ test.describe('previews', () => {
 		await page.goto(link);
 		// Media streams through the download service worker; the page gives up waiting for it after
 		// 5 s (then small media play from memory), which a loaded test machine can exceed.
-		await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration('/_download/'))?.active?.state === 'activated');
+		await downloadWorkerActive(page);
 		await page.getByRole('button', { name: 'Preview clip.webm' }).click();
 		await expect(page.locator('iframe.media.video')).toHaveAttribute('sandbox', 'allow-same-origin');
 		// The frame runs no script; its same-origin parent reads and drives the player.

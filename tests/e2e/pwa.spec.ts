@@ -1,6 +1,5 @@
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { collectDownloads, makeFile, sha256File, withoutFilePickers } from './helpers';
+import { collectDownloads, downloadWorkerActive, makeFile, sha256File, withoutFilePickers } from './helpers';
 
 // Installing Sealdrop as an app, and sharing files into it from another app (Web Share Target).
 
@@ -30,44 +29,32 @@ test('Chromium reads the manifest without errors and sees the app as installable
 	await context.close();
 });
 
-/** Waits until the page has registered its service worker (scope /_download/) and it is active. */
-async function workerActive(page: Page): Promise<void> {
-	await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration('/_download/'))?.active?.state === 'activated');
-}
-
 test('files and text shared from another app land in the upload page, ready to send', async ({ browser, sealdrop }, testInfo) => {
 	const photo = await makeFile(testInfo.outputDir, 'holiday photo.jpg', 300_000);
 	const notes = await makeFile(testInfo.outputDir, 'notes.txt', 4000);
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	// What Android does for "share to Sealdrop": a multipart POST to the manifest's share_target.
-	// Returns whether the worker answered it (then the shared bodies never reached the server).
-	const share = async (): Promise<boolean> => {
-		await page.goto(sealdrop.url);
-		await workerActive(page);
-		await page.evaluate(() => {
-			const form = document.createElement('form');
-			form.method = 'post';
-			form.enctype = 'multipart/form-data';
-			form.action = '/_download/share';
-			form.innerHTML =
-				'<input type="file" name="files" multiple data-testid="shared-files"><input name="title" value="Trip"><input name="text" value="Photos from Sunday">';
-			document.body.append(form);
-		});
-		await page.getByTestId('shared-files').setInputFiles([photo.path, notes.path]);
-		const [answer] = await Promise.all([
-			page.waitForResponse((response) => response.url().endsWith('/_download/share')),
-			page.evaluate(() => document.querySelector('form')!.submit())
-		]);
-		expect(answer.status()).toBe(303);
-		await page.waitForLoadState();
-		return answer.fromServiceWorker();
-	};
-	// Chromium sometimes sends this form POST past the active worker, to the server, which opens the
-	// start page without the files (seen in about 1 run in 8 here, also after a reload, and a second
-	// share then often hangs; an installed app receives shares long after its worker started). Not
-	// understood yet: such a run is skipped, recorded, rather than passed or retried.
-	test.skip(!(await share()), 'Chromium sent the share POST past the active service worker');
+	await page.goto(sealdrop.url);
+	await downloadWorkerActive(page);
+	await page.evaluate(() => {
+		const form = document.createElement('form');
+		form.method = 'post';
+		form.enctype = 'multipart/form-data';
+		form.action = '/_download/share';
+		form.innerHTML =
+			'<input type="file" name="files" multiple data-testid="shared-files"><input name="title" value="Trip"><input name="text" value="Photos from Sunday">';
+		document.body.append(form);
+	});
+	await page.getByTestId('shared-files').setInputFiles([photo.path, notes.path]);
+	const [answer] = await Promise.all([
+		page.waitForResponse((response) => response.url().endsWith('/_download/share')),
+		page.evaluate(() => document.querySelector('form')!.submit())
+	]);
+	expect(answer.status()).toBe(303);
+	// The worker answered: the shared files never reached the server.
+	expect(answer.fromServiceWorker()).toBe(true);
+	await page.waitForLoadState();
 
 	const list = page.getByRole('list', { name: 'Selected files' });
 	await expect(list).toContainText('holiday photo.jpg');

@@ -1,12 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect, test } from '@playwright/test';
+import puppeteer from 'puppeteer-core';
 import { loadConfig } from '../../server/config/load';
 import { createLogger } from '../../server/logger';
 import { startSealdrop, type RunningSealdrop } from '../../server/start';
+import { FIREFOX_PATH } from '../support/firefox';
 import { startS3rver, type TestS3 } from '../support/s3rver';
 import { collectDownloads, makeFile, sha256File, uploadThroughUi, withoutFilePickers } from './helpers';
 
@@ -103,5 +106,47 @@ test.describe('direct S3 transfers', () => {
 		expect(carried).toBeLessThan(size / 4);
 		await sender.close();
 		await recipient.close();
+	});
+
+	test('Firefox ESR uploads to the bucket and saves from it through its service worker', async ({ browserName }, testInfo) => {
+		expect(browserName).toBe('chromium'); // Playwright's project; Firefox itself is driven by puppeteer below
+		if (!existsSync(FIREFOX_PATH)) {
+			throw new Error(`Firefox ESR not found at ${FIREFOX_PATH}: install it with \`sudo apt-get install firefox-esr\`.`);
+		}
+		const size = 9 * 1024 * 1024 + 77;
+		const file = await makeFile(testInfo.outputDir, 'firefox-direct.bin', size);
+		const downloadPath = join(testInfo.outputDir, 'firefox-downloads');
+		await mkdir(downloadPath, { recursive: true });
+		const before = requests.length;
+		const firefox = await puppeteer.launch({ browser: 'firefox', protocol: 'webDriverBiDi', executablePath: FIREFOX_PATH, headless: true });
+		try {
+			const sender = await (await firefox.createBrowserContext()).newPage();
+			await sender.goto(server.url);
+			const input = await sender.waitForSelector('input[type=file][multiple]:not([webkitdirectory])');
+			await input!.uploadFile(file.path);
+			await sender.locator('::-p-aria(Encrypt and upload[role="button"])').click();
+			const linkField = await sender.waitForSelector('::-p-aria(Share link[role="textbox"])', { timeout: 120_000 });
+			const link = await linkField!.evaluate((field) => (field as HTMLInputElement).value);
+
+			const context = await firefox.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath } });
+			const recipient = await context.newPage();
+			await recipient.goto(link);
+			await recipient.locator('::-p-aria(Download[role="button"])').click();
+			const saved = join(downloadPath, 'firefox-direct.bin');
+			// Firefox streams into a .part file and moves it into place only when the stream ended cleanly.
+			const finished = async () => {
+				const names = await readdir(downloadPath);
+				return !names.some((n) => n.endsWith('.part')) && names.includes('firefox-direct.bin') ? (await stat(saved)).size : -1;
+			};
+			await expect.poll(finished, { timeout: 120_000 }).toBe(size);
+			expect(await sha256File(saved)).toBe(file.sha256);
+
+			const id = new URL(link).pathname.split('/').pop()!;
+			const mine = requests.slice(before).filter((line) => line.includes(id));
+			expect(mine).toContain(`POST /api/v1/shares/${id}/blob-url`);
+			expect(mine.filter((line) => /^PUT .*\/parts\/\d+$/.test(line) || line.endsWith('/blob'))).toEqual([]);
+		} finally {
+			await firefox.close();
+		}
 	});
 });

@@ -109,7 +109,7 @@ describe('the web app and headers', () => {
 		const notModified = await h.app.request('/_app/version.json', { headers: { 'if-none-match': etag } });
 		expect(notModified.status).toBe(304);
 
-		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A', '/s/q3M8fW0xH1rJc2Zq9tYb1A/', '/uploads', '/account/', '/login']) {
+		for (const path of ['/', '/s/q3M8fW0xH1rJc2Zq9tYb1A', '/s/q3M8fW0xH1rJc2Zq9tYb1A/', '/uploads', '/account/', '/login', '/requests']) {
 			const page = await h.app.request(path);
 			expect(page.status, path).toBe(200);
 			expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -128,7 +128,7 @@ describe('the web app and headers', () => {
 			expect(response.headers.get('content-type'), path).toBe('text/plain; charset=UTF-8');
 			expectSecurityHeaders(response);
 		}
-		for (const path of ['/deep/link/', '/nope', '/s/abc/x', '/s/']) {
+		for (const path of ['/deep/link/', '/nope', '/s/abc/x', '/s/', '/r/abc/x', '/r/']) {
 			const response = await h.app.request(path);
 			expect(response.status, path).toBe(404);
 			expect(await response.text(), path).toBe(PAGE);

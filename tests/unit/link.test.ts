@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bareLink, keyFromHash, keyFromInput, parseShareLink, shareLink, splitLink } from '../../src/lib/link';
+import { bareLink, keyFromHash, keyFromInput, parseRequestLink, parseShareLink, shareLink, splitLink } from '../../src/lib/link';
+import { requestLink } from '../../src/lib/transfer/requests';
 
 const ID = 'AbCdEfGhIjKlMnOpQrStUv';
 const KEY = 'k'.repeat(43);
@@ -36,5 +37,18 @@ describe('share link', () => {
 		expect(keyFromInput(` ${shareLink('https://drop.example', ID, KEY)} `)).toBe(KEY);
 		expect(keyFromInput(`#${KEY}`)).toBe(KEY);
 		expect(keyFromInput('   ')).toBe('');
+	});
+});
+
+describe('request link', () => {
+	it('reads back the id and rs of what requestLink builds, and nothing from a share link', () => {
+		expect(parseRequestLink(requestLink('https://drop.example', ID, KEY))).toEqual({ id: ID, secret: KEY });
+		expect(parseRequestLink(requestLink('https://drop.example/', ID, KEY))).toEqual({ id: ID, secret: KEY });
+		expect(parseRequestLink(`https://drop.example/r/${ID}/#${KEY}`)).toEqual({ id: ID, secret: KEY });
+		expect(parseRequestLink(`https://drop.example/r/${ID}`)).toEqual({ id: ID, secret: '' });
+		expect(parseRequestLink(shareLink('https://drop.example', ID, KEY))).toBeNull();
+		expect(parseShareLink(requestLink('https://drop.example', ID, KEY))).toBeNull();
+		for (const bad of ['https://drop.example/r/', `https://drop.example/r/${ID}/x#${KEY}`, 'https://drop.example/requests', 'r/x#y'])
+			expect(parseRequestLink(bad), bad).toBeNull();
 	});
 });

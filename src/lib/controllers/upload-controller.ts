@@ -2,7 +2,7 @@ import { allowedExpiries, currentAccount } from '../accounts/account';
 import { ApiError, type ApiClient } from '../api/client';
 import type { AccountInfo, ServerConfig } from '../api/types';
 import type { PasswordKdf } from '../crypto';
-import { MAX_NOTE_LENGTH } from '../crypto/constants';
+import { DEFAULT_RECORD_SIZE, MAX_NOTE_LENGTH, TAG_BYTES } from '../crypto/constants';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import type { PendingUpload, PendingUploadStore } from '../uploads/pending-uploads';
 import type { Progress } from '../transfer/progress';
@@ -67,6 +67,8 @@ export interface UploadState extends UploadOptions {
 	failure: Failure | null;
 	/** Uploads this browser started and never finished (a closed tab, a crash). */
 	interrupted: PendingUpload[];
+	/** A submission to a file request: its size limit (ciphertext bytes); null for a share of one's own. */
+	submissionMaxBytes: number | null;
 }
 
 let engineLoad: Promise<typeof import('../transfer/upload')> | null = null;
@@ -100,6 +102,20 @@ export interface UploadControllerDeps {
 	online?: (listener: () => void) => () => void;
 	/** The waits between retries (tests inject theirs); a wait also ends early when online. */
 	retryEnv?: RetryEnv;
+	/**
+	 * Send a submission to this file request instead of a share (FORMAT.md §11.4): no password,
+	 * expiry, download limit or "My uploads"; no account needed in restricted mode.
+	 */
+	submission?: SubmissionTarget;
+}
+
+/** The file request a submission goes to, its key already checked against the link. */
+export interface SubmissionTarget {
+	requestId: string;
+	/** R, raw: the key the submission is sealed to. */
+	requestKey: Uint8Array;
+	/** The request's maxSubmissionBytes (ciphertext bytes). */
+	maxBytes: number;
 }
 
 /** One press of Encrypt and upload, or of Resume: its own abort signal and Cancel mark. */
@@ -141,7 +157,8 @@ export class UploadController extends Observable<UploadState> {
 				resultHasPassword: false,
 				remembered: false,
 				failure: null,
-				interrupted: []
+				interrupted: [],
+				submissionMaxBytes: deps.submission?.maxBytes ?? null
 			},
 			derive
 		);
@@ -151,17 +168,26 @@ export class UploadController extends Observable<UploadState> {
 	async init(): Promise<void> {
 		try {
 			const config = await this.deps.loadConfig();
-			const restricted = config.uploadAccess === 'restricted';
-			// The server's choices show even if asking who is signed in fails below.
-			this.update({ config, restricted, maxDownloads: config.downloads.default, expiries: allowedExpiries(config.expiry.options, null) });
-			const account = restricted ? await currentAccount(this.deps.api) : null;
-			const expiries = allowedExpiries(config.expiry.options, account);
-			const expiresIn = expiries.includes(config.expiry.default) ? config.expiry.default : expiries.at(-1)!;
-			this.update({ account, signedOut: restricted && account === null, expiries, expiresIn });
+			if (this.deps.submission) this.update({ config, remember: false });
+			else await this.chooseFor(config);
 		} catch (err) {
 			this.update({ failure: failureOf(err) });
 		}
-		this.update({ interrupted: await this.deps.pending.list().catch(() => []) });
+		// A submission resumes on its request's page; a share on the upload page.
+		const requestId = this.deps.submission?.requestId;
+		const interrupted = await this.deps.pending.list().catch(() => []);
+		this.update({ interrupted: interrupted.filter((u) => u.requestId === requestId) });
+	}
+
+	/** The expiries and limits this sender may choose (restricted mode: who is signed in). */
+	private async chooseFor(config: ServerConfig): Promise<void> {
+		const restricted = config.uploadAccess === 'restricted';
+		// The server's choices show even if asking who is signed in fails below.
+		this.update({ config, restricted, maxDownloads: config.downloads.default, expiries: allowedExpiries(config.expiry.options, null) });
+		const account = restricted ? await currentAccount(this.deps.api) : null;
+		const expiries = allowedExpiries(config.expiry.options, account);
+		const expiresIn = expiries.includes(config.expiry.default) ? config.expiry.default : expiries.at(-1)!;
+		this.update({ account, signedOut: restricted && account === null, expiries, expiresIn });
 	}
 
 	/** Changes the sender's choices (the page's fields). */
@@ -210,6 +236,8 @@ export class UploadController extends Observable<UploadState> {
 		const s = this.state;
 		if (!s.config || s.phase !== 'pick') return;
 		if (!s.hasContent) return this.update({ failure: failure('NOTHING_TO_SEND') });
+		// Checked here too, not only by the disabled button: nothing is made that the server would refuse.
+		if (s.tooLarge) return this.update({ failure: failure(s.submissionMaxBytes === null ? 'TOO_LARGE' : 'SUBMISSION_TOO_LARGE') });
 		const attempt = this.begin();
 		this.update({ phase: 'creating', failure: null, progress: startProgress(s.total) });
 		let created: UploadJob;
@@ -222,7 +250,8 @@ export class UploadController extends Observable<UploadState> {
 					maxDownloads: s.maxDownloads,
 					note: s.note.trim() === '' ? undefined : s.note,
 					password: s.password || undefined,
-					remember: s.remember
+					remember: s.remember,
+					submission: this.deps.submission && { requestId: this.deps.submission.requestId, requestKey: this.deps.submission.requestKey }
 				},
 				this.uploadDeps(attempt, s.config)
 			);
@@ -427,7 +456,17 @@ function unreachable(err: unknown): boolean {
 function derive(s: UploadState): UploadState {
 	const total = s.files.reduce((sum, f) => sum + f.size, 0);
 	const hasContent = s.files.length > 0 || s.note.trim() !== '';
-	const tooLarge = s.config !== null && total > s.config.maxShareBytes;
+	const tooLarge = s.config !== null && (total > s.config.maxShareBytes || overSubmissionLimit(s, total));
 	const busy = s.phase === 'creating' || s.phase === 'uploading' || s.phase === 'reconnecting' || s.phase === 'paused';
 	return { ...s, total, hasContent, tooLarge, busy, canStart: s.config !== null && hasContent && !tooLarge && s.phase === 'pick' };
+}
+
+/**
+ * A submission's limit is on its ciphertext (files, then note, in records with a tag each), as the
+ * server checks it: known before anything is made or sent.
+ */
+function overSubmissionLimit(s: UploadState, total: number): boolean {
+	if (s.submissionMaxBytes === null) return false;
+	const plain = total + new TextEncoder().encode(s.note.trim() === '' ? '' : s.note).length;
+	return plain + TAG_BYTES * Math.max(1, Math.ceil(plain / DEFAULT_RECORD_SIZE)) > s.submissionMaxBytes;
 }

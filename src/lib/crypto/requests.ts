@@ -49,6 +49,11 @@ export interface RequestKeyFile {
 	nonce: string;
 	publicKey: string;
 	ciphertext: string;
+	/**
+	 * Optional: nonce ‖ AES-GCM under the same key of what a client needs to find its request again
+	 * (opaque here; the web app's JSON, FORMAT.md §11.5). Readers that do not use it ignore it.
+	 */
+	request?: string;
 }
 
 /** HKDF-SHA256(ikm, salt, info = utf8(label) ‖ 00 ‖ context, 32 bytes): the 00 keeps label and context apart. */
@@ -211,9 +216,11 @@ export async function importRequestPrivateKey(pkcs8: Uint8Array, publicKey: Uint
 }
 
 /** AAD of the key file's AES-GCM: the format name and the public key, so neither can be swapped. */
-function keyFileAad(publicKey: Uint8Array): Bytes {
-	return concatBytes(utf8Encoder.encode(`${KEY_FILE_FORMAT}/v1`), new Uint8Array(1), publicKey);
+function keyFileAad(publicKey: Uint8Array, part = ''): Bytes {
+	return concatBytes(utf8Encoder.encode(`${KEY_FILE_FORMAT}/v1${part}`), new Uint8Array(1), publicKey);
 }
+/** The optional `request` field's AAD differs from the key's, so the two ciphertexts cannot be swapped. */
+const REQUEST_PART = '/request';
 
 async function keyFileKey(passphrase: string, salt: Uint8Array, kdf: Argon2Params, passwordKdf: PasswordKdf): Promise<CryptoKey> {
 	const raw = await passwordKdf(passphrase, { salt, kdf });
@@ -232,7 +239,14 @@ export async function encryptKeyFile(
 	pkcs8: Uint8Array,
 	publicKey: Uint8Array,
 	passphrase: string,
-	options: { kdf?: Argon2Params; salt?: Uint8Array; nonce?: Uint8Array; passwordKdf?: PasswordKdf } = {}
+	options: {
+		kdf?: Argon2Params;
+		salt?: Uint8Array;
+		nonce?: Uint8Array;
+		passwordKdf?: PasswordKdf;
+		/** Sealed into the optional `request` field under the same key and a nonce of its own. */
+		request?: Uint8Array;
+	} = {}
 ): Promise<RequestKeyFile> {
 	const kdf = { ...(options.kdf ?? DEFAULT_ARGON2) };
 	checkArgon2(kdf);
@@ -244,6 +258,14 @@ export async function encryptKeyFile(
 	const ciphertext = new Uint8Array(
 		await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: keyFileAad(publicKey) }, key, asBytes(pkcs8))
 	);
+	let request: string | undefined;
+	if (options.request) {
+		const iv = randomBytes(NONCE_BYTES);
+		const additionalData = keyFileAad(publicKey, REQUEST_PART);
+		request = toBase64Url(
+			concatBytes(iv, new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, key, asBytes(options.request))))
+		);
+	}
 	return {
 		format: KEY_FILE_FORMAT,
 		v: 1,
@@ -251,7 +273,8 @@ export async function encryptKeyFile(
 		salt: toBase64Url(salt),
 		nonce: toBase64Url(nonce),
 		publicKey: toBase64Url(publicKey),
-		ciphertext: toBase64Url(ciphertext)
+		ciphertext: toBase64Url(ciphertext),
+		...(request === undefined ? {} : { request })
 	};
 }
 
@@ -259,7 +282,7 @@ export async function encryptKeyFile(
 export async function exportRequestKey(
 	keys: RequestKeyPair,
 	passphrase: string,
-	options: { kdf?: Argon2Params; passwordKdf?: PasswordKdf } = {}
+	options: { kdf?: Argon2Params; passwordKdf?: PasswordKdf; request?: Uint8Array } = {}
 ): Promise<RequestKeyFile> {
 	const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
 	try {
@@ -307,6 +330,9 @@ export function parseKeyFile(input: string | unknown): RequestKeyFile {
 	field(raw, 'nonce', NONCE_BYTES);
 	field(raw, 'publicKey', REQUEST_PUBLIC_KEY_BYTES);
 	if (field(raw, 'ciphertext').length <= TAG_BYTES) throw new CryptoError('BAD_KEY_FILE', 'ciphertext is too short');
+	if (raw.request !== undefined && field(raw, 'request').length < NONCE_BYTES + TAG_BYTES) {
+		throw new CryptoError('BAD_KEY_FILE', 'request is too short');
+	}
 	return {
 		format: KEY_FILE_FORMAT,
 		v: 1,
@@ -314,7 +340,8 @@ export function parseKeyFile(input: string | unknown): RequestKeyFile {
 		salt: raw.salt as string,
 		nonce: raw.nonce as string,
 		publicKey: raw.publicKey as string,
-		ciphertext: raw.ciphertext as string
+		ciphertext: raw.ciphertext as string,
+		...(raw.request === undefined ? {} : { request: raw.request as string })
 	};
 }
 
@@ -323,7 +350,7 @@ export async function decryptKeyFile(
 	input: string | unknown,
 	passphrase: string,
 	options: { passwordKdf?: PasswordKdf } = {}
-): Promise<{ pkcs8: Bytes; publicKey: Bytes }> {
+): Promise<{ pkcs8: Bytes; publicKey: Bytes; request?: Bytes }> {
 	const file = parseKeyFile(input);
 	const kdf = { memoryKiB: file.kdf.memoryKiB, passes: file.kdf.passes, parallelism: file.kdf.parallelism };
 	const publicKey = fromBase64Url(file.publicKey);
@@ -334,21 +361,29 @@ export async function decryptKeyFile(
 			key,
 			fromBase64Url(file.ciphertext)
 		);
-		return { pkcs8: new Uint8Array(pkcs8), publicKey };
+		if (file.request === undefined) return { pkcs8: new Uint8Array(pkcs8), publicKey };
+		const sealed = fromBase64Url(file.request);
+		const request = await crypto.subtle.decrypt(
+			{ name: 'AES-GCM', iv: sealed.subarray(0, NONCE_BYTES), additionalData: keyFileAad(publicKey, REQUEST_PART) },
+			key,
+			sealed.subarray(NONCE_BYTES)
+		);
+		return { pkcs8: new Uint8Array(pkcs8), publicKey, request: new Uint8Array(request) };
 	} catch {
 		throw new CryptoError('WRONG_PASSPHRASE');
 	}
 }
 
-/** A key file opened with its passphrase: the key pair that opens the request's submissions. */
+/** A key file opened with its passphrase: the key pair that opens the request's submissions (and the `request` field, if any). */
 export async function importRequestKey(
 	input: string | unknown,
 	passphrase: string,
 	options: { passwordKdf?: PasswordKdf } = {}
-): Promise<RequestKeyPair> {
-	const { pkcs8, publicKey } = await decryptKeyFile(input, passphrase, options);
+): Promise<RequestKeyPair & { request?: Bytes }> {
+	const { pkcs8, publicKey, request } = await decryptKeyFile(input, passphrase, options);
 	try {
-		return await importRequestPrivateKey(pkcs8, publicKey);
+		const keys = await importRequestPrivateKey(pkcs8, publicKey);
+		return request === undefined ? keys : { ...keys, request };
 	} finally {
 		pkcs8.fill(0);
 	}

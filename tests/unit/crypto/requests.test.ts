@@ -81,6 +81,22 @@ describe('file requests', () => {
 		await expectCryptoError(importRequestKey('not json', 'x'), 'BAD_KEY_FILE');
 	});
 
+	it('the optional request field is sealed with the key: it opens with the passphrase and cannot be swapped', async () => {
+		const requester = await generateRequestKeyPair();
+		const payload = new TextEncoder().encode('{"id":"x"}');
+		const file = await exportRequestKey(requester, 'pw', { kdf: QUICK, request: payload });
+		expect(file.request).toMatch(/^[A-Za-z0-9_-]+$/);
+		expect(file.request).not.toContain(toBase64Url(payload));
+		const imported = await importRequestKey(JSON.stringify(file), 'pw');
+		expect(new TextDecoder().decode(imported.request)).toBe('{"id":"x"}');
+		// Without it the file still opens (a reader that writes none); with the key's ciphertext in its place it does not.
+		const { request: _dropped, ...bare } = file;
+		expect((await importRequestKey(JSON.stringify(bare), 'pw')).request).toBeUndefined();
+		await expectCryptoError(importRequestKey(JSON.stringify({ ...file, request: file.ciphertext }), 'pw'), 'WRONG_PASSPHRASE');
+		await expectCryptoError(importRequestKey(JSON.stringify({ ...file, request: 'AAAA' }), 'pw'), 'BAD_KEY_FILE');
+		await expectCryptoError(importRequestKey(JSON.stringify(file), 'wrong'), 'WRONG_PASSPHRASE');
+	});
+
 	it('refuses to write or read a key file costlier than any reader allows', async () => {
 		const requester = await generateRequestKeyPair();
 		await expectCryptoError(
