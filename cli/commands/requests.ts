@@ -75,8 +75,12 @@ async function findRequest(target: string, io: CliIo, store: Store): Promise<Req
 	const entries = await store.requests();
 	const link = parseRequestLink(target);
 	const id = link?.id ?? target;
-	const known = entries.find((e) => e.id === id && (!link || e.server === link.origin));
-	if (known?.id && known.server) return known as Required<Pick<RequestEntry, 'id' | 'server'>> & RequestEntry;
+	const known = entries.find((e) => e.id === id && (!link || !e.server || e.server === link.origin));
+	if (known?.id && (known.server || link)) {
+		const server = known.server ?? link!.origin;
+		if (!known.server) await store.saveRequest({ ...known, server, link: target.trim() });
+		return { ...known, id: known.id, server };
+	}
 	if (!link) {
 		throw new CliError('NOT_IN_HISTORY', EXIT.USAGE, `No request ${target} on this machine: give its link (https://server/r/ID#…).`);
 	}
@@ -100,6 +104,21 @@ async function findRequest(target: string, io: CliIo, store: Store): Promise<Req
 	};
 	await store.saveRequest(found);
 	return found;
+}
+
+/** The key file's `request` field as the web app and this CLI write it; undefined if it is not that. */
+function requestOf(bytes: Uint8Array): { id: string; ownerToken: string; secret: string; title?: string; createdAt?: number } | undefined {
+	try {
+		const value = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+		const text = (k: string) => (typeof value[k] === 'string' ? (value[k] as string) : undefined);
+		const id = text('id');
+		const ownerToken = text('ownerToken');
+		const secret = text('secret');
+		if (value.v !== 1 || !id || !ownerToken || !secret) return undefined;
+		return { id, ownerToken, secret, title: text('title'), createdAt: typeof value.createdAt === 'number' ? value.createdAt : undefined };
+	} catch {
+		return undefined;
+	}
 }
 
 async function ownerOf(entry: RequestEntry): Promise<string> {
@@ -323,7 +342,14 @@ export async function keyExport(
 	if (!entry)
 		throw new CliError('NOT_IN_HISTORY', EXIT.USAGE, `No request ${opts.target} on this machine (see \`sealdrop request list\`).`);
 	const passphrase = await readPassword(io, { fromStdin: opts.passphraseStdin, confirm: true, prompt: 'Passphrase for the key file: ' });
-	const file = JSON.stringify(await exportRequestKey(await keysOf(entry), passphrase), null, 2) + '\n';
+	// The optional `request` field (FORMAT.md §11.5), as the web app writes it: the file also brings back
+	// which request the key opens, with its owner token, wherever it is imported.
+	const secret = entry.link ? parseRequestLink(entry.link)?.secret : undefined;
+	const payload = entry.id &&
+		entry.ownerToken &&
+		secret && { v: 1, id: entry.id, ownerToken: entry.ownerToken, secret, title: entry.title ?? '', createdAt: entry.createdAt };
+	const request = payload ? new TextEncoder().encode(JSON.stringify(payload)) : undefined;
+	const file = JSON.stringify(await exportRequestKey(await keysOf(entry), passphrase, { request }), null, 2) + '\n';
 	if (opts.output === undefined) {
 		await write(io.stdout, file);
 		return 0;
@@ -357,7 +383,17 @@ export async function keyImport(opts: { file: string; passphraseStdin: boolean }
 	const keys = await importRequestKey(text, passphrase);
 	const publicKey = toBase64Url(keys.publicKey);
 	const existing = (await store.requests()).find((e) => e.publicKey === publicKey);
-	await store.saveRequest({ ...(await entryFromKeys(keys)), ...existing });
-	await write(io.stderr, 'Imported the key. `sealdrop request get LINK` opens the request’s submissions.\n');
+	const found = keys.request ? requestOf(keys.request) : undefined;
+	// The request field names no server: the default one (SEALDROP_SERVER, config), else a link later.
+	const server = found && (await serverOrigin(undefined, io, store).catch(() => undefined));
+	await store.saveRequest({
+		...(await entryFromKeys({ privateKey: keys.privateKey, publicKey: keys.publicKey })),
+		...existing,
+		...(found && { id: found.id, ownerToken: found.ownerToken, title: found.title, createdAt: found.createdAt ?? Date.now() }),
+		...(found && server && { server, link: requestLink(server, found.id, found.secret) })
+	});
+	const which = found ? `the key of request ${found.id}${found.title ? ` (“${found.title}”)` : ''}` : 'the key';
+	const next = found && server ? `sealdrop request get ${found.id}` : 'sealdrop request get LINK';
+	await write(io.stderr, `Imported ${which}. \`${next}\` opens its submissions.\n`);
 	return 0;
 }

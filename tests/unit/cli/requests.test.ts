@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateRequestKeyPair } from '../../../src/lib/crypto';
+import { ApiClient } from '../../../src/lib/api/client';
+import { exportRequestKey, generateRequestKeyPair } from '../../../src/lib/crypto';
+import { createFileRequest, requestLink } from '../../../src/lib/transfer/requests';
 import { FakeClock } from '../../server/helpers';
 import { CliHarness, fileSha, sha } from './harness';
 
@@ -61,7 +63,12 @@ describe('sealdrop file requests', () => {
 		const exported = await h.run(['key', 'export', id, '-o', 'request.key', '--passphrase-stdin'], { stdin: 'move it safely\n' });
 		expect(exported.code, exported.stderr).toBe(0);
 		expect((await stat(h.path('request.key'))).mode & 0o777).toBe(0o600);
-		expect(JSON.parse(await readFile(h.path('request.key'), 'utf8'))).toMatchObject({ format: 'sealdrop-request-key', v: 1 });
+		// With the optional `request` field (FORMAT.md §11.5): which request, and its owner token, sealed.
+		expect(JSON.parse(await readFile(h.path('request.key'), 'utf8'))).toMatchObject({
+			format: 'sealdrop-request-key',
+			v: 1,
+			request: expect.stringMatching(/^[\w-]{100,}$/)
+		});
 		const laptop = { XDG_CONFIG_HOME: h.path('laptop-config') };
 		expect(await h.run(['request', 'get', link, '-o', 'laptop'], { env: laptop })).toMatchObject({
 			code: 5,
@@ -71,13 +78,49 @@ describe('sealdrop file requests', () => {
 		expect(wrong).toMatchObject({ code: 5, stderr: expect.stringContaining('[WRONG_PASSPHRASE]') });
 		const imported = await h.run(['key', 'import', 'request.key', '--passphrase-stdin'], { stdin: 'move it safely\n', env: laptop });
 		expect(imported.code, imported.stderr).toBe(0);
-		const elsewhere = await h.run(['request', 'get', link, '-o', 'laptop'], { env: laptop });
+		expect(imported.stderr).toContain(`sealdrop request get ${id}`);
+		const elsewhere = await h.run(['request', 'get', id, '-o', 'laptop'], { env: laptop });
 		expect(elsewhere.code, elsewhere.stderr).toBe(0);
 		expect(await fileSha(h.path('laptop', a!.id, 'big.bin'))).toBe(sha(big));
 		expect(await readFile(h.path('laptop', b!.id, 'b.txt'), 'utf8')).toBe('from bob');
 		const listed = await h.run(['request', 'list', '--json'], { env: laptop });
 		expect(JSON.parse(listed.stdout)).toMatchObject([{ id, state: 'open', submissions: 2, maxSubmissions: 5 }]);
 	}, 120_000);
+
+	it('a key file exported by the web app (random owner token, the request in its `request` field) opens its request in the CLI', async () => {
+		const api = new ApiClient(h.server.url);
+		const made = await createFileRequest(api, {
+			title: 'Made in a browser',
+			expiresIn: 86400,
+			maxSubmissions: 3,
+			maxSubmissionBytes: 1 << 20
+		});
+		const link = requestLink(h.server.url, made.id, made.secret);
+		// The web app's payload (FORMAT.md §11.5).
+		const payload = {
+			v: 1,
+			id: made.id,
+			ownerToken: made.ownerToken,
+			secret: made.secret,
+			title: 'Made in a browser',
+			createdAt: Date.now()
+		};
+		const file = await exportRequestKey(made.keys, 'from the browser', {
+			kdf: { memoryKiB: 8192, passes: 1, parallelism: 1 },
+			request: new TextEncoder().encode(JSON.stringify(payload))
+		});
+		await h.write('web.key', JSON.stringify(file));
+		await h.write('web/w.txt', 'sent to a web request');
+		expect((await h.run(['submit', link, 'web/w.txt'])).code).toBe(0);
+		const cli = { XDG_CONFIG_HOME: h.path('cli-for-web') };
+		const imported = await h.run(['key', 'import', 'web.key', '--passphrase-stdin'], { stdin: 'from the browser\n', env: cli });
+		expect(imported.code, imported.stderr).toBe(0);
+		const got = await h.run(['request', 'get', made.id, '-o', 'web-inbox', '--json'], { env: cli });
+		expect(got.code, got.stderr).toBe(0);
+		const [sub] = (JSON.parse(got.stdout) as { submissions: { id: string }[] }).submissions;
+		expect(await readFile(h.path('web-inbox', sub!.id, 'w.txt'), 'utf8')).toBe('sent to a web request');
+		expect((await h.run(['request', 'close', made.id], { env: cli })).code).toBe(0);
+	}, 60_000);
 
 	it('a public key swapped on the server is refused by submit (exit 5) before anything is uploaded', async () => {
 		const { link, id } = await create();
