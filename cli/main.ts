@@ -82,6 +82,20 @@ async function refusePasswordValue(command: string, args: string[], positionals:
 	if (refused) throw usage(PASSWORD_ARGV);
 }
 
+/**
+ * Share and request ids are 22 base64url characters and may start with "-": parseArgs would take
+ * `-Hx…` for options. They are moved after a `--`, where nothing is an option (no option is
+ * 22 such characters long).
+ */
+function idsAsPositionals(args: string[]): string[] {
+	const end = args.indexOf('--');
+	const head = end === -1 ? args : args.slice(0, end);
+	const isId = (a: string) => a.startsWith('-') && /^[A-Za-z0-9_-]{22}$/.test(a);
+	const ids = head.filter(isId);
+	if (ids.length === 0) return args;
+	return [...head.filter((a) => !isId(a)), '--', ...ids, ...(end === -1 ? [] : args.slice(end + 1))];
+}
+
 /** Runs one command line; returns the exit code. Never throws. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
 	const [first, ...rest] = argv;
@@ -110,7 +124,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 		if (!options) throw usage(`Unknown command ${command}. Run \`sealdrop --help\`.`);
 		let parsed;
 		try {
-			parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+			parsed = parseArgs({ args: idsAsPositionals(args), options, allowPositionals: true, strict: true });
 		} catch (err) {
 			if (args.some((a) => a.startsWith('--password='))) throw usage(PASSWORD_ARGV);
 			throw usage(`${(err as Error).message}. Run \`sealdrop ${command} --help\`.`);
