@@ -23,6 +23,8 @@ interface Pending {
 const pending = new Map<string, Pending>();
 /** Bytes the worker may hold before it stops asking the page for more (chunks are ≤ 1 MiB). */
 const BUFFERED_BYTES = 4 << 20;
+/** Chunks the page may send ahead of the stream's pulls (sw-flow.ts portStream): +3 MiB at most. */
+const AHEAD_CHUNKS = 3;
 
 sw.addEventListener('install', () => void sw.skipWaiting());
 
@@ -50,7 +52,7 @@ sw.addEventListener('fetch', (event) => {
 });
 
 function stream({ port, name, size }: Pending): Response {
-	const body = portStream(port, new ByteLengthQueuingStrategy({ highWaterMark: BUFFERED_BYTES }));
+	const body = portStream(port, new ByteLengthQueuingStrategy({ highWaterMark: BUFFERED_BYTES }), AHEAD_CHUNKS);
 	return new Response(body, {
 		headers: {
 			'Content-Type': 'application/octet-stream',

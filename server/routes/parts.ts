@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { bearerToken } from '../http/auth';
 import { parseContentLength, parsePartNumber, parseShareId } from '../http/params';
 import type { Shares } from '../shares';
+import { nodeBody } from '../streams';
 
 /** Upload: parts, progress, complete (owner token). */
 export function partRoutes(shares: Shares): Hono {
@@ -12,11 +14,14 @@ export function partRoutes(shares: Shares): Hono {
 			const ownerToken = bearerToken(c.req.header('authorization'));
 			const declaredLength = parseContentLength(c.req.header('content-length'));
 			// Opened only once the part is accepted: a refused body is never touched, so the
-			// server can drain it and keep the connection. Streamed from the raw request (never
-			// c.env.incoming as well: mixing them hangs).
+			// server can drain it and keep the connection. Streamed from the Node request where
+			// there is one (nodeBody: no copy of each chunk), else from the raw request (app.request
+			// in tests); never both: mixing them hangs.
 			let opened = false;
 			const body = () => {
 				opened = true;
+				const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+				if (incoming instanceof Readable) return nodeBody(incoming);
 				return c.req.raw.body ?? (async function* () {})();
 			};
 			let part;

@@ -48,5 +48,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 const server = createServer((req, res) => void handle(req, res));
+// Longer than a loaded machine keeps a client's pooled connection idle: with Node's 5 s the server
+// sometimes closed one just as the client reused it ("other side closed"), failing the run.
+server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => console.log(`listening ${(server.address() as AddressInfo).port}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -11,7 +11,8 @@
  * `unzip`. Then the phases of phases.ts (first paint, server scale); `--only <phase>,…` runs
  * just those, without the browser transfers. `--cli-sizes` (MiB, default 1024; 0 for none)
  * measures the `sealdrop` CLI against the bare transfer to the same server (tests/bench/cli.ts);
- * `--cli-only` runs only that.
+ * `--cli-only` runs only that. `--no-phases` skips the phases of phases.ts after the transfers;
+ * `--no-build` measures the build already there.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,6 +26,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
 import { cliTable, measureCli, type CliRun } from './cli.ts';
+import { PIPELINE_FINDINGS } from './findings.ts';
 import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
 import { startProductionServer } from './production-server.ts';
@@ -40,7 +42,9 @@ const { values: args } = parseArgs({
 		zip64: { type: 'boolean', default: false },
 		'cli-sizes': { type: 'string', default: '1024' },
 		'cli-only': { type: 'boolean', default: false },
-		only: { type: 'string' }
+		only: { type: 'string' },
+		'no-phases': { type: 'boolean', default: false },
+		'no-build': { type: 'boolean', default: false }
 	}
 });
 const cliSizes = args['cli-sizes']
@@ -70,8 +74,10 @@ interface Run {
 }
 
 // The server as `npm start` runs it, built from the current source.
-console.error('building…');
-await run('npm', ['run', 'build']);
+if (!args['no-build']) {
+	console.error('building…');
+	await run('npm', ['run', 'build']);
+}
 if (args.only !== undefined) {
 	await runPhases(args.only.split(','));
 	process.exit(0);
@@ -108,7 +114,10 @@ try {
 			const run = await measure(browser, file, sha256, size);
 			sizeRuns.push(run);
 			console.error(
-				`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s, down ${run.download_mib_s.toFixed(0)} MiB/s`
+				`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s (${pct(run.upload_mib_s, run.upload_limit_mib_s)}), ` +
+					`down ${run.download_mib_s.toFixed(0)} (${pct(run.download_mib_s, run.download_limit_mib_s)}), ` +
+					`FSA ${run.fsa_download_mib_s.toFixed(0)} (${pct(run.fsa_download_mib_s, run.download_limit_mib_s)}), ` +
+					`growth up/down/FSA ${[run.browser_upload_growth_mib, run.browser_download_growth_mib, run.browser_fsa_growth_mib].map((g) => g.toFixed(0)).join('/')} MiB`
 			);
 		}
 		await rm(file, { force: true });
@@ -142,7 +151,7 @@ try {
 	server.process.kill('SIGTERM');
 	await rm(work, { recursive: true, force: true });
 }
-if (!args['cli-only']) await runPhases();
+if (!args['cli-only'] && !args['no-phases']) await runPhases();
 
 async function measure(browser: Browser, file: string, sha256: string, sizeMib: number): Promise<Run> {
 	const { context, downloads } = await newContext(browser);
@@ -477,6 +486,10 @@ async function cryptoRate(browser: Browser): Promise<number> {
 	return rate;
 }
 
+function pct(rate: number, limit: number): string {
+	return `${((rate / limit) * 100).toFixed(0)} %`;
+}
+
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const mid = Math.floor(sorted.length / 2);
@@ -549,6 +562,7 @@ async function report(
 			'(the fewest steps a decrypting save can take; in brackets, against the download limit). See serviceWorkerSave.\n' +
 			'download: saved through the service worker (Firefox, Safari, mobile); FSA: through File System Access (Chromium).'
 	);
+	if (table.length > 0) console.log(`\n${PIPELINE_FINDINGS.join('\n')}`);
 	await mkdir('bench-results', { recursive: true });
 	if (zip64) {
 		if (!zip64.unzip_ok) process.exitCode = 1;

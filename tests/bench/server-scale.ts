@@ -276,8 +276,12 @@ function printScale(levels: Level[], mib: number, partSize: number): void {
 	console.log(
 		`\nServer scale — dist/server.js (embedded defaults, SQLite + files in a temp dir; per-client limits lifted: one address stands for many)\n` +
 			`each transfer: ${mib} MiB of ciphertext up in ${(partSize / MiB).toFixed(2)} MiB parts, then down part by part; ` +
-			`bare: a plain Node HTTP server streaming the same bodies to files (flushed to disk before answering, as Sealdrop does a part) and back. Targets: ≥ ${SCALE_TARGETS.ratio * 100} % of bare; ` +
-			`p99 of GET /api/v1/shares/:id (every 50 ms during the load) < ${SCALE_TARGETS.p99Ms} ms at ${SCALE_TARGETS.atTransfers} transfers`
+			`bare: a plain Node HTTP server streaming the same bodies to files (each flushed to disk before answering) and back. Targets: ≥ ${SCALE_TARGETS.ratio * 100} % of bare; ` +
+			`p99 of GET /api/v1/shares/:id (every 50 ms during the load) < ${SCALE_TARGETS.p99Ms} ms at ${SCALE_TARGETS.atTransfers} transfers\n` +
+			`durability: a part is acknowledged unflushed (file and SQLite record): until complete it is only a cache, which complete ` +
+			`checks (MISSING_PARTS for any part a power cut took); complete flushes every part before the share is ready, so the ` +
+			`"up" figures end as durable as bare's. SQLite commits with synchronous=NORMAL; claims, counters and complete are answered ` +
+			`only after the WAL is flushed off the event loop (SELF-HOSTING.md, "Durability")`
 	);
 	console.table(
 		levels.map((l) => ({

@@ -126,7 +126,7 @@ test.describe('direct S3 transfers', () => {
 			await input!.uploadFile(file.path);
 			await sender.locator('::-p-aria(Encrypt and upload[role="button"])').click();
 			const linkField = await sender.waitForSelector('::-p-aria(Share link[role="textbox"])', { timeout: 120_000 });
-			const link = await linkField!.evaluate((field) => (field as HTMLInputElement).value);
+			const link = await linkField!.evaluate((field: Element) => (field as HTMLInputElement).value);
 
 			const context = await firefox.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath } });
 			const recipient = await context.newPage();

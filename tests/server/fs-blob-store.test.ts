@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../server/stores/blob/fs';
-import { PartLengthError, UploadClosedError } from '../../server/stores/blob/types';
+import { PartLengthError, PartsMismatchError, UploadClosedError } from '../../server/stores/blob/types';
 import { chunked, hangsUpAfterFirstPiece, listFiles, readAll, tempDir } from './helpers';
 
 const ID = 'abcdefghijklmnopqrstuv';
@@ -28,7 +28,8 @@ describe('FsBlobStore', () => {
 		for (let n = 3; n >= 0; n--) {
 			const part = bytes.subarray(n * partSize, (n + 1) * partSize);
 			const stored = await store.putPart(blob, n, chunked(part, 7), part.length);
-			expect(stored).toEqual({ size: part.length, etag: expect.stringMatching(/^[\w-]{12}$/) });
+			// `<boot>.<random>`: the boot the part was written in, unflushed (see the boot tests below).
+			expect(stored).toEqual({ size: part.length, etag: expect.stringMatching(/^[0-9a-f]{12}\.[\w-]{12}$/) });
 			parts[n] = { n, size: stored.size, etag: stored.etag };
 		}
 		await store.complete(blob, parts);
@@ -104,5 +105,55 @@ describe('FsBlobStore', () => {
 		await utimes(`${dir}/.tmp/old`, new Date(1000), new Date(1000));
 		await store.collectGarbage(Date.now() - 60_000);
 		expect(await listFiles(dir)).toEqual(['.tmp/new']);
+	});
+
+	describe('parts acknowledged before they are flushed (SELF-HOSTING.md, "Durability")', () => {
+		const BOOT_A = '1111aaaa-2222-bbbb-3333-cccc4444dddd';
+		const BOOT_B = '5555eeee-6666-ffff-7777-000088889999';
+		const put = async (s: FsBlobStore, n: number, bytes: Buffer) => ({
+			n,
+			...(await s.putPart(blob, n, chunked(bytes, 7), bytes.length))
+		});
+
+		it('asks again at complete for a part written before the machine restarted, and seals it once sent again', async () => {
+			const bytes = randomBytes(2000);
+			const before = await FsBlobStore.open(dir, { bootId: BOOT_A });
+			await before.begin(ID);
+			const early = await put(before, 0, bytes.subarray(0, 1000));
+			// The machine restarts: a part that was never flushed may have lost its bytes, even with
+			// its file and its record still there.
+			const after = await FsBlobStore.open(dir, { bootId: BOOT_B });
+			const late = await put(after, 1, bytes.subarray(1000));
+			const refused = await after.complete(blob, [early, late]).catch((error: unknown) => error);
+			expect(refused).toBeInstanceOf(PartsMismatchError);
+			expect(refused).toMatchObject({ parts: [0], lost: false });
+			// Given back, not sealed: the parts can be sent again.
+			expect((await listFiles(dir)).every((name) => name.startsWith(`${ID}.upload/`))).toBe(true);
+
+			const again = await put(after, 0, bytes.subarray(0, 1000));
+			await after.complete(blob, [again, late]);
+			expect(await listFiles(dir)).toEqual([`${ID}/0`, `${ID}/1`]);
+			expect((await readAll(await after.read({ id: ID, size: 2000, partSize: 1000 }, 0, 2000))).equals(bytes)).toBe(true);
+		});
+
+		it('trusts parts flushed before their ack: etags without a boot (older servers, and where there is no boot id)', async () => {
+			const bytes = randomBytes(2000);
+			const flushing = await FsBlobStore.open(dir, { bootId: null });
+			await flushing.begin(ID);
+			const first = await put(flushing, 0, bytes.subarray(0, 1000));
+			expect(first.etag).toMatch(/^[\w-]{12}$/);
+			const later = await FsBlobStore.open(dir, { bootId: BOOT_B });
+			const second = await put(later, 1, bytes.subarray(1000));
+			await later.complete(blob, [first, second]);
+			expect((await readAll(await later.read({ id: ID, size: 2000, partSize: 1000 }, 0, 2000))).equals(bytes)).toBe(true);
+		});
+
+		it('finds at complete a part file that lost bytes after its ack', async () => {
+			const { truncate } = await import('node:fs/promises');
+			await store.begin(ID);
+			const parts = [await put(store, 0, randomBytes(1000)), await put(store, 1, randomBytes(1000))];
+			await truncate(`${dir}/${ID}.upload/1.${parts[1]!.etag}`, 600);
+			await expect(store.complete(blob, parts)).rejects.toMatchObject({ parts: [1], lost: false });
+		});
 	});
 });

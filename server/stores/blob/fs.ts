@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import { chunksOf, toWebStream, type ByteSource } from '../../streams';
@@ -24,6 +24,22 @@ const UPLOAD_SUFFIX = '.upload';
 const SEALED_NAME = /^\d+$/;
 /** Ids asked about at once when looking for orphans. */
 const ORPHAN_BATCH = 500;
+/** Part files flushed at once by complete (each takes a libuv thread while it runs). */
+const SYNC_CONCURRENCY = 8;
+/** Where Linux names the current boot; a power cut or crash of the machine changes it. */
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+/** `<boot>.<random>`: the etag of a part written, not yet flushed, during boot `<boot>`. */
+const UNFLUSHED_ETAG = /^([0-9a-f]{12})\.[\w-]{12}$/;
+
+export interface FsBlobOptions {
+	/**
+	 * The machine's boot id (default: read from /proc). Parts are acknowledged before they are on
+	 * the disk and flushed by complete; one received before the machine restarted may have lost
+	 * bytes in the page cache, so complete asks for it again. `null`: no boot id to tell (not
+	 * Linux), so each part is flushed before it is acknowledged instead.
+	 */
+	bootId?: string | null;
+}
 
 /**
  * Blobs on a local filesystem:
@@ -32,21 +48,34 @@ const ORPHAN_BATCH = 500;
  *     <root>/<id>.upload/<n>.<etag>   the parts of an upload in progress, one file per upload of a part
  *     <root>/<id>/<n>                 the parts of a completed blob
  *
- * A part is written to its own temp file, fsync'd and renamed into place under a random etag, so
- * parallel and repeated uploads of one part are safe, and complete seals exactly the copy whose
- * etag was recorded, never one that a racing upload put there after the parts were listed.
- * Completing renames the directory (no copy, however big the share; a part still in flight then
- * finds its directory gone), then names each recorded copy `<n>` and deletes the others.
+ * A part is written to its own temp file and renamed into place under a random etag, so parallel
+ * and repeated uploads of one part are safe, and complete seals exactly the copy whose etag was
+ * recorded, never one that a racing upload put there after the parts were listed. Completing
+ * renames the directory (no copy, however big the share; a part still in flight then finds its
+ * directory gone), then names each recorded copy `<n>` and deletes the others.
+ *
+ * Durability: until complete, parts are only a cache of what the client holds (complete checks
+ * every recorded part and answers MISSING_PARTS for any it lacks), so a part is acknowledged
+ * without fsync — three flushes per part were most of the upload cost at 16 uploads at once
+ * (SELF-HOSTING.md, "Durability"). Complete flushes every part, in parallel, before naming it
+ * `<n>`, and then the directories, so a share is never ready before all its bytes are on the
+ * disk. The etag carries the boot it was written in: after a machine restart the page cache of
+ * an unflushed part may be gone while its record survived, so complete asks for it again.
  */
 export class FsBlobStore implements BlobStore {
 	private readonly tmpDir: string;
 
-	private constructor(private readonly root: string) {
+	private constructor(
+		private readonly root: string,
+		/** The first 12 hex digits of the boot id; undefined: flush each part before its ack. */
+		private readonly boot: string | undefined
+	) {
 		this.tmpDir = join(root, '.tmp');
 	}
 
-	static async open(root: string): Promise<FsBlobStore> {
-		const store = new FsBlobStore(root);
+	static async open(root: string, options: FsBlobOptions = {}): Promise<FsBlobStore> {
+		const bootId = options.bootId === undefined ? await readBootId() : options.bootId;
+		const store = new FsBlobStore(root, bootId?.replaceAll('-', '').slice(0, 12).toLowerCase() || undefined);
 		await mkdir(store.tmpDir, { recursive: true, mode: 0o700 });
 		// A full disk or too many open files: StoreUnavailableError, whichever call hits it.
 		return translatingErrors(store, 'blobs', transientErrno);
@@ -74,7 +103,8 @@ export class FsBlobStore implements BlobStore {
 		signal?: AbortSignal
 	): Promise<{ size: number; etag: string }> {
 		const dir = this.uploadDir(blob.id);
-		const etag = randomBytes(9).toString('base64url');
+		const random = randomBytes(9).toString('base64url');
+		const etag = this.boot === undefined ? random : `${this.boot}.${random}`;
 		const tmp = join(this.tmpDir, `${blob.id}.${n}.${etag}`);
 		const handle = await open(tmp, 'wx', 0o600);
 		let handleOpen = true;
@@ -97,12 +127,13 @@ export class FsBlobStore implements BlobStore {
 			signal?.throwIfAborted();
 			if (received < expectedLength) throw new PartLengthError('short', expectedLength, received);
 			await writeFully(handle, batch);
-			await handle.datasync();
+			// Without a boot id a later complete could not tell a part that lost its bytes.
+			if (this.boot === undefined) await handle.datasync();
 			handleOpen = false;
 			await handle.close();
 			try {
 				await rename(tmp, join(dir, `${n}.${etag}`));
-				await fsyncDir(dir);
+				if (this.boot === undefined) await fsyncDir(dir);
 			} catch (error) {
 				// The directory was completed (renamed) or deleted meanwhile, before or just after our
 				// rename: either way this copy is not recorded, so complete does not seal it.
@@ -146,7 +177,7 @@ export class FsBlobStore implements BlobStore {
 			const copy = part.etag ? `${part.n}.${part.etag}` : String(part.n);
 			const name = names.has(copy) ? copy : resumed && names.has(String(part.n)) ? String(part.n) : undefined;
 			const info = name === undefined ? undefined : await stat(join(to, name));
-			if (name === undefined || info?.size !== part.size) wrong.push(part.n);
+			if (name === undefined || info?.size !== part.size || !this.trusted(name)) wrong.push(part.n);
 			else chosen.set(part.n, name);
 		}
 		if (wrong.length > 0) {
@@ -157,12 +188,21 @@ export class FsBlobStore implements BlobStore {
 			await fsyncDir(this.root);
 			throw new PartsMismatchError(blob.id, wrong);
 		}
+		// On the disk before named `<n>`: a sealed name always means flushed bytes, even for a
+		// complete that a crash interrupts and a retry resumes.
+		await eachLimited([...chosen.values()], SYNC_CONCURRENCY, (name) => fsyncFile(join(to, name)));
 		for (const [n, name] of chosen) if (name !== String(n)) await rename(join(to, name), join(to, String(n)));
 		// Copies that were not recorded (replaced, or racing the seal) are not part of the blob.
 		const sealed = new Set([...chosen.keys()].map(String));
 		for (const name of await readdir(to)) if (!sealed.has(name)) await rm(join(to, name), { force: true });
 		await fsyncDir(to);
 		await fsyncDir(this.root);
+	}
+
+	/** Whether part file `name` can still hold the bytes acknowledged: not unflushed from another boot. */
+	private trusted(name: string): boolean {
+		const unflushed = UNFLUSHED_ETAG.exec(name.slice(name.indexOf('.') + 1));
+		return !unflushed || unflushed[1] === this.boot;
 	}
 
 	async read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>> {
@@ -278,6 +318,34 @@ async function writeFully(handle: FileHandle, chunks: Uint8Array[]): Promise<voi
 		}
 		if (bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
 	}
+}
+
+/** The machine's boot id, or undefined where there is none to read (not Linux). */
+async function readBootId(): Promise<string | undefined> {
+	try {
+		return (await readFile(BOOT_ID_FILE, 'utf8')).trim();
+	} catch {
+		return undefined;
+	}
+}
+
+/** Puts a file's bytes on the disk. */
+async function fsyncFile(path: string): Promise<void> {
+	const handle = await open(path, 'r');
+	try {
+		await handle.datasync();
+	} finally {
+		await handle.close();
+	}
+}
+
+/** Runs `task` on every item, at most `limit` at once. */
+async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) await task(items[next++]!);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Makes a rename or a new entry in `dir` durable. */

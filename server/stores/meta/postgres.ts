@@ -4,7 +4,7 @@ import type { Logger } from '../../logger';
 import { describePostgresUrl, type Secret } from '../../config/stores';
 import { errorCode, networkCode, StoreStartError, TRANSIENT_ERRNO } from '../errors';
 import { migrationProvider } from './migrations';
-import { kyselyMetaStore } from './kysely';
+import { kyselyMetaStore, type CacheTransaction } from './kysely';
 import type { Database } from './schema';
 import type { MetaStore } from './types';
 
@@ -61,8 +61,22 @@ export async function openPostgresMetaStore(options: PostgresOptions): Promise<M
 		await db.destroy();
 		throw new StoreStartError('DB_MIGRATION_FAILED', `PostgreSQL at ${where}: migration failed: ${firstLine(error)}`, { cause: error });
 	}
-	return kyselyMetaStore(db, { transient: postgresTransient });
+	return kyselyMetaStore(db, {
+		transient: postgresTransient,
+		cacheTransaction: postgresCacheTransaction
+	});
 }
+
+/**
+ * A transaction whose commit is not flushed (kysely.ts, cacheTransaction): the same trade as
+ * SQLite's NORMAL. The commit returns before its WAL record is flushed; a crash of the database
+ * may lose it, never half-apply it, and the next synchronous commit flushes it along with its own.
+ */
+export const postgresCacheTransaction: CacheTransaction = (db, work) =>
+	db.transaction().execute(async (trx) => {
+		await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+		return work(trx);
+	});
 
 /** SQLSTATEs that mean "retry later": serialization failure, deadlock, lock timeout, too many connections, shutting down. */
 const SQLSTATE_TRANSIENT = new Set(['40001', '40P01', '55P03', '53300', '57P01', '57P03']);

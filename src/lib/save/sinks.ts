@@ -47,14 +47,22 @@ export function saveBlob(blob: Blob, name: string): void {
 	setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** Writes straight to a file the user picked (File System Access API). */
+/**
+ * Writes straight to a file the user picked (File System Access API). A write is handed to the
+ * stream and not awaited: the next chunk is decrypted while the browser writes this one, with
+ * the stream's own backpressure (`ready`) bounding what waits. A failed write fails the next
+ * write or `close`.
+ */
 export async function fileHandleSink(handle: FileSystemFileHandle): Promise<SaveSink> {
-	const writable = await handle.createWritable();
+	const writer = (await handle.createWritable()).getWriter();
 	return {
 		resumable: true,
-		write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>),
+		async write(chunk) {
+			await writer.ready;
+			writer.write(chunk as Uint8Array<ArrayBuffer>).catch(() => {}); // seen by the next ready or close
+		},
 		// Chromium writes to a swap file and moves it into place only on close.
-		close: () => writable.close(),
-		abort: (reason) => writable.abort(reason)
+		close: () => writer.close(),
+		abort: (reason) => writer.abort(reason)
 	};
 }

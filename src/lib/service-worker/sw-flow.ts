@@ -18,9 +18,11 @@ export function keepWorkerAlive(worker: ServiceWorker): () => void {
  * Worker side: a response body fed by the page through `port`, asking for the next chunk each
  * time the queue has room under `strategy`. An `abort` from the page errors the stream, so the
  * browser marks the download or the media failed: nothing partial looks complete. The port is
- * closed when the stream ends either way.
+ * closed when the stream ends either way. `ahead` chunks are asked for at the start on top of the
+ * stream's own pulls: the stream asks for one chunk at a time, so without them every chunk
+ * waits a round trip to the page while the browser's reader may sit idle.
  */
-export function portStream(port: MessagePort, strategy: QueuingStrategy<Uint8Array>): ReadableStream<Uint8Array> {
+export function portStream(port: MessagePort, strategy: QueuingStrategy<Uint8Array>, ahead = 0): ReadableStream<Uint8Array> {
 	const post = (message: WorkerToPage) => port.postMessage(message);
 	return new ReadableStream<Uint8Array>(
 		{
@@ -36,6 +38,7 @@ export function portStream(port: MessagePort, strategy: QueuingStrategy<Uint8Arr
 						port.close();
 					}
 				};
+				for (let i = 0; i < ahead; i++) post({ type: 'pull' });
 			},
 			pull() {
 				post({ type: 'pull' });

@@ -32,6 +32,27 @@ describe('portSink → portStream', () => {
 		expect((await reader.read()).done).toBe(true);
 	});
 
+	it('with `ahead`, lets the page send that many chunks beyond what the stream has asked for', async () => {
+		const { port1, port2 } = new MessageChannel();
+		const body = portStream(port1, new CountQueuingStrategy({ highWaterMark: 1 }), 2);
+		const { sink } = portSink(port2, { cancelled: 'stopped', failed: 'failed' });
+		// The stream's own pull and the two ahead: three writes go through before anyone reads.
+		await sink.write(chunk(1));
+		await sink.write(chunk(2));
+		await sink.write(chunk(3));
+		let fourth = false;
+		const writing = sink.write(chunk(4)).then(() => (fourth = true));
+		await new Promise((resolve) => setTimeout(resolve, 50)); // bounded watch for what must not happen
+		expect(fourth).toBe(false);
+		// The extra chunks are on top of the stream's queue: it asks again once it is drained.
+		const reader = body.getReader();
+		for (const n of [1, 2, 3]) expect((await reader.read()).value).toEqual(chunk(n));
+		await writing;
+		await sink.close();
+		expect((await reader.read()).value).toEqual(chunk(4));
+		expect((await reader.read()).done).toBe(true);
+	});
+
 	it('sends a sub-array as a copy and takes a whole buffer without copying', async () => {
 		const { port1, port2 } = new MessageChannel();
 		const reader = portStream(port1, new CountQueuingStrategy({ highWaterMark: 4 })).getReader();
