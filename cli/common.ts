@@ -20,7 +20,7 @@ export async function serverOrigin(flag: string | undefined, io: CliIo, store: S
 }
 
 /**
- * An API client for `origin`. Creating shares and account calls carry the API token
+ * An API client for `origin`. Creating shares and requests, and account calls carry the API token
  * (SEALDROP_TOKEN, else the one `sealdrop login` saved); no other request does.
  */
 export async function apiFor(origin: string, io: CliIo, store: Store): Promise<ApiClient> {
@@ -28,8 +28,8 @@ export async function apiFor(origin: string, io: CliIo, store: Store): Promise<A
 	const fetchImpl: typeof fetch = (input, init) => {
 		const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 		const headers = new Headers(init?.headers);
-		const accountCall = /^\/api\/v1\/(shares|me|tokens(\/.*)?|logout)$/.test(url.pathname);
-		const creates = url.pathname !== '/api/v1/shares' || init?.method === 'POST';
+		const accountCall = /^\/api\/v1\/(shares|requests|me|tokens(\/.*)?|logout)$/.test(url.pathname);
+		const creates = !['/api/v1/shares', '/api/v1/requests'].includes(url.pathname) || init?.method === 'POST';
 		if (token && accountCall && creates && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
 		return io.fetch(input, { ...init, headers });
 	};

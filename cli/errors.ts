@@ -38,14 +38,43 @@ export class CliError extends Error {
 export const usage = (message: string) => new CliError('USAGE', EXIT.USAGE, message);
 export const localIo = (code: string, message: string) => new CliError(code, EXIT.LOCAL_IO, message);
 
-const GONE = new Set(['NOT_FOUND', 'EXPIRED', 'DELETED', 'DOWNLOAD_LIMIT_REACHED', 'NOT_READY', 'INVALID_ID']);
+const GONE = new Set([
+	'NOT_FOUND',
+	'EXPIRED',
+	'DELETED',
+	'DOWNLOAD_LIMIT_REACHED',
+	'NOT_READY',
+	'INVALID_ID',
+	'TICKET_INVALID',
+	'REQUEST_CLOSED'
+]);
 const NETWORK = new Set(['NETWORK', 'UNAVAILABLE', 'BAD_RESPONSE', 'SERVER_BUSY', 'REQUEST_TIMEOUT', 'INTERNAL']);
-const WRONG_KEY = new Set(['BAD_SECRET', 'WRONG_KEY', 'PASSWORD_REQUIRED', 'WRONG_PASSWORD']);
+const WRONG_KEY = new Set([
+	'BAD_SECRET',
+	'WRONG_KEY',
+	'PASSWORD_REQUIRED',
+	'WRONG_PASSWORD',
+	'REQUEST_KEY_MISMATCH',
+	'WRONG_PASSPHRASE',
+	'BAD_PUBLIC_KEY'
+]);
+
+/** "45 s", "7 min", "1 h 5 min": how long to wait, rounded up to what a person would wait. */
+export function waitText(seconds: number): string {
+	if (seconds < 60) return `${Math.ceil(seconds)} s`;
+	const minutes = Math.ceil(seconds / 60);
+	return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
 
 /** Any failure as a CliError: the class decides the exit code, the message stays the library's. */
 export function toCliError(err: unknown): CliError {
 	if (err instanceof CliError) return err;
-	if (err instanceof PasswordError) return new CliError(err.code, EXIT.WRONG_KEY, err.message);
+	if (err instanceof PasswordError) {
+		// The server's lock says how long it lasts: the person needs the wait, not "later".
+		const wait = err.retryAfterSeconds;
+		const message = wait ? `${err.message.replace(/; try again later\.$/, '')}: try again in ${waitText(wait)}.` : err.message;
+		return new CliError(err.code, EXIT.WRONG_KEY, message);
+	}
 	if (isCryptoError(err)) return new CliError(err.code, WRONG_KEY.has(err.code) ? EXIT.WRONG_KEY : EXIT.DAMAGED, err.message);
 	if (err instanceof ApiError) {
 		if (err.code === 'ABORTED')

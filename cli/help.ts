@@ -14,6 +14,9 @@ Commands:
   limit LINK|ID           change how many downloads a share you sent allows
   login NAME / logout     keep an API token for a restricted server
   config [server URL]     show or set the default server
+  request create|list|get|close   file requests: others send files encrypted to your key
+  submit LINK FILE|DIR... send files to someone's request
+  key export|import       move a request's private key (a passphrase-protected file)
 
 Run \`sealdrop COMMAND --help\` for its options. Exit codes: 0 ok, 1 internal, 2 usage,
 3 network, 4 share gone, 5 wrong key or password, 6 damaged share, 7 local files,
@@ -87,5 +90,34 @@ Forgets the saved API token for the server.
 	config: `Usage: sealdrop config [server URL]
 
 Shows the settings, or sets the default server.
+`,
+	request: `Usage: sealdrop request COMMAND [options]
+
+File requests: anyone with the link sends you files, encrypted to a key that stays on this
+machine (the config folder, 0600).
+
+  request create --title TEXT [--message TEXT] [--expires TIME] [--max-submissions N]
+                 [--max-size SIZE] [--server URL] [--json]
+                          make the key pair and the request; prints the link to give out
+                          (--max-size per submission, e.g. 500M; default the server's limit)
+  request list [--json]   requests made or imported here, with live counts
+  request get LINK|ID [-o DIR] [--force] [--json] [-q]
+                          downloads and decrypts each submission into DIR/<submission id>/
+                          (names made safe as with get; one already saved is skipped)
+  request close LINK|ID [--json]
+                          takes no more submissions; those received stay readable
+`,
+	submit: `Usage: sealdrop submit LINK FILE|DIR... [--note TEXT] [--json] [-q]
+
+Sends files and folders (and a note) to a file request. The request's key is checked against the
+link before anything is encrypted (a server that swapped it is refused: REQUEST_KEY_MISMATCH).
+Prints a receipt; you cannot read what you sent afterwards.
+`,
+	key: `Usage: sealdrop key export ID [-o FILE] [--passphrase-stdin]
+       sealdrop key import FILE [--passphrase-stdin]
+
+export writes a request's private key to a file protected by a passphrase (asked twice on the
+terminal, or read from standard input); to standard output without -o. import reads one (made
+here or in the web app); \`sealdrop request get LINK\` then opens that request's submissions.
 `
 };

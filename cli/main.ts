@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { get } from './commands/get';
 import { login, logout } from './commands/login';
 import { info, list, remove, setConfig, update } from './commands/manage';
+import { keyExport, keyImport, requestClose, requestCreate, requestGet, requestList, submit } from './commands/requests';
 import { send } from './commands/send';
 import { CliError, EXIT, toCliError, usage } from './errors';
 import { HELP } from './help';
@@ -45,8 +46,26 @@ const OPTIONS: Record<string, Options> = {
 	limit: { ...common, downloads: text },
 	login: { ...common, server: text, 'password-stdin': flag },
 	logout: { ...common, server: text },
-	config: common
+	config: common,
+	'request create': {
+		...common,
+		title: text,
+		message: text,
+		expires: text,
+		'max-submissions': text,
+		'max-size': text,
+		server: text
+	},
+	'request list': common,
+	'request get': { ...common, output: { ...text, short: 'o' }, force: flag, quiet: { ...flag, short: 'q' } },
+	'request close': common,
+	submit: { ...common, note: text, quiet: { ...flag, short: 'q' } },
+	'key export': { ...common, output: { ...text, short: 'o' }, 'passphrase-stdin': flag },
+	'key import': { ...common, 'passphrase-stdin': flag }
 };
+
+/** Commands with subcommands: `request create`, `key export`… */
+const GROUPS: Record<string, string[]> = { request: ['create', 'list', 'get', 'close'], key: ['export', 'import'] };
 
 const PASSWORD_ARGV =
 	'Passwords are never taken from the command line (other users see it in the process list, and it stays in shell history): ' +
@@ -63,23 +82,49 @@ async function refusePasswordValue(command: string, args: string[], positionals:
 	if (refused) throw usage(PASSWORD_ARGV);
 }
 
+/**
+ * Share and request ids are 22 base64url characters and may start with "-": parseArgs would take
+ * `-Hx…` for options. They are moved after a `--`, where nothing is an option (no option is
+ * 22 such characters long).
+ */
+function idsAsPositionals(args: string[]): string[] {
+	const end = args.indexOf('--');
+	const head = end === -1 ? args : args.slice(0, end);
+	const isId = (a: string) => a.startsWith('-') && /^[A-Za-z0-9_-]{22}$/.test(a);
+	const ids = head.filter(isId);
+	if (ids.length === 0) return args;
+	return [...head.filter((a) => !isId(a)), '--', ...ids, ...(end === -1 ? [] : args.slice(end + 1))];
+}
+
 /** Runs one command line; returns the exit code. Never throws. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
-	const [command, ...args] = argv;
+	const [first, ...rest] = argv;
 	try {
-		if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-			await write(command === undefined ? io.stderr : io.stdout, HELP.main!);
-			return command === undefined ? EXIT.USAGE : EXIT.OK;
+		if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+			await write(first === undefined ? io.stderr : io.stdout, HELP.main!);
+			return first === undefined ? EXIT.USAGE : EXIT.OK;
 		}
-		if (command === '--version' || command === '-v') {
+		if (first === '--version' || first === '-v') {
 			await write(io.stdout, `${typeof __SEALDROP_VERSION__ === 'string' ? __SEALDROP_VERSION__ : 'dev'}\n`);
 			return EXIT.OK;
+		}
+		let command = first;
+		let args = rest;
+		if (GROUPS[first]) {
+			const [sub, ...more] = rest;
+			if (sub === undefined || sub === '--help' || sub === '-h') {
+				await write(sub === undefined ? io.stderr : io.stdout, HELP[first]!);
+				return sub === undefined ? EXIT.USAGE : EXIT.OK;
+			}
+			if (!GROUPS[first].includes(sub)) throw usage(`Unknown command ${first} ${sub}. Run \`sealdrop ${first} --help\`.`);
+			command = `${first} ${sub}`;
+			args = more;
 		}
 		const options = OPTIONS[command];
 		if (!options) throw usage(`Unknown command ${command}. Run \`sealdrop --help\`.`);
 		let parsed;
 		try {
-			parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+			parsed = parseArgs({ args: idsAsPositionals(args), options, allowPositionals: true, strict: true });
 		} catch (err) {
 			if (args.some((a) => a.startsWith('--password='))) throw usage(PASSWORD_ARGV);
 			throw usage(`${(err as Error).message}. Run \`sealdrop ${command} --help\`.`);
@@ -87,12 +132,23 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 		const v = parsed.values as Record<string, string | boolean | undefined>;
 		const pos = parsed.positionals;
 		if (v.help) {
-			await write(io.stdout, HELP[command]!);
+			await write(io.stdout, HELP[command] ?? HELP[first]!);
 			return EXIT.OK;
 		}
-		const limits: Record<string, number> = { get: 1, info: 1, delete: 1, extend: 1, limit: 1, login: 1 };
+		const limits: Record<string, number> = {
+			get: 1,
+			info: 1,
+			delete: 1,
+			extend: 1,
+			limit: 1,
+			login: 1,
+			'request get': 1,
+			'request close': 1,
+			'key export': 1,
+			'key import': 1
+		};
 		await refusePasswordValue(command, args, pos, limits[command] ?? 0, io.cwd);
-		const max = limits[command] ?? (command === 'config' ? 2 : command === 'send' ? Infinity : 0);
+		const max = limits[command] ?? (command === 'config' ? 2 : command === 'send' || command === 'submit' ? Infinity : 0);
 		if (pos.length > max)
 			throw usage(`Too many arguments for ${command}: ${pos.slice(max).join(' ')}. Run \`sealdrop ${command} --help\`.`);
 		const needs = (what: string) => {
@@ -155,6 +211,40 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 				return await logout({ server: str('server') }, io, store);
 			case 'config':
 				return await setConfig({ key: pos[0], value: pos[1] }, io, store);
+			case 'request create':
+				return await requestCreate(
+					{
+						title: str('title'),
+						message: str('message'),
+						expires: str('expires'),
+						maxSubmissions: str('max-submissions'),
+						maxSize: str('max-size'),
+						server: str('server'),
+						json
+					},
+					io,
+					store
+				);
+			case 'request list':
+				return await requestList({ json }, io, store);
+			case 'request get':
+				return await requestGet(
+					{ target: needs('link or id'), output: str('output'), force: bool('force'), json, quiet: bool('quiet') },
+					io,
+					store
+				);
+			case 'request close':
+				return await requestClose({ target: needs('link or id'), json }, io, store);
+			case 'submit':
+				return await submit({ link: needs('request link'), paths: pos.slice(1), note: str('note'), json, quiet: bool('quiet') }, io, store);
+			case 'key export':
+				return await keyExport(
+					{ target: needs('request id'), output: str('output'), passphraseStdin: bool('passphrase-stdin') },
+					io,
+					store
+				);
+			case 'key import':
+				return await keyImport({ file: needs('key file'), passphraseStdin: bool('passphrase-stdin') }, io, store);
 		}
 		throw new CliError('INTERNAL', EXIT.INTERNAL, `unhandled command ${command}`);
 	} catch (err) {

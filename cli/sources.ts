@@ -1,11 +1,11 @@
-import { createWriteStream, openAsBlob } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { localIo, usage } from './errors';
 import type { CliIo } from './io';
 
-/** A file to send: a disk-backed File (never read whole into memory) and where it came from. */
+/** A file to send: its name, size and time as a File (with no bytes in it) and where it is on disk. */
 export interface Source {
 	/** Absolute path on disk. */
 	path: string;
@@ -13,11 +13,34 @@ export interface Source {
 	file: File;
 }
 
+/**
+ * A File that stands for a file on disk: name, size and time for the engine's metadata and
+ * resume checks; its bytes are read from the path (node-backend.ts DiskSource), never through
+ * the Blob, which holds none. Not fs.openAsBlob: in Node 20 its size is wrong from 4 GiB on
+ * (taken modulo 2^32), which made a 4 GiB file a share of 0 bytes.
+ */
+class DiskFile extends File {
+	constructor(
+		readonly path: string,
+		private readonly byteCount: number,
+		name: string,
+		lastModified: number
+	) {
+		super([], name, { lastModified });
+	}
+	override get size(): number {
+		return this.byteCount;
+	}
+}
+
+/** Where a File from `collectSources` or `spoolStdin` is on disk; undefined for any other File. */
+export function diskPath(file: File): string | undefined {
+	return file instanceof DiskFile ? file.path : undefined;
+}
+
 async function fileFrom(path: string, name: string): Promise<Source> {
 	const info = await stat(path);
-	// openAsBlob reads the file lazily from disk; a File around it stays disk-backed.
-	const blob = await openAsBlob(path);
-	return { path, file: new File([blob], name, { lastModified: Math.floor(info.mtimeMs) }) };
+	return { path, file: new DiskFile(path, info.size, name, Math.floor(info.mtimeMs)) };
 }
 
 /** Files of a folder, recursively, named by their path from the folder's parent (as browsers do). */

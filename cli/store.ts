@@ -31,6 +31,25 @@ export interface Settings {
 	tokens?: Record<string, string>;
 }
 
+/**
+ * A file request's key pair on this machine: made by `request create` (with the request's id,
+ * link and owner token) or brought by `key import` (the key only, until a link names its request).
+ */
+export interface RequestEntry {
+	/** R, base64url: what the server serves for the request, and how an imported key is found. */
+	publicKey: string;
+	/** r as PKCS#8, base64url. Secret: the file is 0600 in a 0700 folder, as the history. */
+	privateKey: string;
+	id?: string;
+	server?: string;
+	/** The request link (holds rs): what submitters get. */
+	link?: string;
+	ownerToken?: string;
+	title?: string;
+	expiresAt?: number;
+	createdAt: number;
+}
+
 /** An upload that may be resumed by running the same command again. */
 export interface UploadState {
 	server: string;
@@ -43,7 +62,8 @@ export interface UploadState {
 
 /** A download in progress: the claim's ticket, reused while it is valid, and the files already saved. */
 export interface DownloadState {
-	ticket: string;
+	/** None after a kept ticket ran out: the next run claims anew. */
+	ticket?: string;
 	/** Indexes of the files already saved whole. */
 	done: number[];
 	/** The server's answers (public info, sealed metadata) by path, replayed when resuming. */
@@ -89,6 +109,16 @@ export class Store {
 		const list = await this.history();
 		const next = change === null ? list.filter((e) => e.id !== id) : list.map((e) => (e.id === id ? { ...e, ...change } : e));
 		await this.writeJson('', 'history.json', next);
+	}
+
+	requests = () => this.readJson<RequestEntry[]>(join(this.dir, 'requests.json'), []);
+	/** Adds or updates the entry with the same public key. */
+	async saveRequest(entry: RequestEntry): Promise<void> {
+		const list = await this.requests();
+		const at = list.findIndex((e) => e.publicKey === entry.publicKey);
+		if (at === -1) list.push(entry);
+		else list[at] = { ...list[at], ...entry };
+		await this.writeJson('', 'requests.json', list);
 	}
 
 	async uploads(): Promise<UploadState[]> {

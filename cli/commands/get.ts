@@ -6,10 +6,10 @@ import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
 import { DownloadSession, openShare, readShareHeader, type OpenedShare } from '../../src/lib/transfer/download';
 import type { ProgressListener } from '../../src/lib/transfer/progress';
 import { apiFor, parseLink, readPassword } from '../common';
-import { localIo, usage } from '../errors';
+import { CliError, EXIT, localIo, usage } from '../errors';
 import { write, type CliIo } from '../io';
 import { progressBar } from '../progress';
-import type { Store } from '../store';
+import type { DownloadState, Store } from '../store';
 import { discard, exists, fileSink, partialSize, planTargets, prepareFolder } from '../writer';
 
 export interface GetOptions {
@@ -75,6 +75,43 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 	const state = await store.download(id);
 	const { share, origin, answers } = await openLink(opts.link, io, opts.passwordStdin, state?.answers);
 	const api = await apiFor(origin, io, store);
+	const received = await receive(share, api, { ...opts, quiet: opts.quiet || opts.json, state, answers }, io, store);
+	if (!received) return 0;
+	const { saved, note } = received;
+
+	if (opts.json) {
+		await write(io.stdout, JSON.stringify({ id: share.id, files: saved, ...(note !== undefined && { note }) }) + '\n');
+	} else {
+		for (const s of saved) await write(io.stdout, s.path + '\n');
+		if (note !== undefined) await write(io.stdout, (saved.length ? '\nNote:\n' : '') + note + '\n');
+	}
+	return 0;
+}
+
+/** A saved file: its name in the share, where it is now, its size. */
+export interface SavedFile {
+	name: string;
+	path: string;
+	size: number;
+}
+
+export interface ReceiveOptions extends Omit<GetOptions, 'link' | 'passwordStdin' | 'json'> {
+	state: DownloadState | null;
+	answers: Answers;
+}
+
+/**
+ * Downloads an opened share (a share from its link, or a request's submission) into a folder or
+ * to standard output, resuming what an earlier run saved. Null when it went to standard output.
+ */
+export async function receive(
+	share: OpenedShare,
+	api: ApiClient,
+	opts: ReceiveOptions,
+	io: CliIo,
+	store: Store
+): Promise<{ saved: SavedFile[]; note?: string } | null> {
+	const { state, answers } = opts;
 	const { files, noteBytes = 0 } = share.metadata;
 	const paths = zipPaths(files.map((f) => f.name));
 	const noteStart = share.layout.plainSize - noteBytes;
@@ -88,8 +125,7 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 	const wantNote = opts.file === undefined;
 
 	const done = state?.done ?? [];
-	const makeSession = (ticket?: string) => new DownloadSession(share, { api, crypto: inlineBackend, signal: io.signal, ticket });
-	let session = makeSession(state?.ticket);
+	const session = new DownloadSession(share, { api, crypto: inlineBackend, signal: io.signal, ticket: state?.ticket });
 	let savedTicket = state?.ticket;
 	/** Claims (once) and keeps the ticket next to the history at once, so that an interrupted run resumes with it. */
 	const claim = async () => {
@@ -97,16 +133,25 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 		if (ticket !== savedTicket) await store.saveDownload(share.id, { ticket, done, answers });
 		savedTicket = ticket;
 	};
-	/** Runs a save; a ticket from an earlier run that ran out is replaced by a new claim, once. */
+	/**
+	 * Runs a save. A ticket kept from an earlier run that ran out is not replaced silently: a new
+	 * claim spends another download, which the web app also asks for ("reload to start again").
+	 * The stale ticket is dropped, so running the command again claims anew and continues from the
+	 * verified bytes already saved.
+	 */
 	const save = async (start: number, end: number, sink: () => SaveSink, onProgress?: ProgressListener) => {
 		try {
 			await claim();
 			await session.save(start, end, sink(), onProgress);
 		} catch (err) {
-			if (!(state && err instanceof ApiError && err.code === 'TICKET_INVALID' && savedTicket === state.ticket)) throw err;
-			session = makeSession();
-			await claim();
-			await session.save(start, end, sink(), onProgress);
+			if (!(state?.ticket && err instanceof ApiError && err.code === 'TICKET_INVALID' && savedTicket === state.ticket)) throw err;
+			await store.saveDownload(share.id, { done, answers });
+			throw new CliError(
+				'TICKET_INVALID',
+				EXIT.GONE,
+				'The download session of the earlier run has run out (a claim is valid for a few hours). ' +
+					'Run the same command again to start over: that spends another download; the bytes already saved are kept.'
+			);
 		}
 	};
 
@@ -129,7 +174,7 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 			throw usage(`The share has ${files.length} files: choose one with --file NAME to write it to standard output.`);
 		}
 		await store.removeDownload(share.id);
-		return 0;
+		return null;
 	}
 
 	const root = resolve(io.cwd, opts.output ?? '.');
@@ -148,9 +193,9 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 	}
 
 	const total = selected.reduce((sum, i) => sum + files[i]!.size, 0);
-	const bar = progressBar(io, 'Receiving', opts.quiet || opts.json);
+	const bar = progressBar(io, 'Receiving', opts.quiet);
 	let base = 0;
-	const saved: { name: string; path: string; size: number }[] = [];
+	const saved: SavedFile[] = [];
 	for (const [n, i] of selected.entries()) {
 		const f = files[i]!;
 		const target = targets[n]!;
@@ -184,11 +229,5 @@ export async function get(opts: GetOptions, io: CliIo, store: Store): Promise<nu
 	bar.done();
 	await store.removeDownload(share.id);
 
-	if (opts.json) {
-		await write(io.stdout, JSON.stringify({ id: share.id, files: saved, ...(note !== undefined && { note }) }) + '\n');
-	} else {
-		for (const s of saved) await write(io.stdout, s.path + '\n');
-		if (note !== undefined) await write(io.stdout, (saved.length ? '\nNote:\n' : '') + note + '\n');
-	}
-	return 0;
+	return { saved, note };
 }

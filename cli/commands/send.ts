@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import QRCode from 'qrcode';
 import { shareLink } from '../../src/lib/link';
-import { nodeBackend } from '../node-backend';
+import { DiskSource, nodeBackend } from '../node-backend';
 import { cancelUpload, resumeUpload, runUpload, startUpload, type UploadDeps, type UploadJob } from '../../src/lib/transfer/upload';
 import { apiFor, formatDuration, parseDuration, pick, readPassword, serverOrigin } from '../common';
 import { usage } from '../errors';
@@ -57,6 +57,7 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 	);
 
 	let spooled: string | null = null;
+	let disk: DiskSource | null = null;
 	try {
 		const sources: Source[] = [];
 		for (const path of opts.paths) {
@@ -72,10 +73,12 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		const options = { expiresIn, maxDownloads, hasPassword };
 		const files = sources.map((s) => s.file);
 		const bar = progressBar(io, 'Sending', opts.quiet || opts.json);
+		disk = new DiskSource();
 		const deps: UploadDeps = {
 			api,
 			config,
 			crypto: nodeBackend,
+			content: disk.content,
 			pending: store.pendingStore({ server: origin, sources: sources.map((s) => s.path), options, names: files.map((f) => f.name) }),
 			signal: io.signal,
 			onProgress: bar.listener
@@ -86,7 +89,7 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		if (!spooled) {
 			for (const state of await store.uploads()) {
 				if (!sameSources(state, origin, sources, options) || (state.pending.note ?? '') !== (opts.note ?? '')) continue;
-				job = await resumeUpload(state.pending, files);
+				job = await resumeUpload(state.pending, files, disk.content);
 				if (job) break;
 			}
 		}
@@ -136,6 +139,7 @@ export async function send(opts: SendOptions, io: CliIo, store: Store): Promise<
 		}
 		return 0;
 	} finally {
+		await disk?.close();
 		if (spooled) await rm(spooled, { force: true });
 	}
 }

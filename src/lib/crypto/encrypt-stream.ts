@@ -16,17 +16,40 @@ const READ_BYTES = 8 << 20;
 const AHEAD_BYTES = 2 << 20;
 
 /**
+ * Where the plaintext comes from, when not a Blob: the browser slices Blobs, but in Node a
+ * file-backed Blob copies each slice into a fresh ArrayBuffer (and fs.openAsBlob's size is wrong
+ * from 4 GiB on). A source may hand out buffers from a pool of its own: each batch is given back
+ * with `release` once every record read from it is sealed, and never touched again here.
+ */
+export interface ByteSource {
+	readonly size: number;
+	/** Bytes [offset, offset + length); fewer only if the source shrank meanwhile. */
+	read(offset: number, length: number): Promise<Uint8Array>;
+	/** A batch this encryptor is done with (optional: Blob-like sources just drop it). */
+	release?(bytes: Uint8Array): void;
+	/** Preferred batch size in bytes (default READ_BYTES, tuned for Chromium's Blob reads). */
+	readonly readBytes?: number;
+}
+
+/** A Blob as a ByteSource: each batch is a fresh slice. */
+export function blobSource(blob: Blob): ByteSource {
+	return { size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) };
+}
+
+/**
  * Yields the ciphertext of records [first, first + count), in order. Records are deterministic,
  * so any sub-range equals the same slice of a whole-stream encryption. Memory stays bounded: at
  * most three read batches (previous, current, next) plus `ahead` sealed records, ~26 MiB at R = 64 KiB.
  */
 export async function* encryptBlobRecords(
 	key: CryptoKey,
-	source: Blob,
+	input: Blob | ByteSource,
 	layout: RecordLayout,
 	first: number,
 	count: number
 ): AsyncGenerator<Bytes> {
+	// Told apart by shape, not instanceof: a Blob from another realm (a worker, a test DOM) is still one.
+	const source = 'slice' in input ? blobSource(input) : input;
 	if (source.size !== layout.plainSize) {
 		throw new CryptoError('BAD_SIZE', `source has ${source.size} bytes, layout expects ${layout.plainSize}`);
 	}
@@ -36,35 +59,52 @@ export async function* encryptBlobRecords(
 	}
 	const R = layout.recordSize;
 	const end = first + count;
-	const perBatch = Math.max(1, Math.floor(READ_BYTES / R));
+	const perBatch = Math.max(1, Math.floor((source.readBytes ?? READ_BYTES) / R));
 	const ahead = Math.max(2, Math.min(32, Math.floor(AHEAD_BYTES / R)));
 
-	// Batch b holds records [first + b·perBatch, …), read as one Blob slice.
-	const reads = new Map<number, Promise<ArrayBuffer>>();
+	// Batch b holds records [first + b·perBatch, …), read in one call.
+	const reads = new Map<number, Promise<Uint8Array>>();
+	/** Records of each batch not sealed yet: at 0 the batch goes back to the source. */
+	const unsealed = new Map<number, number>();
 	const batchStart = (batch: number): number => Math.min(first + batch * perBatch, end);
-	const read = (batch: number): Promise<ArrayBuffer> | undefined => {
+	const read = (batch: number): Promise<Uint8Array> | undefined => {
 		if (batchStart(batch) >= end) return undefined;
 		let bytes = reads.get(batch);
 		if (!bytes) {
-			const to = Math.min(batchStart(batch + 1) * R, layout.plainSize);
-			bytes = source.slice(batchStart(batch) * R, to).arrayBuffer();
+			const from = batchStart(batch) * R;
+			bytes = source.read(from, Math.min(batchStart(batch + 1) * R, layout.plainSize) - from);
 			bytes.catch(() => {}); // a prefetch nobody awaits must not be an unhandled rejection
 			reads.set(batch, bytes);
+			unsealed.set(batch, batchStart(batch + 1) - batchStart(batch));
 		}
 		return bytes;
+	};
+	/** Gives a batch back only once every record of it is sealed (or failed): its bytes are never read again. */
+	const settled = (batch: number, bytes: Uint8Array | undefined): void => {
+		const left = unsealed.get(batch)! - 1;
+		unsealed.set(batch, left);
+		if (left === 0) {
+			unsealed.delete(batch);
+			if (bytes) source.release?.(bytes);
+		}
 	};
 
 	const sealOne = async (index: number): Promise<Bytes> => {
 		const batch = Math.floor((index - first) / perBatch);
-		const bytes = read(batch) as Promise<ArrayBuffer>;
+		const pendingBytes = read(batch) as Promise<Uint8Array>;
 		void read(batch + 1); // prefetch, so reading overlaps sealing (read() keeps its rejection handled)
 		// Scheduled records keep their batch alive; the map only serves records not yet scheduled.
 		if (index === batchStart(batch + 1) - 1) reads.delete(batch);
-		const buffer = await bytes;
-		const at = (index - batchStart(batch)) * R;
-		const length = Math.min(R, layout.plainSize - index * R);
-		if (buffer.byteLength < at + length) throw new CryptoError('BAD_SIZE', 'the file changed while it was read');
-		return sealRecord(key, index, index === layout.records - 1, new Uint8Array(buffer, at, length));
+		let bytes: Uint8Array | undefined;
+		try {
+			bytes = await pendingBytes;
+			const at = (index - batchStart(batch)) * R;
+			const length = Math.min(R, layout.plainSize - index * R);
+			if (bytes.byteLength < at + length) throw new CryptoError('BAD_SIZE', 'the file changed while it was read');
+			return await sealRecord(key, index, index === layout.records - 1, bytes.subarray(at, at + length));
+		} finally {
+			settled(batch, bytes);
+		}
 	};
 
 	const pending: Promise<Bytes>[] = [];

@@ -43,7 +43,7 @@ export {
 	type RecordLayout
 } from './layout';
 export { openRecord, recordNonce, sealRecord } from './record';
-export { encryptBlobRecords } from './encrypt-stream';
+export { blobSource, encryptBlobRecords, type ByteSource } from './encrypt-stream';
 export { decryptTransform, RecordDecryptor } from './decrypt-stream';
 export {
 	buildMetadata,

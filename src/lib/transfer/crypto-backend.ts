@@ -1,11 +1,12 @@
 import { ApiClient } from '../api/client';
-import { encryptBlobRecords, type RecordLayout } from '../crypto';
+import { encryptBlobRecords, type ByteSource, type RecordLayout } from '../crypto';
 import { CipherReader, type RangeReader, type RangeRequest } from './cipher-reader';
 
 /** One upload part: which records to encrypt and where to PUT them. */
 export interface PartUpload {
 	key: CryptoKey;
-	source: Blob;
+	/** A Blob in the browser; the CLI's reads files from disk. */
+	source: Blob | ByteSource;
 	layout: RecordLayout;
 	first: number;
 	count: number;

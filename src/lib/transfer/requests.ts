@@ -42,6 +42,10 @@ export interface NewRequest extends RequestInfo {
 	maxSubmissions: number;
 	/** Ciphertext bytes one submission may have (at most the server's `maxShareBytes`). */
 	maxSubmissionBytes: number;
+	/** A key pair made by the caller (default: a new one). */
+	keys?: RequestKeyPair;
+	/** 32 bytes chosen by the caller (the CLI derives it from the private key); default random. */
+	ownerToken?: Uint8Array;
 }
 
 /** `https://HOST/r/<id>#<rs>`. */
@@ -51,9 +55,9 @@ export function requestLink(origin: string, id: string, secret: string): string 
 
 /** Makes the key pair and rs, seals the title and message, and creates the request. */
 export async function createFileRequest(api: ApiClient, request: NewRequest, opts?: RequestOptions): Promise<CreatedRequest> {
-	const keys = await generateRequestKeyPair();
+	const keys = request.keys ?? (await generateRequestKeyPair());
 	const rs = generateSecret();
-	const owner = globalThis.crypto.getRandomValues(new Uint8Array(32));
+	const owner = request.ownerToken ?? globalThis.crypto.getRandomValues(new Uint8Array(32));
 	const info = await api.createRequest(
 		{
 			ownerTokenHash: toBase64Url(await sha256(owner)),

@@ -20,6 +20,7 @@ import {
 	TAG_BYTES,
 	toBase64Url,
 	type PasswordKdf,
+	type ByteSource,
 	type RecordLayout
 } from '../crypto';
 import type { CryptoBackend } from './crypto-backend';
@@ -72,13 +73,21 @@ export interface UploadDeps {
 	retryEnv?: RetryEnv;
 	/** Hears each transient failure that is about to be retried. */
 	onRetry?: (err: unknown) => void;
+	/**
+	 * The content (the files in this order, then the note) when not a Blob of the files: the CLI
+	 * reads from disk (Node 20's fs.openAsBlob gets sizes from 4 GiB on wrong).
+	 */
+	content?: ContentSource;
 }
+
+/** Builds the content of an upload from its files, in order, and the note's bytes. */
+export type ContentSource = (files: File[], note: Uint8Array) => ByteSource;
 
 /** An upload in progress: enough to send any part again, in this tab or after a reload. */
 export interface UploadJob {
 	pending: PendingUpload;
 	key: CryptoKey;
-	source: Blob;
+	source: Blob | ByteSource;
 	layout: RecordLayout;
 }
 
@@ -99,7 +108,7 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
 	const { api, config, signal } = deps;
 	// The note follows the files in the content, so that reading it spends a download (FORMAT.md §5).
 	const noteBytes = request.note ? new TextEncoder().encode(request.note) : new Uint8Array(0);
-	const source = new Blob([...request.files, noteBytes]);
+	const source = deps.content?.(request.files, noteBytes) ?? new Blob([...request.files, noteBytes]);
 	const password = request.password || undefined;
 	if (request.submission && password) throw new TypeError('a submission to a file request has no password');
 	const submitted = request.submission ? await createSubmissionSecret(request.submission.requestKey) : undefined;
@@ -174,7 +183,7 @@ export async function startUpload(request: UploadRequest, deps: UploadDeps): Pro
  * Rebuilds an interrupted upload from what was remembered and the same files picked again.
  * Returns null if `files` are not the files the upload started with.
  */
-export async function resumeUpload(pending: PendingUpload, files: File[]): Promise<UploadJob | null> {
+export async function resumeUpload(pending: PendingUpload, files: File[], content?: ContentSource): Promise<UploadJob | null> {
 	const ordered = matchFiles(pending.files, files);
 	if (!ordered) return null;
 	const header = decodeHeader(fromBase64Url(pending.header));
@@ -185,7 +194,8 @@ export async function resumeUpload(pending: PendingUpload, files: File[]): Promi
 			: undefined;
 	const keys = await openShareKeys(header, decodeSecret(pending.secret), passwordKey, unlocked);
 	// An upload started before notes moved into the content has no `note` here, nor in its content.
-	const source = new Blob([...ordered, new TextEncoder().encode(pending.note ?? '')]);
+	const note = new TextEncoder().encode(pending.note ?? '');
+	const source = content?.(ordered, note) ?? new Blob([...ordered, note]);
 	return { pending, key: keys.contentKey, source, layout: layoutForPlainSize(source.size, header.recordSize) };
 }
 

@@ -113,6 +113,19 @@ describe('sealdrop exit codes and hostile shares', () => {
 			expect(help.code).toBe(0);
 			expect(help.stdout).toContain(`sealdrop ${command}`);
 		}
+		for (const command of ['request create', 'request get', 'key export', 'key import', 'submit']) {
+			const help = await h.run([...command.split(' '), '--help']);
+			expect([help.code, help.stdout]).toEqual([0, expect.stringContaining(command)]);
+		}
+		// An id may start with "-": it is not taken for an option.
+		const dashed = await h.run(['delete', '-Habcdefghijklmnopqrst']);
+		expect([dashed.code, dashed.stderr], dashed.stderr).toEqual([2, expect.stringContaining('[NOT_IN_HISTORY]')]);
+		expect(await h.run(['request', 'open'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command request open') });
+		expect(await h.run(['request'])).toMatchObject({ code: 2, stderr: expect.stringContaining('sealdrop request COMMAND') });
+		expect(await h.run(['submit', 'https://x/s/a#b', 'f'])).toMatchObject({
+			code: 2,
+			stderr: expect.stringContaining('Not a request link')
+		});
 	});
 
 	it('3: the server cannot be reached', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { run } from '../../../cli/main';
 import type { CliIo } from '../../../cli/io';
-import { startSealdrop, type RunningSealdrop } from '../../../server/start';
+import { startSealdrop, type RunningSealdrop, type StartOverrides } from '../../../server/start';
 import { captureLogs, listeningConfig, tempDir } from '../../server/helpers';
 
 export interface CliResult {
@@ -22,10 +22,10 @@ export class CliHarness {
 	/** Every request the server received: method and path. */
 	requests: { method: string; url: string; range?: string }[] = [];
 
-	async start(env: Record<string, string> = {}): Promise<this> {
+	async start(env: Record<string, string> = {}, overrides: Pick<StartOverrides, 'clock'> = {}): Promise<this> {
 		this.dir = await tempDir('sealdrop-cli-');
 		this.configHome = join(this.dir, 'config');
-		this.server = await startSealdrop(listeningConfig(this.dir, env), { logger: captureLogs().logger });
+		this.server = await startSealdrop(listeningConfig(this.dir, env), { logger: captureLogs().logger, ...overrides });
 		this.server.httpServer.on('request', (req) => this.requests.push({ method: req.method!, url: req.url!, range: req.headers.range }));
 		return this;
 	}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliHarness, fileSha, sha } from './harness';
@@ -32,6 +32,26 @@ describe('sealdrop send → get', () => {
 		expect((await stat(h.path('out/docs/empty.txt'))).size).toBe(0);
 		// No temporary file is left behind.
 		expect((await readdir(h.path('out'), { recursive: true })).filter((n) => n.includes('.part'))).toEqual([]);
+	});
+
+	it('a file changed after it was chosen is not sent (files are read from disk, checked as a browser checks a File)', async () => {
+		const path = await h.write('changing.bin', randomBytes(200_000));
+		let changed = false;
+		const sent = await h.run(['send', 'changing.bin'], {
+			env: { XDG_CONFIG_HOME: h.path('config-changing') }, // its unfinished upload stays out of the other tests' folder
+			// The share is created with the old size; the file grows before its first part is read.
+			fetch: async (input, init) => {
+				const res = await globalThis.fetch(input, init);
+				if (!changed && init?.method === 'POST' && String(input).endsWith('/api/v1/shares')) {
+					changed = true;
+					await appendFile(path, 'more');
+				}
+				return res;
+			}
+		});
+		expect(changed).toBe(true);
+		expect(sent.stderr).toContain('[READ_FAILED]');
+		expect(sent.code).toBe(7);
 	});
 
 	it('streams standard input in and one file out to standard output', async () => {
@@ -93,7 +113,7 @@ describe('sealdrop send → get', () => {
 		const right = await h.run(['get', link, '-o', 'p-out', '--password-stdin'], { stdin: 'correct horse\n' });
 		expect(right.code).toBe(0);
 		expect(await readFile(h.path('p-out/secret.txt'), 'utf8')).toBe('top secret');
-	});
+	}, 60_000); // four Argon2id runs: seconds each on a busy machine (vitest's default is 5)
 
 	it('takes the default server from the config file when SEALDROP_SERVER is not set', async () => {
 		const none = { SEALDROP_SERVER: '' };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
 	buildMetadata,
@@ -5,6 +6,7 @@ import {
 	DEFAULT_RECORD_SIZE,
 	encryptBlobRecords,
 	layoutForCipherSize,
+	type ByteSource,
 	layoutForPlainSize,
 	openRecord,
 	recordNonce,
@@ -158,5 +160,45 @@ describe('encryptBlobRecords', () => {
 		const blob = new Blob([counterBytes(3000)]);
 		await expect(collect(encryptBlobRecords(contentKey, blob, layout, 2, 2))).rejects.toThrow(RangeError);
 		await expect(collect(encryptBlobRecords(contentKey, blob, layout, -1, 1))).rejects.toThrow(RangeError);
+	});
+
+	it('WebCrypto takes a copy of its input when encrypt is called (what makes reusing read buffers safe)', async () => {
+		const { contentKey } = await shareKeys(1024);
+		const plaintext = counterBytes(4096);
+		const buffer = plaintext.slice();
+		const sealing = sealRecord(contentKey, 0, true, buffer);
+		buffer.fill(0xaa); // overwritten before the seal settles
+		const opened = await openRecord(contentKey, 0, true, await sealing);
+		expectSameBytes(opened, plaintext);
+	});
+
+	it('a source reusing its buffers (scribbled on when given back) gives the same records as a Blob', async () => {
+		const R = 1024;
+		const { contentKey } = await shareKeys(R);
+		const plaintext = counterBytes(300 * R + 77);
+		const { layout, ciphertext } = await encryptAll(contentKey, plaintext, R);
+		// Batches of 3 records with 32 sealed ahead: many batches in flight, each buffer reused at once.
+		const pool: Uint8Array[] = [];
+		let allocated = 0;
+		const source: ByteSource = {
+			size: plaintext.length,
+			readBytes: 3 * R,
+			async read(offset, length) {
+				const buffer = pool.pop() ?? (allocated++, new Uint8Array(3 * R));
+				buffer.set(plaintext.subarray(offset, offset + length));
+				return buffer.subarray(0, length);
+			},
+			release(bytes) {
+				const whole = new Uint8Array(bytes.buffer);
+				whole.fill(0xaa); // a reader still using it would seal these bytes
+				pool.push(whole);
+			}
+		};
+		const sealed = concat(await collect(encryptBlobRecords(contentKey, source, layout, 0, layout.records)));
+		expectSameBytes(sealed, ciphertext);
+		const opened = await decryptChunks(contentKey, layout, sealed);
+		const digest = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+		expect(digest(opened)).toBe(digest(plaintext));
+		expect(allocated).toBeLessThan(layout.records / 3 / 4); // buffers were reused, not one per batch
 	});
 });
