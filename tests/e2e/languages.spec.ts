@@ -12,7 +12,8 @@ async function upload(page: Page, url: string, file: string, button: string): Pr
 	// The Choose files input (the other one picks a folder), whatever its label says in this language.
 	await page.locator('input[type=file][multiple]').setInputFiles(file);
 	await page.getByRole('button', { name: button }).click();
-	const link = page.locator('input[readonly]').first();
+	// The finished share's link field, not the early one shown while the upload runs.
+	const link = page.locator('input[readonly]').and(page.locator(':not([data-testid=early-link] *)')).first();
 	await expect(link).toHaveValue(/\/s\//, { timeout: 60_000 });
 	return link.inputValue();
 }
