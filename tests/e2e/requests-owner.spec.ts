@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { ApiClient } from '../../src/lib/api/client';
-import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
+import { inlineBackend, type CryptoBackend } from '../../src/lib/transfer/crypto-backend';
 import { openFileRequest, submitFiles } from '../../src/lib/transfer/requests';
 import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
 import { expect, restrictedTest, test } from './fixtures';
@@ -12,11 +12,11 @@ import { checkLaptopAndPhone, layoutProblems } from './layout';
 const MiB = 1024 * 1024;
 
 /** A submitter with only the link, through the Node client (the submitter's page is another branch's). */
-async function submit(origin: string, link: string, file: TestFile, note?: string) {
+async function submit(origin: string, link: string, file: TestFile, note?: string, crypto: CryptoBackend = inlineBackend) {
 	const api = new ApiClient(origin);
 	const url = new URL(link);
 	const opened = await openFileRequest(api, url.pathname.split('/').at(-1)!, url.hash.slice(1));
-	const deps = { api, config: await api.config(), crypto: inlineBackend, pending: memoryPendingUploads() };
+	const deps = { api, config: await api.config(), crypto, pending: memoryPendingUploads() };
 	return submitFiles(opened, [new File([await readFile(file.path)], file.name)], deps, note);
 }
 
@@ -126,6 +126,74 @@ test('requester: creates a request, sees submissions arrive, decrypts them, dele
 	const again = await downloadSubmission(other, imported.getByTestId('submission-row').first());
 	expect([again.name, again.sha256]).toEqual([big.name, big.sha256]);
 	await fresh.close();
+});
+
+test('requester: a full request and an upload still running are said; a text submission previews; a failed close is said in its entry', async ({
+	browser,
+	sealdrop
+}, testInfo) => {
+	test.setTimeout(180_000);
+	const text = { name: 'notes.txt', path: join(testInfo.outputDir, 'notes.txt'), sha256: '', marker: '' };
+	const slow = await makeFile(testInfo.outputDir, 'scan.bin', 200_000);
+	await writeFile(text.path, 'Invoice 2026-031, paid in full.\n');
+	const context = await browser.newContext({ bypassCSP: true });
+	const page = await context.newPage();
+	await page.goto(`${sealdrop.url}/requests`);
+	await page.getByLabel('Title').fill('Invoices');
+	await page.getByLabel('Most submissions').fill('2');
+	await page.getByRole('button', { name: 'Create request' }).click();
+	const entry = page.getByTestId('request-entry');
+	const link = await entry.getByLabel('Request link').inputValue();
+
+	await submit(sealdrop.url, link, text);
+	// The second submitter's upload is held before its first part: created, still uploading.
+	let release = () => {};
+	const held = new Promise<void>((resolve) => (release = resolve));
+	const holding: CryptoBackend = {
+		...inlineBackend,
+		async sendPart(part, signal) {
+			await held;
+			return inlineBackend.sendPart(part, signal);
+		}
+	};
+	const uploading = submit(sealdrop.url, link, slow, undefined, holding);
+	await expect
+		.poll(async () => (await new ApiClient(sealdrop.url).requestInfo(new URL(link).pathname.split('/').at(-1)!)).submissions)
+		.toBe(2);
+
+	await page.getByRole('button', { name: 'Refresh' }).click();
+	await expect(entry.getByTestId('request-status')).toContainText('Full: no more submissions');
+	await entry.getByRole('button', { name: 'Submissions' }).click();
+	const rows = entry.getByTestId('submission-row');
+	await expect(rows).toHaveCount(2);
+	await expect(rows.nth(1)).toContainText('Still uploading');
+	// This server streams (filesystem store): a submission still uploading can be opened.
+	await expect(rows.nth(1).getByTestId('submission-uploading')).toHaveText('Still uploading: open it to read what has arrived');
+
+	await rows
+		.nth(0)
+		.getByRole('button', { name: /^Open the submission received/ })
+		.click();
+	await rows.nth(0).getByRole('button', { name: 'Preview notes.txt' }).click();
+	await expect(rows.nth(0).getByTestId('text-preview')).toHaveText('Invoice 2026-031, paid in full.\n');
+	await checkLaptopAndPhone(page, testInfo, 'requests-full-uploading-preview');
+	await page.emulateMedia({ colorScheme: 'light' });
+
+	// Close fails (the network is down): said in this request's entry, announced, not at the top of the page.
+	await context.setOffline(true);
+	await entry.getByRole('button', { name: 'Close request' }).click();
+	await expect(entry.getByRole('alert')).toContainText(/network|connection|reach/i);
+	await expect(page.getByRole('alert')).toHaveCount(1);
+	await expect(entry.getByRole('alert')).toBeFocused();
+	await checkLaptopAndPhone(page, testInfo, 'requests-close-failed');
+	await context.setOffline(false);
+	await entry.getByRole('button', { name: 'Close request' }).click();
+	await expect(entry.getByTestId('request-status')).toContainText('Closed');
+	await expect(entry.getByRole('alert')).toHaveCount(0);
+
+	release();
+	await uploading;
+	await context.close();
 });
 
 restrictedTest('restricted server: making a request needs an account, as uploading does', async ({ browser, restricted }, testInfo) => {

@@ -172,6 +172,36 @@ test('a large submission cut off mid-way resumes after the page is reopened, sen
 	await proxy.close();
 });
 
+test('a request not reached for a network failure opens with Try again, and by itself when the browser is back online', async ({
+	browser,
+	sealdrop
+}, testInfo) => {
+	const created = await newRequest(sealdrop);
+	const context = await browser.newContext({ bypassCSP: true });
+	const page = await context.newPage();
+	const info = `**/api/v1/requests/${created.id}`;
+	await page.route(info, (route) => route.abort('internetdisconnected'));
+	await page.goto(requestLink(sealdrop.url, created.id, created.secret));
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('This request could not be opened');
+	await expect(page.getByRole('alert')).toHaveText('Cannot reach the server. Check your connection and try again.');
+	await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+	await checkLaptopAndPhone(page, testInfo, 'submit-unreachable');
+	await page.unroute(info);
+	await page.getByRole('button', { name: 'Try again' }).click();
+	await expect(page.getByRole('heading', { name: 'Signed contracts', level: 1 })).toBeVisible();
+	await expect(page.getByRole('alert')).toHaveCount(0);
+
+	// No click: the browser's online event opens it.
+	await page.route(info, (route) => route.abort('internetdisconnected'));
+	await page.reload();
+	await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
+	await page.unroute(info);
+	await context.setOffline(true);
+	await context.setOffline(false);
+	await expect(page.getByRole('heading', { name: 'Signed contracts', level: 1 })).toBeVisible();
+	await context.close();
+});
+
 test('a public key swapped on the server is refused before anything is sent', async ({ browser, sealdrop }, testInfo) => {
 	test.skip(sealdrop.config.database.kind !== 'sqlite', 'swaps the key in the SQLite file');
 	const created = await newRequest(sealdrop);

@@ -12,7 +12,7 @@ import {
 import { keyFileName, readKeyFile, writeKeyFile } from '../requests/key-file';
 import { keysOf, storedRequest, type RequestStore, type StoredRequest } from '../requests/request-store';
 import { closeFileRequest, createFileRequest, deleteSubmission, listSubmissions } from '../transfer/requests';
-import { failureOf, type Failure } from './failure';
+import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 
 /** The server takes 1 … 1000 submissions per request (API.md, POST /requests). */
@@ -62,6 +62,8 @@ export interface RequestsState {
 	failure: Failure | null;
 	/** The action `failure` came from ('import', 'export:<id>', …; see `busy`), null for others. */
 	failedAt: string | null;
+	/** The request whose own action (close, export, list, open or delete a submission) failed: said in its entry, not at the top. */
+	failedFor: string | null;
 	/** The request a key file just brought in. */
 	imported: string | null;
 }
@@ -96,6 +98,25 @@ function derive(state: RequestsState): RequestsState {
 	return { ...state, canCreate };
 }
 
+/** What a request's entry says of it: `full` is open but takes no more submissions. */
+export type RequestStatus = 'open' | 'full' | 'closed' | 'expired';
+
+export function requestStatus(view: Pick<RequestView, 'info' | 'failure'>): RequestStatus | null {
+	const { info } = view;
+	if (!info) return view.failure?.code === 'EXPIRED' ? 'expired' : null;
+	if (info.state === 'open' && info.submissionsLeft <= 0) return 'full';
+	return info.state;
+}
+
+/**
+ * Whether a submission can be opened now: once complete, or while it uploads on a server that
+ * streams (API.md, "Reading a share that is still uploading"): the requester then reads what has
+ * arrived and the download waits for the rest, as a recipient of a share still uploading does.
+ */
+export function canOpenSubmission(submission: Pick<SubmissionInfo, 'state'>, config: Pick<ServerConfig, 'streaming'> | null): boolean {
+	return submission.state === 'ready' || config?.streaming === true;
+}
+
 /** The requester's page: make requests, watch them fill, read, delete and close, move the key. */
 export class RequestsController extends Observable<RequestsState> {
 	constructor(private readonly deps: RequestsControllerDeps) {
@@ -115,6 +136,7 @@ export class RequestsController extends Observable<RequestsState> {
 				busy: null,
 				failure: null,
 				failedAt: null,
+				failedFor: null,
 				imported: null
 			},
 			derive
@@ -158,7 +180,7 @@ export class RequestsController extends Observable<RequestsState> {
 	async create(): Promise<void> {
 		if (!this.state.canCreate) return;
 		const { form } = this.state;
-		this.update({ busy: 'create', failure: null, created: null });
+		this.update({ busy: 'create', ...this.cleared(), created: null });
 		try {
 			const made = await createFileRequest(this.deps.api, {
 				title: form.title.trim(),
@@ -213,27 +235,31 @@ export class RequestsController extends Observable<RequestsState> {
 	/** Shows a request's submissions, or hides them if shown. */
 	async toggle(id: string): Promise<void> {
 		if (this.state.open?.id === id) return this.update({ open: null, viewing: null });
-		this.update({ open: { id, submissions: null }, viewing: null, failure: null });
+		this.update({ open: { id, submissions: null }, viewing: null, ...this.cleared() });
 		await this.listSubmissions(id);
 	}
 
 	/** Derives the submission's secret with this browser's private key and opens it as a share. */
-	async openSubmission(submission: Pick<SubmissionInfo, 'id' | 'ephemeralKey'>): Promise<void> {
+	async openSubmission(submission: Pick<SubmissionInfo, 'id' | 'ephemeralKey' | 'state'>): Promise<void> {
 		const view = this.view(this.state.open?.id);
 		if (!view) return;
-		this.update({ viewing: submission.id, failure: null });
+		const failedFor = view.request.id;
+		// A server that does not stream (S3) serves a submission only once complete.
+		if (!canOpenSubmission(submission, this.state.config))
+			return this.update({ failure: failure('NOT_READY'), failedAt: null, failedFor, viewing: null });
+		this.update({ viewing: submission.id, ...this.cleared() });
 		try {
 			const secret = await openSubmissionSecret(keysOf(view.request), fromBase64Url(submission.ephemeralKey));
 			await this.deps.receive.load(submission.id, encodeSecret(secret));
 		} catch (err) {
-			this.update({ failure: failureOf(err), viewing: null });
+			this.update({ failure: failureOf(err), failedAt: null, failedFor, viewing: null });
 		}
 	}
 
 	async deleteSubmission(submissionId: string): Promise<void> {
 		const view = this.view(this.state.open?.id);
 		if (!view) return;
-		await this.act(`delete:${submissionId}`, async () => {
+		await this.act(`delete:${submissionId}`, view.request.id, async () => {
 			await deleteSubmission(this.deps.api, view.request, submissionId);
 			if (this.state.viewing === submissionId) this.update({ viewing: null });
 			await this.listSubmissions(view.request.id);
@@ -244,7 +270,7 @@ export class RequestsController extends Observable<RequestsState> {
 	async close(id: string): Promise<void> {
 		const view = this.view(id);
 		if (!view) return;
-		await this.act(`close:${id}`, async () => {
+		await this.act(`close:${id}`, id, async () => {
 			this.patchView(id, { info: await closeFileRequest(this.deps.api, view.request), failure: null });
 		});
 	}
@@ -259,7 +285,7 @@ export class RequestsController extends Observable<RequestsState> {
 	async exportKey(id: string, passphrase: string): Promise<boolean> {
 		const view = this.view(id);
 		if (!view || passphrase === '') return false;
-		return this.act(`export:${id}`, async () => {
+		return this.act(`export:${id}`, id, async () => {
 			const text = await writeKeyFile(view.request, passphrase, { kdf: this.deps.keyFileKdf, passwordKdf: this.deps.passwordKdf });
 			this.deps.saveFile(keyFileName(view.request), text);
 		});
@@ -269,7 +295,7 @@ export class RequestsController extends Observable<RequestsState> {
 	async importKey(text: string, passphrase: string): Promise<boolean> {
 		if (passphrase === '') return false;
 		this.update({ imported: null });
-		return this.act('import', async () => {
+		return this.act('import', null, async () => {
 			const request = await readKeyFile(text, passphrase, { passwordKdf: this.deps.passwordKdf });
 			await this.deps.store.save(request);
 			const existing = this.view(request.id);
@@ -294,23 +320,28 @@ export class RequestsController extends Observable<RequestsState> {
 			const submissions = await listSubmissions(this.deps.api, view.request);
 			if (this.state.open?.id === id) this.update({ open: { id, submissions } });
 		} catch (err) {
-			if (this.state.open?.id === id) this.update({ open: { id, submissions: [] }, failure: failureOf(err) });
+			if (this.state.open?.id === id)
+				this.update({ open: { id, submissions: [] }, failure: failureOf(err), failedAt: null, failedFor: id });
 		}
 	}
 
-	/** Runs one action at a time, saying what failed; true when it succeeded. */
-	private async act(busy: string, run: () => Promise<void>): Promise<boolean> {
+	/** Runs one action at a time, saying what failed (and of which request); true when it succeeded. */
+	private async act(busy: string, requestId: string | null, run: () => Promise<void>): Promise<boolean> {
 		if (this.state.busy) return false;
-		this.update({ busy, failure: null, failedAt: null });
+		this.update({ busy, ...this.cleared() });
 		try {
 			await run();
 			return true;
 		} catch (err) {
-			this.update({ failure: failureOf(err), failedAt: busy });
+			this.update({ failure: failureOf(err), failedAt: busy, failedFor: requestId });
 			return false;
 		} finally {
 			this.update({ busy: null });
 		}
+	}
+
+	private cleared(): Pick<RequestsState, 'failure' | 'failedAt' | 'failedFor'> {
+		return { failure: null, failedAt: null, failedFor: null };
 	}
 
 	private view(id: string | undefined): RequestView | undefined {

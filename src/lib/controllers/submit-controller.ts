@@ -1,5 +1,6 @@
 import type { PublicRequestInfo } from '../api/types';
 import type { MyUploadsStore } from '../uploads/my-uploads';
+import { isTransient } from '../transfer/retry';
 import { failure, failureOf, type Failure } from './failure';
 import { Observable } from './observable';
 import { UploadController, type UploadControllerDeps, type UploadState } from './upload-controller';
@@ -48,6 +49,8 @@ export interface SubmitState {
 	refusal: Failure | null;
 	receipts: SubmitReceipt[];
 	failure: Failure | null;
+	/** Unavailable only because the request could not be read (the network, a server briefly down): `retry` may open it. */
+	retryable: boolean;
 }
 
 export type SubmitControllerDeps = Omit<UploadControllerDeps, 'submission' | 'myUploads'>;
@@ -81,9 +84,11 @@ export function requestFailure(f: Failure): Failure {
 export class SubmitController extends Observable<SubmitState> {
 	private unwatch: (() => void) | null = null;
 	private requestId = '';
+	private link: { id: string; secret: string } | null = null;
+	private unlisten: (() => void) | null = null;
 
 	constructor(private readonly deps: SubmitControllerDeps) {
-		super({ phase: 'opening', request: null, upload: null, refusal: null, receipts: [], failure: null });
+		super({ phase: 'opening', request: null, upload: null, refusal: null, receipts: [], failure: null, retryable: false });
 	}
 
 	/**
@@ -91,15 +96,32 @@ export class SubmitController extends Observable<SubmitState> {
 	 * REQUEST_KEY_MISMATCH, nothing sent), then readies the upload, with any left unfinished here.
 	 */
 	async open(id: string, secret: string): Promise<void> {
-		if (this.state.phase !== 'opening') return;
+		if (this.state.phase !== 'opening' || this.link) return;
+		this.link = { id, secret };
+		return this.read(id, secret);
+	}
+
+	/** Opens the request again after a network failure (the Retry button, or the browser back online). */
+	async retry(): Promise<void> {
+		if (this.state.phase !== 'unavailable' || !this.state.retryable || !this.link) return;
+		this.update({ phase: 'opening', failure: null, retryable: false });
+		await this.read(this.link.id, this.link.secret);
+	}
+
+	private async read(id: string, secret: string): Promise<void> {
 		let opened: Awaited<ReturnType<typeof import('../transfer/requests').openFileRequest>>;
 		try {
 			// The crypto core comes with it: loaded when the page opens a request, not with the app.
 			const { openFileRequest } = await import('../transfer/requests');
 			opened = await openFileRequest(this.deps.api, id, secret);
 		} catch (err) {
-			return this.update({ phase: 'unavailable', failure: requestFailure(failureOf(err)) });
+			// The network, or a server briefly down (a dynamic import that fails offline is a TypeError too).
+			const retryable = isTransient(err);
+			if (retryable) this.unlisten ??= this.deps.online?.(() => void this.retry()) ?? null;
+			return this.update({ phase: 'unavailable', failure: requestFailure(failureOf(err)), retryable });
 		}
+		this.unlisten?.();
+		this.unlisten = null;
 		const { info, request } = opened;
 		this.requestId = id;
 		const upload = new UploadController({
@@ -124,6 +146,8 @@ export class SubmitController extends Observable<SubmitState> {
 	destroy(): void {
 		this.unwatch?.();
 		this.unwatch = null;
+		this.unlisten?.();
+		this.unlisten = null;
 	}
 
 	/** The upload's outcomes, as the request sees them: a receipt, or a refusal that ends the request. */

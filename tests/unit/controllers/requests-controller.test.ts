@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../src/lib/api/client';
 import { ReceiveController } from '../../../src/lib/controllers/receive-controller';
-import { RequestsController } from '../../../src/lib/controllers/requests-controller';
+import { canOpenSubmission, RequestsController, requestStatus } from '../../../src/lib/controllers/requests-controller';
 import type { FileEntry } from '../../../src/lib/crypto';
 import { memoryRequestStore } from '../../../src/lib/requests/request-store';
 import { inlineBackend } from '../../../src/lib/transfer/crypto-backend';
-import { openFileRequest, requestLink, submitFiles } from '../../../src/lib/transfer/requests';
+import { deleteSubmission, openFileRequest, requestLink, submitFiles } from '../../../src/lib/transfer/requests';
 import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
-import { collectingSink, randomFile, startTestServer, until, type TestServer } from './support';
+import { collectingSink, gate, GatedBackend, randomFile, startTestServer, until, type TestServer } from './support';
 
 const QUICK = { memoryKiB: 1024, passes: 1, parallelism: 1 };
 
@@ -19,7 +19,7 @@ describe('requests controller, against a real server', () => {
 	afterAll(() => t.close());
 
 	/** A requester's page: its own store, a receive controller saving into memory, key files kept. */
-	function setup(store = memoryRequestStore()) {
+	function setup(store = memoryRequestStore(), streaming?: boolean) {
 		const api = t.client();
 		const sinks = new Map<string, ReturnType<typeof collectingSink>>();
 		const receive = new ReceiveController({
@@ -38,7 +38,7 @@ describe('requests controller, against a real server', () => {
 		const files: { name: string; text: string }[] = [];
 		const controller = new RequestsController({
 			api,
-			loadConfig: () => api.config(),
+			loadConfig: async () => ({ ...(await api.config()), ...(streaming !== undefined && { streaming }) }),
 			store,
 			receive,
 			saveFile: (name, text) => void files.push({ name, text }),
@@ -48,12 +48,18 @@ describe('requests controller, against a real server', () => {
 	}
 
 	/** A submitter with only the link. */
-	async function submit(link: string, name: string, size: number, note?: string) {
+	async function submit(
+		link: string,
+		name: string,
+		size: number,
+		note?: string,
+		backend: GatedBackend | typeof inlineBackend = inlineBackend
+	) {
 		const api = new ApiClient(t.url);
 		const [path, fragment] = link.split('#');
 		const opened = await openFileRequest(api, path!.split('/').at(-1)!, fragment!);
 		const { file, bytes } = randomFile(name, size);
-		const deps = { api, config: await api.config(), crypto: inlineBackend, pending: memoryPendingUploads() };
+		const deps = { api, config: await api.config(), crypto: backend, pending: memoryPendingUploads() };
 		await submitFiles(opened, [file], deps, note);
 		return bytes;
 	}
@@ -110,6 +116,72 @@ describe('requests controller, against a real server', () => {
 		expect(controller.state.requests![0]!.info!.state).toBe('closed');
 		await expect(submit(link, 'late.bin', 10)).rejects.toMatchObject({ code: 'REQUEST_CLOSED' });
 		expect(controller.state.failure).toBeNull();
+	});
+
+	it('a failed action of a request is said of that request, not of the page', async () => {
+		const { controller } = setup();
+		await controller.init();
+		controller.set({ title: 'Contracts' });
+		await controller.create();
+		controller.set({ title: 'Other' });
+		await controller.create();
+		const view = controller.state.requests!.find((v) => v.request.title === 'Contracts')!;
+		const id = view.request.id;
+		await submit(requestLink(t.url, id, view.request.secret), 'signed.pdf', 1000);
+		await controller.toggle(id);
+		const [sub] = controller.state.open!.submissions!;
+		// Deleted meanwhile (another device): this delete fails, and says so in its request's entry.
+		await deleteSubmission(t.client(), view.request, sub!.id);
+		await controller.deleteSubmission(sub!.id);
+		expect(controller.state).toMatchObject({ failure: { code: 'NOT_FOUND' }, failedAt: `delete:${sub!.id}`, failedFor: id });
+		// The next action starts clean.
+		await controller.close(id);
+		expect(controller.state).toMatchObject({ failure: null, failedAt: null, failedFor: null });
+	});
+
+	it('shows a request full and a submission still uploading, which opens while it uploads only on a server that streams', async () => {
+		const { controller, receive } = setup();
+		await controller.init();
+		controller.set({ title: 'One only', maxSubmissions: 1 });
+		await controller.create();
+		const view = controller.state.requests![0]!;
+		const id = view.request.id;
+		expect(requestStatus(view)).toBe('open');
+		const backend = new GatedBackend();
+		const held = gate();
+		backend.hold = { part: 0, gate: held };
+		const sending = submit(requestLink(t.url, id, view.request.secret), 'big.bin', 5000, undefined, backend);
+		await held.reached.promise;
+		await controller.refresh();
+		expect(requestStatus(controller.state.requests![0]!)).toBe('full');
+		await controller.toggle(id);
+		const [sub] = controller.state.open!.submissions!;
+		expect(sub!.state).toBe('uploading');
+		expect(controller.state.config?.streaming).toBe(true);
+		expect(canOpenSubmission(sub!, controller.state.config)).toBe(true);
+		await controller.openSubmission(sub!);
+		expect(controller.state.failure).toBeNull();
+		expect(receive.state.phase).toBe('ready');
+		expect(receive.state.sender).toMatchObject({ received: 0 });
+
+		// A server that does not stream (S3): not opened, and said in its request.
+		const s3 = setup(memoryRequestStore(), false);
+		await s3.store.save(view.request);
+		await s3.controller.init();
+		await s3.controller.toggle(id);
+		const [uploading] = s3.controller.state.open!.submissions!;
+		expect(canOpenSubmission(uploading!, s3.controller.state.config)).toBe(false);
+		await s3.controller.openSubmission(uploading!);
+		expect(s3.controller.state).toMatchObject({ failure: { code: 'NOT_READY' }, failedFor: id, viewing: null });
+
+		held.release.resolve();
+		await sending;
+		await s3.controller.refresh();
+		const [ready] = s3.controller.state.open!.submissions!;
+		expect(ready!.state).toBe('ready');
+		expect(canOpenSubmission(ready!, s3.controller.state.config)).toBe(true);
+		await controller.close(id);
+		expect(requestStatus(controller.state.requests![0]!)).toBe('closed');
 	});
 
 	it('moves a request to another browser with a key file; a wrong passphrase says so', async () => {

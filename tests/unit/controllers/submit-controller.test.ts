@@ -14,7 +14,7 @@ import {
 	type CreatedRequest
 } from '../../../src/lib/transfer/requests';
 import { memoryPendingUploads, type PendingUploadStore } from '../../../src/lib/uploads/pending-uploads';
-import { file, gate, GatedApi, GatedBackend, randomFile, startTestServer, until, type TestServer } from './support';
+import { file, gate, GatedApi, GatedBackend, onlineEvents, randomFile, startTestServer, until, type TestServer } from './support';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -49,7 +49,9 @@ describe('submit controller (a request link), against a real server', () => {
 			maxSubmissionBytes: limits.maxSubmissionBytes ?? 1024 * 1024
 		});
 
-	function setup(options: { api?: SwappingApi; pending?: PendingUploadStore; backend?: GatedBackend } = {}) {
+	function setup(
+		options: { api?: SwappingApi; pending?: PendingUploadStore; backend?: GatedBackend; online?: (listener: () => void) => () => void } = {}
+	) {
 		const api = options.api ?? new SwappingApi(t.url);
 		const backend = options.backend ?? new GatedBackend();
 		const controller = new SubmitController({
@@ -58,7 +60,8 @@ describe('submit controller (a request link), against a real server', () => {
 			crypto: () => backend,
 			pending: options.pending ?? memoryPendingUploads(),
 			parallel: 1,
-			now: () => 1_900_000_000_000
+			now: () => 1_900_000_000_000,
+			online: options.online
 		});
 		return { api, backend, controller };
 	}
@@ -120,6 +123,41 @@ describe('submit controller (a request link), against a real server', () => {
 		controller.another();
 		expect(controller.state.phase).toBe('open');
 		controller.destroy();
+	});
+
+	it('a request not read for a network failure: Retry opens it, and so does the browser coming back online', async () => {
+		const created = await newRequest();
+		let offline = true;
+		const api = new SwappingApi(t.url, (input, init) => (offline ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)));
+		const online = onlineEvents();
+		const { controller } = setup({ api, online: online.subscribe });
+		await controller.open(created.id, created.secret);
+		expect(controller.state).toMatchObject({ phase: 'unavailable', retryable: true, failure: { code: 'NETWORK' }, upload: null });
+
+		// Retry while still offline: said again, still retryable.
+		await controller.retry();
+		expect(controller.state).toMatchObject({ phase: 'unavailable', retryable: true, failure: { code: 'NETWORK' } });
+
+		offline = false;
+		await controller.retry();
+		expect(controller.state).toMatchObject({ phase: 'open', retryable: false, failure: null, request: { title: 'Receipts for March' } });
+		controller.destroy();
+
+		// The browser's online event opens it without a click.
+		offline = true;
+		const second = setup({ api, online: online.subscribe }).controller;
+		await second.open(created.id, created.secret);
+		expect(second.state.retryable).toBe(true);
+		offline = false;
+		online.fire();
+		await until(second, (s) => s.phase === 'open');
+		expect(second.state.failure).toBeNull();
+		second.destroy();
+
+		// A refusal is not a network failure: nothing to retry.
+		const gone = setup().controller;
+		await gone.open('A'.repeat(22), created.secret);
+		expect(gone.state).toMatchObject({ phase: 'unavailable', retryable: false, failure: { code: 'REQUEST_NOT_FOUND' } });
 	});
 
 	it('refuses a swapped public key before anything is made or sent', async () => {
