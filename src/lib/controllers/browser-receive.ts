@@ -1,11 +1,12 @@
 import { browserCryptoBackend, lazyPasswordKdf } from '../backends/backend';
 import { ApiClient } from '../api/client';
-import { ReceiveController } from '../controllers/receive-controller';
+import { ReceiveController } from './receive-controller';
 
 /**
- * The recipient's controller, wired as the share page wires it (src/routes/s/[id]), for reading a
- * submission: the same downloads, ZIP, service-worker streaming and File System Access saving.
- * The saving code loads before any click (the save dialogs need the click's user activation).
+ * The recipient's controller wired to the browser, for the share page (src/routes/s/[id]) and the
+ * requester's submissions: downloads, ZIP, service-worker streaming and File System Access saving.
+ * `preload()` loads the saving code once the share is read, before any click: the save dialogs
+ * need the click's user activation, so the click must not wait for a download.
  */
 export function browserReceiveController(api: ApiClient): { receive: ReceiveController; preload(): void } {
 	let saving: typeof import('../save/save-target') | null = null;
