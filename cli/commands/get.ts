@@ -2,12 +2,12 @@ import { resolve } from 'node:path';
 import { ApiClient, ApiError } from '../../src/lib/api/client';
 import { concatBytes, decodeNote, isCryptoError, zipPaths } from '../../src/lib/crypto';
 import type { SaveSink } from '../../src/lib/save/sinks';
-import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
 import { DownloadSession, openShare, readShareHeader, type OpenedShare } from '../../src/lib/transfer/download';
 import type { ProgressListener } from '../../src/lib/transfer/progress';
 import { apiFor, parseLink, readPassword } from '../common';
 import { CliError, EXIT, localIo, usage } from '../errors';
 import { write, type CliIo } from '../io';
+import { nodeBackend } from '../node-backend';
 import { progressBar } from '../progress';
 import type { DownloadState, Store } from '../store';
 import { discard, exists, fileSink, partialSize, planTargets, prepareFolder } from '../writer';
@@ -125,7 +125,7 @@ export async function receive(
 	const wantNote = opts.file === undefined;
 
 	const done = state?.done ?? [];
-	const session = new DownloadSession(share, { api, crypto: inlineBackend, signal: io.signal, ticket: state?.ticket });
+	const session = new DownloadSession(share, { api, crypto: nodeBackend, signal: io.signal, ticket: state?.ticket });
 	let savedTicket = state?.ticket;
 	/** Claims (once) and keeps the ticket next to the history at once, so that an interrupted run resumes with it. */
 	const claim = async () => {

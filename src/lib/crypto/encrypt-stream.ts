@@ -29,6 +29,8 @@ export interface ByteSource {
 	release?(bytes: Uint8Array): void;
 	/** Preferred batch size in bytes (default READ_BYTES, tuned for Chromium's Blob reads). */
 	readonly readBytes?: number;
+	/** Sealed records in flight, in bytes (default AHEAD_BYTES). */
+	readonly aheadBytes?: number;
 }
 
 /** A Blob as a ByteSource: each batch is a fresh slice. */
@@ -60,7 +62,7 @@ export async function* encryptBlobRecords(
 	const R = layout.recordSize;
 	const end = first + count;
 	const perBatch = Math.max(1, Math.floor((source.readBytes ?? READ_BYTES) / R));
-	const ahead = Math.max(2, Math.min(32, Math.floor(AHEAD_BYTES / R)));
+	const ahead = Math.max(2, Math.min(32, Math.floor((source.aheadBytes ?? AHEAD_BYTES) / R)));
 
 	// Batch b holds records [first + b·perBatch, …), read in one call.
 	const reads = new Map<number, Promise<Uint8Array>>();

@@ -25,6 +25,11 @@ export interface RangeReader {
 const BATCH_BYTES = 1 << 20;
 /** Plaintext decrypted ahead of the reader; bounds memory whatever the share's size. */
 const AHEAD_BYTES = 8 << 20;
+
+export interface CipherReaderOptions {
+	/** Bytes being decrypted or waiting for the reader before the body is read further (default AHEAD_BYTES). */
+	aheadBytes?: number;
+}
 /** The most one read() returns: big enough to cost few hand-offs, small enough for the sinks' buffers. */
 const READ_BYTES = 1 << 20;
 /** A body silent this long has its partial batch decrypted, rather than held until the next bytes. */
@@ -44,8 +49,13 @@ export class CipherReader implements RangeReader {
 	private wakeReader: (() => void) | null = null;
 	private wakePump: (() => void) | null = null;
 	private readonly controller = new AbortController();
+	private readonly aheadBytes: number;
 
-	constructor(private readonly request: RangeRequest) {
+	constructor(
+		private readonly request: RangeRequest,
+		options: CipherReaderOptions = {}
+	) {
+		this.aheadBytes = options.aheadBytes ?? AHEAD_BYTES;
 		void this.pump().catch((err: unknown) => {
 			this.failure = this.controller.signal.aborted ? new ApiError('ABORTED', 'Cancelled.') : err;
 			this.wake();
@@ -109,7 +119,7 @@ export class CipherReader implements RangeReader {
 		};
 		try {
 			for (;;) {
-				while (this.pending >= AHEAD_BYTES && !this.controller.signal.aborted) {
+				while (this.pending >= this.aheadBytes && !this.controller.signal.aborted) {
 					await new Promise<void>((resolve) => (this.wakePump = resolve));
 				}
 				let next: ReadableStreamReadResult<Uint8Array>;
