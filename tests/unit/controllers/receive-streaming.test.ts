@@ -6,7 +6,7 @@ import { DownloadSession, openShare } from '../../../src/lib/transfer/download';
 import { DEFAULT_RETRY, type RetryEnv } from '../../../src/lib/transfer/retry';
 import { runUpload, startUpload } from '../../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
-import { collectingSink, fastKdf, gate, GatedBackend, randomFile, startTestServer, testRetryEnv, type TestServer } from './support';
+import { collectingSink, fastKdf, gate, GatedBackend, randomFile, startTestServer, testRetryEnv, until, type TestServer } from './support';
 
 /**
  * Reading a share while it uploads, against a real server whose reads wait only 50 ms for a part
@@ -55,6 +55,31 @@ describe('a download following an upload that pauses', () => {
 		return { job, bytes, answers, release, whenNotYet: (run: () => void) => (onNotYet = run) };
 	}
 
+	/** The recipient's page logic; saves land in memory, one sink per file. */
+	function receiver() {
+		const sinks = new Map<string, ReturnType<typeof collectingSink>>();
+		let asked = 0;
+		const controller = new ReceiveController({
+			api: t.client(),
+			crypto: () => inlineBackend,
+			passwordKdf: fastKdf,
+			retryEnv: testRetryEnv(),
+			chooseSaveTarget: async () => {
+				asked++;
+				return async (entry: FileEntry) => {
+					const sink = collectingSink();
+					sinks.set(entry.name, sink);
+					return sink;
+				};
+			},
+			mediaWorker: async () => null,
+			loadPdf: async () => async () => {
+				throw new Error('no PDF here');
+			}
+		});
+		return { controller, sinks, asked: () => asked };
+	}
+
 	it('asks again at once on 425 NOT_YET_UPLOADED, more often than the retry budget, with no wait and no failure counted', async () => {
 		const { job, bytes, answers, release, whenNotYet } = await pausedUpload();
 		// More 425s than the budget allows failures: each one must cost none.
@@ -89,22 +114,7 @@ describe('a download following an upload that pauses', () => {
 		// The first 425 comes from the read resumed after the cut: the sender may go on then.
 		const released = new Promise<void>((resolve) => whenNotYet(() => void release().then(resolve)));
 		let sawWaiting = false;
-		const sinks = new Map<string, ReturnType<typeof collectingSink>>();
-		const controller = new ReceiveController({
-			api: t.client(),
-			crypto: () => inlineBackend,
-			passwordKdf: fastKdf,
-			retryEnv: testRetryEnv(),
-			chooseSaveTarget: async () => async (entry: FileEntry) => {
-				const sink = collectingSink();
-				sinks.set(entry.name, sink);
-				return sink;
-			},
-			mediaWorker: async () => null,
-			loadPdf: async () => async () => {
-				throw new Error('no PDF here');
-			}
-		});
+		const { controller, sinks } = receiver();
 		controller.subscribe((state) => (sawWaiting ||= state.waiting));
 		await controller.load(job.pending.id, job.pending.secret);
 		expect(controller.state.sender).not.toBeNull();
@@ -117,5 +127,22 @@ describe('a download following an upload that pauses', () => {
 		expect(answers.notYet).toBeGreaterThanOrEqual(1);
 		expect(sawWaiting).toBe(false);
 		expect(sinks.get('live.bin')!.bytes().equals(bytes)).toBe(true);
+	});
+
+	it('an upload its sender deletes: UPLOAD_ABANDONED, nothing to continue, and no download offered any more', async () => {
+		const { job, release } = await pausedUpload();
+		const { controller, sinks, asked } = receiver();
+		await controller.load(job.pending.id, job.pending.secret);
+		const saving = controller.download(controller.state.files);
+		await until(controller, (s) => (s.progress?.done ?? 0) >= 2 * 65536);
+		await t.client().deleteShare(job.pending.id, job.pending.ownerToken);
+		await saving;
+		expect(controller.state.failure?.code).toBe('UPLOAD_ABANDONED');
+		expect(controller.state).toMatchObject({ phase: 'ready', abandoned: true, stopped: null, sender: null });
+		expect(sinks.get('live.bin')!.aborted).toBe(true);
+		// The page offers no Download; a click that still arrives asks nothing and spends nothing.
+		await controller.download(controller.state.files);
+		expect(asked()).toBe(1);
+		await release().catch(() => {}); // the sender's held part now meets a deleted share
 	});
 });
