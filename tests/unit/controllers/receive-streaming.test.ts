@@ -15,19 +15,26 @@ import { collectingSink, fastKdf, gate, GatedBackend, randomFile, startTestServe
  */
 describe('a download following an upload that pauses', () => {
 	let t: TestServer;
+	// Cuts a body after a second without the next part: long enough for the bytes already written
+	// to reach the client before the cut even on a loaded machine (a destroyed socket drops them).
+	let cutting: TestServer;
 	const realFetch = globalThis.fetch;
 	beforeAll(async () => {
 		t = await startTestServer({}, { waitMs: 50, pollMs: 10 });
+		cutting = await startTestServer({}, { waitMs: 1000, pollMs: 1000 });
 	});
 	afterEach(() => vi.unstubAllGlobals());
-	afterAll(() => t.close());
+	afterAll(async () => {
+		await t.close();
+		await cutting.close();
+	});
 
 	/**
 	 * An upload of four one-record parts whose part 2 is held until `release`; counts the blob
 	 * answers (the crypto backend reads ranges with the global fetch, as the browser's worker does).
 	 */
-	async function pausedUpload() {
-		const api = t.client();
+	async function pausedUpload(server = t) {
+		const api = server.client();
 		const uploader = new GatedBackend();
 		const held = gate();
 		uploader.hold = { part: 2, gate: held };
@@ -56,11 +63,11 @@ describe('a download following an upload that pauses', () => {
 	}
 
 	/** The recipient's page logic; saves land in memory, one sink per file. */
-	function receiver() {
+	function receiver(server = t) {
 		const sinks = new Map<string, ReturnType<typeof collectingSink>>();
 		let asked = 0;
 		const controller = new ReceiveController({
-			api: t.client(),
+			api: server.client(),
 			crypto: () => inlineBackend,
 			passwordKdf: fastKdf,
 			retryEnv: testRetryEnv(),
@@ -110,11 +117,11 @@ describe('a download following an upload that pauses', () => {
 	});
 
 	it('a body cut because the next part did not come in time: the page waits for the sender, never for the network', async () => {
-		const { job, bytes, answers, release, whenNotYet } = await pausedUpload();
+		const { job, bytes, answers, release, whenNotYet } = await pausedUpload(cutting);
 		// The first 425 comes from the read resumed after the cut: the sender may go on then.
 		const released = new Promise<void>((resolve) => whenNotYet(() => void release().then(resolve)));
 		let sawWaiting = false;
-		const { controller, sinks } = receiver();
+		const { controller, sinks } = receiver(cutting);
 		controller.subscribe((state) => (sawWaiting ||= state.waiting));
 		await controller.load(job.pending.id, job.pending.secret);
 		expect(controller.state.sender).not.toBeNull();
