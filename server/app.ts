@@ -45,6 +45,8 @@ export interface AppDeps {
 	clientAddress?: ClientAddress;
 	/** How long blob reads of a share still uploading wait for a part (tests shorten it). */
 	streamTiming?: StreamTiming;
+	/** The wake-ups of streamed reads, when the caller stops them on shutdown (start.ts); else made here from streamTiming. */
+	uploadSignals?: UploadSignals;
 	/** The listening server's connection counts, for /metrics (start.ts passes them). */
 	connections?: ConnectionCounts;
 }
@@ -102,7 +104,7 @@ export function createApp(deps: AppDeps): Hono {
 	const restricted = deps.config.uploadAccess === 'restricted';
 	if (restricted) limit('/api/v1/login', deps.config.loginRateLimit, 'logging in');
 	const accounts = restricted ? new Accounts({ ...deps, accounts: deps.meta.accounts }) : undefined;
-	const useCases = { ...deps, attempts, uploads: new UploadSignals(deps.streamTiming) };
+	const useCases = { ...deps, attempts, uploads: deps.uploadSignals ?? new UploadSignals(deps.streamTiming) };
 	app.route('/api/v1', apiRoutes(createShares(useCases), createRequests(useCases), deps.config, clientAddress, accounts));
 	app.get('/metrics', metricsHandler(metrics, deps.config.metricsToken));
 	app.route(

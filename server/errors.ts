@@ -96,7 +96,7 @@ export const ERROR_DOCS: Record<ApiErrorCode, string> = {
 		"the request headers are larger than Node's limit (16 KiB); answered by the HTTP server itself, then the connection is closed",
 	INTERNAL: 'a bug or a storage failure; the message says nothing more (the server logs it)',
 	UNAVAILABLE:
-		'storage is unreachable or busy, this instance is already buffering as many create bodies as it allows, or a complete of this share is under way; retry later (`Retry-After` says when)',
+		'storage is unreachable or busy, this instance is already buffering as many create bodies as it allows, a complete of this share is under way, or this instance is shutting down (a blob read waiting for a part); retry later (`Retry-After` says when)',
 	SERVER_BUSY:
 		'this server instance is receiving as many part uploads as it allows (`SEALDROP_MAX_CONCURRENT_UPLOADS`), or as many from this client (`SEALDROP_MAX_UPLOADS_PER_CLIENT`); nothing was read or stored, send the part again after `Retry-After` seconds'
 };

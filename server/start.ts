@@ -15,12 +15,15 @@ import { createLogger, type Logger } from './logger';
 import type { StoreDeps } from './shares/deps';
 import type { BlobStore } from './stores/blob/types';
 import type { MetaStore } from './stores/meta/types';
+import { UploadSignals, type StreamTiming } from './shares/stream';
 import { openStores } from './stores/open';
 import { sweep, type SweepResult } from './sweeper';
 
 export interface StartOverrides {
 	clock?: Clock;
 	logger?: Logger;
+	/** How long streamed reads wait for a part (tests shorten it). */
+	streamTiming?: StreamTiming;
 }
 
 export interface RunningSealdrop {
@@ -38,7 +41,7 @@ export interface RunningSealdrop {
 	reloadTls(): Promise<void>;
 	/** Runs one sweeper pass now (never overlapping the periodic one). */
 	sweep(): Promise<SweepResult>;
-	/** Stops the sweeper, stops accepting, waits for requests in flight, closes the database. */
+	/** Stops the sweeper, ends reads waiting for a part, stops accepting, waits for requests in flight, closes the database. */
 	close(): Promise<void>;
 }
 
@@ -57,13 +60,14 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	// Fails with a StoreStartError (one line for the operator) if a backend is unusable.
 	const stores = await openStores(config, logger);
 	const { meta, blobs, backends } = stores;
+	const uploadSignals = new UploadSignals(overrides.streamTiming);
 	let app: Hono;
 	let server: Server;
 	try {
 		// Refuses restricted mode while an account's password hash is weak (accounts/startup.ts).
 		if (config.uploadAccess === 'restricted') await checkAccountsAtStart(meta.accounts, logger);
 		const connections = newConnectionCounts();
-		app = createApp({ config, clock, meta, blobs, logger, backends, connections });
+		app = createApp({ config, clock, meta, blobs, logger, backends, connections, uploadSignals });
 		server = await listen(app, config, tls, logger, connections);
 		answerClientErrors(server, { tls: Boolean(tls), logger });
 	} catch (error) {
@@ -98,6 +102,8 @@ export async function startSealdrop(config: Config, overrides: StartOverrides = 
 	const close = (): Promise<void> => {
 		closing ??= (async () => {
 			clearTimeout(timer);
+			// Reads waiting for a part would otherwise hold the close for up to their whole wait.
+			uploadSignals.stop();
 			await closeServer(server);
 			await current?.catch(() => {});
 			await stores.close();

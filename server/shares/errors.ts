@@ -82,6 +82,21 @@ export const beingCompleted = (): AppError =>
 		}
 	);
 
+/**
+ * This instance is shutting down and ends the reads waiting for a part at once rather than hold
+ * the shutdown: the client asks again after a second (another instance, or this one restarted).
+ */
+export const shuttingDown = (): AppError =>
+	new AppError(
+		'UNAVAILABLE',
+		'This server is shutting down; retry in a moment.',
+		{ retryAfter: 1 },
+		{
+			retryAfterSeconds: 1,
+			closeConnection: true
+		}
+	);
+
 /** A conditional update lost to a change this request cannot name; a retry sees the new state. */
 export const shareChanged = (): AppError => new AppError('UNAVAILABLE', 'The share changed meanwhile; retry.');
 

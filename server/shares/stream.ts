@@ -3,7 +3,7 @@ import { chunksOf, toWebStream } from '../streams';
 import type { ShareRecord } from '../stores/meta/types';
 import type { ShareDeps } from './deps';
 import { directStore } from './direct';
-import { notYetUploaded, shareNotFound, uploadEnded } from './errors';
+import { notYetUploaded, shareNotFound, shuttingDown, uploadEnded } from './errors';
 import { partLength } from './layout';
 
 /**
@@ -25,8 +25,18 @@ export const DEFAULT_STREAM_TIMING: StreamTiming = { waitMs: 25_000, pollMs: 1_0
 /** Per-instance wake-ups of reads waiting on a share's upload. */
 export class UploadSignals {
 	private readonly waiting = new Map<string, Set<() => void>>();
+	/** Set by {@link stop}: no read waits any more. */
+	stopping = false;
 
 	constructor(readonly timing: StreamTiming = DEFAULT_STREAM_TIMING) {}
+
+	/** The server is shutting down: every waiting read ends now, so none holds the shutdown. */
+	stop(): void {
+		this.stopping = true;
+		const all = [...this.waiting.values()];
+		this.waiting.clear();
+		for (const wakers of all) for (const wake of wakers) wake();
+	}
 
 	/** Something changed in share `id`'s upload: a part, a complete, a delete. */
 	notify(id: string): void {
@@ -78,7 +88,8 @@ type PartSource = { sealed: true } | { sealed: false; etag: string | null };
 
 /**
  * Waits until part `n` of share `id` can be read: stored (the copy recorded), or the share sealed.
- * Throws UPLOAD_ABANDONED if the upload ended unfinished, NOT_YET_UPLOADED after `waitMs`.
+ * Throws UPLOAD_ABANDONED if the upload ended unfinished, NOT_YET_UPLOADED after `waitMs`, and
+ * UNAVAILABLE (retry in a second) once the server is shutting down.
  */
 async function partReady(deps: ShareDeps, id: string, n: number, signal: AbortSignal | undefined): Promise<PartSource> {
 	const timing = deps.uploads?.timing ?? DEFAULT_STREAM_TIMING;
@@ -91,6 +102,7 @@ async function partReady(deps: ShareDeps, id: string, n: number, signal: AbortSi
 		const parts = await deps.meta.parts.list(id);
 		const part = parts.find((p) => p.n === n);
 		if (part && part.size > 0 && part.size === partLength(share.size, share.partSize, n)) return { sealed: false, etag: part.etag };
+		if (deps.uploads?.stopping) throw shuttingDown();
 		const left = deadline - performance.now();
 		if (left <= 0 || signal?.aborted) throw notYetUploaded(await receivedBytes(deps, share));
 		await (deps.uploads ? deps.uploads.wait(id, Math.min(left, timing.pollMs), signal) : sleep(Math.min(left, timing.pollMs)));

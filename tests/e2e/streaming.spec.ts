@@ -32,6 +32,9 @@ async function startHeldUpload(browser: import('@playwright/test').Browser, serv
 	const early = sender.getByTestId('early-link');
 	await expect(early).toBeVisible({ timeout: 60_000 });
 	await expect(early).toContainText('Recipients can start now');
+	// The heading and the field's label differ: a screen reader does not read the same words twice.
+	await expect(early.getByRole('heading', { name: 'Share it while it uploads' })).toBeVisible();
+	await expect(early.getByText('Link, ready now', { exact: true })).toHaveCount(1);
 	await expect.poll(() => acknowledged(proxy.answered).length, { timeout: 60_000 }).toBe(heldFrom);
 	const link = (await early.getByRole('textbox', { name: 'Link, ready now' }).inputValue()).replace(proxy.url, serverUrl);
 	return { proxy, context, sender, link, stored: () => acknowledged(proxy.answered) };
@@ -56,7 +59,10 @@ test.describe('stream while uploading', () => {
 			await expect(both).toContainText(/Sender is uploading: 3\d\s?%; you have [1-9]\d?\s?%/, { timeout: 60_000 });
 			expect(up.stored().sort()).toEqual([0, 1, 2]);
 			await testInfo.attach('recipient-while-uploading', { body: await recipient.screenshot(), contentType: 'image/png' });
-			await up.sender.screenshot({ path: testInfo.outputPath('sender-early-link.png') });
+			for (const scheme of ['light', 'dark'] as const) {
+				await up.sender.emulateMedia({ colorScheme: scheme });
+				await up.sender.screenshot({ path: testInfo.outputPath(`sender-early-link-1280-${scheme}.png`) });
+			}
 			await recipient.screenshot({ path: testInfo.outputPath('recipient-both-progress.png') });
 			// A phone in dark mode: both pages fit 360 px.
 			for (const [page, name] of [
@@ -64,9 +70,11 @@ test.describe('stream while uploading', () => {
 				[recipient, 'recipient']
 			] as const) {
 				await page.setViewportSize({ width: 360, height: 740 });
-				await page.emulateMedia({ colorScheme: 'dark' });
-				expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-				await page.screenshot({ path: testInfo.outputPath(`${name}-phone-dark.png`) });
+				for (const scheme of ['dark', 'light'] as const) {
+					await page.emulateMedia({ colorScheme: scheme });
+					expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+					await page.screenshot({ path: testInfo.outputPath(`${name}-phone-${scheme}.png`) });
+				}
 			}
 
 			up.proxy.release();
@@ -81,27 +89,42 @@ test.describe('stream while uploading', () => {
 	});
 
 	test('an upload cancelled by its sender is reported to the waiting recipient as abandoned', async ({ browser, sealdrop }, testInfo) => {
-		const file = await makeFile(testInfo.outputDir, 'abandoned.bin', 24 * MiB + 3); // 4 parts
+		// Above the 32 MiB a page may assemble in memory (save-target.ts): saved through the service
+		// worker into the browser's own download, which begins with the first part.
+		const file = await makeFile(testInfo.outputDir, 'abandoned.bin', 40 * MiB + 3); // 6 parts
 		const up = await startHeldUpload(browser, sealdrop.url, file.path, 1);
 		try {
 			const context = await browser.newContext();
 			await withoutFilePickers(context);
 			const recipient = await context.newPage();
 			await recipient.goto(up.link);
-			// Chromium begins the browser download only once more bytes have passed than one part: the
-			// page's own progress is what shows the recipient holding the records.
-			await recipient.getByRole('button', { name: 'Download', exact: true }).click();
-			// Only the first part has arrived: the recipient holds its records all the same.
+			const [download] = await collectDownloads(recipient, 1, () =>
+				recipient.getByRole('button', { name: 'Download', exact: true }).click()
+			);
+			// Only the first part has arrived: the browser's download exists and the recipient holds its records.
 			await expect(recipient.getByTestId('both-progress')).toContainText(/you have [1-9]/, { timeout: 60_000 });
+			expect(up.stored()).toEqual([0]);
 			await recipient.screenshot({ path: testInfo.outputPath('recipient-waiting.png') });
 			await up.sender.getByRole('button', { name: 'Cancel upload' }).click();
 			await expect(recipient.getByText('The sender stopped this upload before it was complete')).toBeVisible({ timeout: 60_000 });
-			await recipient.screenshot({ path: testInfo.outputPath('recipient-abandoned.png') });
-			// Nothing left to continue, and no stale "still uploading".
+			// The browser's own download failed too: nothing partial passes for the file.
+			expect(await download!.failure()).not.toBeNull();
+			// Nothing left to continue or download again, and no stale "still uploading".
 			await expect(recipient.getByRole('button', { name: 'Continue download' })).toHaveCount(0);
+			await expect(recipient.getByRole('button', { name: /^Download/ })).toHaveCount(0);
 			await expect(recipient.getByTestId('sender-uploading')).toHaveCount(0);
-			// Never reported as saved: the sink was aborted, nothing partial passes for the file.
 			await expect(recipient.getByRole('region', { name: 'Share' }).getByText('Saved and verified')).toHaveCount(0);
+			for (const [width, scheme] of [
+				[1280, 'light'],
+				[1280, 'dark'],
+				[360, 'light'],
+				[360, 'dark']
+			] as const) {
+				await recipient.setViewportSize({ width, height: 800 });
+				await recipient.emulateMedia({ colorScheme: scheme });
+				expect(await recipient.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+				await recipient.screenshot({ path: testInfo.outputPath(`recipient-abandoned-${width}-${scheme}.png`), fullPage: true });
+			}
 			await context.close();
 		} finally {
 			up.proxy.release();

@@ -153,6 +153,13 @@ const CASES: Record<string, Case> = {
 		headers: retry(1)
 	},
 	shareChanged: { make: shareErrors.shareChanged, status: 503, code: 'UNAVAILABLE' },
+	shuttingDown: {
+		make: shareErrors.shuttingDown,
+		status: 503,
+		code: 'UNAVAILABLE',
+		details: { retryAfter: 1 },
+		headers: { ...retry(1), ...close }
+	},
 	partOutOfRange: { make: () => shareErrors.partOutOfRange(4), status: 400, code: 'INVALID_PART', details: { parts: 4 } },
 	partTooLong: { make: () => shareErrors.partTooLong(8), status: 413, code: 'TOO_LARGE', details: { expected: 8 } },
 	partTooShort: { make: () => shareErrors.partTooShort(8), status: 400, code: 'PART_SIZE_MISMATCH', details: { expected: 8 } },

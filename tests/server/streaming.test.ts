@@ -1,8 +1,10 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app';
 import { FsBlobStore } from '../../server/stores/blob/fs';
 import type { BlobStore } from '../../server/stores/blob/types';
+import { startSealdrop } from '../../server/start';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { PublicShareInfo } from '../../src/lib/api/types';
 import { postgresDatabase } from '../support/meta-databases';
@@ -20,7 +22,9 @@ import {
 	readAll,
 	type ClientShare,
 	type Harness,
-	type HarnessOptions
+	type HarnessOptions,
+	listeningConfig,
+	tempDir
 } from './helpers';
 
 /** Long enough that only a wake-up (never the timer) can end a wait within the test's time. */
@@ -243,6 +247,41 @@ describe('two app instances sharing one SQLite file and one blob directory', () 
 			expect((await readAll(response.body!)).equals(share.bytes)).toBe(true);
 		} finally {
 			await metaB.close();
+		}
+	});
+});
+
+describe('a graceful shutdown while reads wait for parts', () => {
+	it('ends them at once: a read not yet answered gets 503 (retry in a second), a body waiting mid-way is cut', async () => {
+		const dir = await tempDir();
+		const config = { ...listeningConfig(dir), partSize: { min: 1024, max: 1024 * 1024, preferred: 1024 } };
+		// Waits of a minute: without the shutdown ending them, close() would take its whole grace period (10 s).
+		const server = await startSealdrop(config, { logger: captureLogs().logger, streamTiming: EVENT_ONLY });
+		try {
+			const h = { api: (path: string, init?: RequestInit) => fetch(`${server.url}${API}${path}`, init) } as unknown as Harness;
+			const share = await createShare(h, { size: 3000, partSize: 1024 });
+			const { ticket } = await claim(h, share);
+			await (await putPart(h, share, 0)).text();
+			const url = `${server.url}${API}/shares/${share.id}/blob`;
+			// Answered: part 0 streams, then the body waits for part 1.
+			const streaming = await fetch(url, { headers: bearer(ticket) });
+			expect(streaming.status).toBe(200);
+			const reader = streaming.body!.getReader();
+			let got = 0;
+			while (got < 1024) got += (await reader.read()).value!.byteLength;
+			// Not answered yet: its first part (2) is not there.
+			const arrived = new Promise((resolve) => server.httpServer.once('request', resolve));
+			const waiting = fetch(url, { headers: { ...bearer(ticket), range: 'bytes=2048-' } });
+			await arrived;
+			await server.close();
+			const refused = await waiting;
+			expect(refused.status).toBe(503);
+			expect(refused.headers.get('retry-after')).toBe('1');
+			expect(await refused.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+			await expect(reader.read()).rejects.toThrow();
+		} finally {
+			await server.close();
+			await rm(dir, { recursive: true, force: true });
 		}
 	});
 });

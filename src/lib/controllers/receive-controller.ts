@@ -72,6 +72,8 @@ export interface ReceiveState {
 	 * `total`, followed while the page is open; null once it is complete.
 	 */
 	sender: { received: number; total: number } | null;
+	/** The sender's upload ended unfinished (UPLOAD_ABANDONED): nothing can be downloaded any more. */
+	abandoned: boolean;
 }
 
 export interface ReceiveControllerDeps {
@@ -143,7 +145,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 			revealing: false,
 			waiting: false,
 			stopped: null,
-			sender: null
+			sender: null,
+			abandoned: false
 		});
 	}
 
@@ -445,7 +448,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 			downloadsLeft: opened.info.downloadsLeft,
 			note: metadata.note ?? null,
 			noteHidden: metadata.noteBytes !== undefined,
-			sender: uploading ? { received: opened.info.received ?? 0, total: opened.info.size } : null
+			sender: uploading ? { received: opened.info.received ?? 0, total: opened.info.size } : null,
+			abandoned: false
 		});
 		if (uploading) void this.followUpload(session, opened.id);
 	}
@@ -476,7 +480,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 	 */
 	private async save(entries: FileEntry[], bytes: number, job: (target: SinkFactory) => SaveJob): Promise<void> {
 		const session = this.session;
-		if (!session || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
+		if (!session || this.state.abandoned || (this.state.phase !== 'ready' && this.state.phase !== 'done')) return;
 		this.update({ failure: null, cancelled: false });
 		const target = await this.deps.chooseSaveTarget(entries).catch((err: unknown) => {
 			this.update({ failure: failureOf(err) });
@@ -512,7 +516,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 			const kept = job.stop();
 			// The sender's upload ended unfinished: nothing more will come, so nothing to continue.
 			const abandoned = err instanceof ApiError && err.code === 'UPLOAD_ABANDONED';
-			if (abandoned) this.update({ sender: null });
+			if (abandoned) this.update({ sender: null, abandoned: true });
 			// Continuing is free only on a download already claimed (a refused claim spent nothing to keep).
 			const stopped = this.job === job && session.claimed && !abandoned ? { ...kept, total: job.bytes } : null;
 			if (controller.signal.aborted) this.update({ phase: 'ready', cancelled: true, stopped });

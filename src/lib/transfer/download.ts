@@ -178,6 +178,8 @@ export interface DownloadDeps {
 export class DownloadSession {
 	private ticket: Promise<string> | null = null;
 	private direct: Promise<boolean> | null = null;
+	/** Public info said the upload is complete: a later cut is no longer the sender's. */
+	private sealed = false;
 	downloadsLeft: number;
 	/** The download is spent and its ticket held: reading again (a continue) spends nothing more. */
 	claimed = false;
@@ -252,6 +254,7 @@ export class DownloadSession {
 		const meter = new ProgressMeter(end - start, onProgress);
 		let record = range.firstRecord;
 		let failures = 0;
+		let behindAt = -1; // the record of the last cut put down to the sender
 		while (record < range.endRecord) {
 			const before = record;
 			try {
@@ -262,6 +265,14 @@ export class DownloadSession {
 				record = err.record;
 				// The share is still uploading and the server already waited for the part: ask again now.
 				if (notYetUploaded(err.cause) && !signal?.aborted) {
+					failures = 0;
+					continue;
+				}
+				// A body cut while the share uploads may be the server giving up on the sender's next
+				// part (docs/API.md): if so, that is waiting for the sender, not a network failure.
+				// Once per record: a second cut there without progress is the network's (no tight loop).
+				if (isTransient(err.cause) && !signal?.aborted && record !== behindAt && (await this.senderBehind(signal))) {
+					behindAt = record;
 					failures = 0;
 					continue;
 				}
@@ -277,6 +288,25 @@ export class DownloadSession {
 			}
 		}
 		if (end === start) meter.report();
+	}
+
+	/**
+	 * After a cut body, whether the share (uploading when opened) is still uploading, or complete
+	 * meanwhile, asked of public info: the server is reached, so reading again at once is waiting
+	 * for the sender, not a failure. (Public info counts the bytes received, not which parts, and
+	 * parts arrive out of order, so it cannot say whether the one needed is there.) False if the
+	 * server cannot be reached either, or the upload ended.
+	 */
+	private async senderBehind(signal: AbortSignal | undefined): Promise<boolean> {
+		if (this.share.info.state !== 'uploading' || this.sealed) return false;
+		try {
+			const info = await this.deps.api.info(this.share.id, { signal });
+			// Complete: the sealed blob has every record; a later cut is the network's.
+			if (info.state === 'ready') this.sealed = true;
+			return info.state === 'uploading' || info.state === 'ready';
+		} catch {
+			return false;
+		}
 	}
 
 	/**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import type { StreamTiming } from '../../../server/shares/stream';
 import { startSealdrop, type RunningSealdrop } from '../../../server/start';
 import { ApiClient, ApiError, type RequestOptions } from '../../../src/lib/api/client';
 import type { CompleteResponse, CreateShareRequest, CreateShareResponse } from '../../../src/lib/api/types';
@@ -25,7 +26,8 @@ export interface TestServer {
 	close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `streamTiming` shortens how long a read of a share still uploading waits for a part. */
+export async function startTestServer(env: Record<string, string> = {}, streamTiming?: StreamTiming): Promise<TestServer> {
 	const dir = await tempDir();
 	const base = testConfig(
 		dir,
@@ -33,7 +35,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 		false
 	);
 	const clock = new FakeClock();
-	const server = await startSealdrop({ ...base, partSize: { min: 1024, max: 1024 * 1024, preferred: 1024 } }, { clock });
+	const server = await startSealdrop({ ...base, partSize: { min: 1024, max: 1024 * 1024, preferred: 1024 } }, { clock, streamTiming });
 	return {
 		url: server.url,
 		server,
