@@ -15,9 +15,9 @@ const PARAGLIDE = {
 	emitTsDeclarations: true
 } satisfies Parameters<typeof paraglideVitePlugin>[0];
 
-/** Test files that are about PostgreSQL, S3 or several processes as a whole. */
 /** Tests that need a browser's own APIs (IndexedDB, CryptoKeys stored in it): Chromium only. */
 const BROWSER_ONLY = ['tests/unit/browser/**/*.test.ts'];
+/** Test files that are about PostgreSQL, S3 or several processes as a whole. */
 const FULL_TIER_ONLY = ['tests/server/multi-instance.test.ts', 'tests/server/backends.test.ts', 'tests/server/cli.test.ts'];
 
 export default defineConfig({
