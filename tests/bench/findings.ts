@@ -8,6 +8,8 @@
 export const PIPELINE_FINDINGS: readonly string[] = [
 	'Pipeline experiments (1 GiB, 2 cores loaded by other work: whole-bench ratios of unchanged code moved by',
 	'±20 points between runs, so comparisons alternated the variants A B B A within one run; MiB/s, growth MiB):',
+	'- Parts per worker and workers (an earlier stop; upload growth at 1 / 4 GiB): 2 parts × 2 workers 263 / 305 MiB,',
+	'  2 × 3: 225 / 238, 1 × 3: 166 / 202 but about 5 % slower. Kept: 2 parts per worker.',
 	'- Worker recycling off (upload; 2 runs, not alternated): browser growth 502–529 MiB against 233–291 with',
 	'  a new worker every 2 parts: the retained memory is real. Likely cause (from these numbers, not yet seen',
 	"  in a heap snapshot): each part is a Blob request body whose 8 MiB stay in the browser's blob registry",

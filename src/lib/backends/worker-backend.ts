@@ -21,12 +21,9 @@ interface Lane {
 /**
  * Parts a worker sends before it is replaced. A worker's garbage (the part's file read, its
  * sealed records, and the request body Blob whose bytes the browser process keeps) lasts until
- * its collector runs, which in a short-lived worker may be never; ending the worker releases it
- * all. Measured with `npm run bench` (browser growth during an upload of 1 GiB / 4 GiB, 2 cores):
- * 2 parts per worker and 2 workers 263 / 305 MiB, 2 parts and 3 workers 225 / 238, 1 part and 3
- * workers 166 / 202 but about 5 % slower; rates vary ±10 % between runs. Without recycling: 502–529
- * MiB, as V8 does not count a Blob's bytes and so is in no hurry to collect it; with byte-array
- * bodies instead, 328 (tests/bench/findings.ts).
+ * its collector runs, which in a short-lived worker may be never, as V8 does not count a Blob's
+ * bytes; ending the worker releases it all. The bench measures the trade-off between browser
+ * growth and speed for this value and for the alternatives tried (tests/bench/findings.ts).
  */
 const PARTS_PER_WORKER = 2;
 
