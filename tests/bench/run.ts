@@ -27,6 +27,7 @@ import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { startBareServer } from './bare-server.ts';
 import { cliTable, measureCli, type CliRun } from './cli.ts';
 import { PIPELINE_FINDINGS } from './findings.ts';
+import { clickButton, textboxValue, waitForButton } from './page-actions.ts';
 import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
 import { startProductionServer } from './production-server.ts';
@@ -297,30 +298,6 @@ async function fileSystemAccessPhase(context: BrowserContext, link: string, name
  * the page's accessibility tree, which then follows every progress update; on the upload page that
  * cost the main thread about 3 s per GiB (CPU profile), a cost the bench added and users do not pay.
  */
-async function clickButton(page: Page, name: string): Promise<void> {
-	await page.evaluate((name) => {
-		const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-		if (!button) throw new Error(`no button ${name}`);
-		button.click();
-	}, name);
-}
-
-async function waitForButton(page: Page, name: string): Promise<void> {
-	await page.waitForFunction((name) => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === name), {}, name);
-}
-
-/** The value of the text field labelled `label`, once it appears; checked on DOM changes, not polled. */
-async function textboxValue(page: Page, label: string): Promise<string> {
-	const handle = await page.waitForFunction(
-		(label) => {
-			const id = [...document.querySelectorAll('label')].find((l) => l.textContent?.trim() === label)?.htmlFor;
-			return id ? (document.getElementById(id) as HTMLInputElement | null)?.value : undefined;
-		},
-		{ polling: 'mutation', timeout: 0 },
-		label
-	);
-	return (await handle.jsonValue()) as string;
-}
 
 /**
  * Waits until Chromium has finished writing `name` into `dir`: it streams into a .crdownload

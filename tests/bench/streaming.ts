@@ -10,9 +10,10 @@ import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type BrowserContext, type ElementHandle, type Page } from 'puppeteer-core';
+import puppeteer, { type BrowserContext, type ElementHandle } from 'puppeteer-core';
 import { makeFile, sha256File } from '../e2e/helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
+import { clickButton, textboxValue, waitForButton } from './page-actions.ts';
 import { startProductionServer } from './production-server.ts';
 
 const MiB = 1024 * 1024;
@@ -78,7 +79,7 @@ async function download(context: BrowserContext, link: string, downloads: string
 		delete w.showDirectoryPicker;
 	});
 	await page.goto(link);
-	await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.trim() === 'Download'));
+	await waitForButton(page, 'Download');
 	await clickButton(page, 'Download');
 	await page.waitForFunction(() => document.querySelector('.saved, [role=alert]'), { polling: 'mutation', timeout: 0 });
 	const failed = await page.evaluate(() => document.querySelector('[role=alert]')?.textContent ?? null);
@@ -91,25 +92,4 @@ async function download(context: BrowserContext, link: string, downloads: string
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 	await page.close();
-}
-
-async function clickButton(page: Page, name: string): Promise<void> {
-	await page.evaluate((name) => {
-		const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-		if (!button) throw new Error(`no button ${name}`);
-		button.click();
-	}, name);
-}
-
-/** The value of the text field labelled `label`, once it appears (checked on DOM changes). */
-async function textboxValue(page: Page, label: string): Promise<string> {
-	const handle = await page.waitForFunction(
-		(label) => {
-			const id = [...document.querySelectorAll('label')].find((l) => l.textContent?.trim() === label)?.htmlFor;
-			return id ? (document.getElementById(id) as HTMLInputElement | null)?.value : undefined;
-		},
-		{ polling: 'mutation', timeout: 0 },
-		label
-	);
-	return (await handle.jsonValue()) as string;
 }
