@@ -86,6 +86,8 @@ export async function checkState(page: Page, testInfo: TestInfo, folder: string,
 
 /** checkState for one state at 1280 px light, then 390 px light and dark (the page is left there). */
 export async function checkLaptopAndPhone(page: Page, testInfo: TestInfo, state: string): Promise<void> {
+	// Light first, whatever an earlier tour of the same page left (it ends dark).
+	await page.emulateMedia({ colorScheme: 'light' });
 	await page.setViewportSize({ width: 1280, height: 800 });
 	await checkState(page, testInfo, 'light-laptop', state);
 	await page.setViewportSize({ width: 390, height: 844 });
