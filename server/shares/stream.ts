@@ -25,6 +25,8 @@ export const DEFAULT_STREAM_TIMING: StreamTiming = { waitMs: 25_000, pollMs: 1_0
 /** Per-instance wake-ups of reads waiting on a share's upload. */
 export class UploadSignals {
 	private readonly waiting = new Map<string, Set<() => void>>();
+	/** Notifies so far: read before a check and given to {@link wait}, so one in between is not lost. */
+	changes = 0;
 	/** Set by {@link stop}: no read waits any more. */
 	stopping = false;
 
@@ -40,6 +42,7 @@ export class UploadSignals {
 
 	/** Something changed in share `id`'s upload: a part, a complete, a delete. */
 	notify(id: string): void {
+		this.changes++;
 		const wakers = this.waiting.get(id);
 		if (!wakers) return;
 		this.waiting.delete(id);
@@ -47,7 +50,8 @@ export class UploadSignals {
 	}
 
 	/** Resolves on the next notify of `id`, after `ms`, or when `signal` aborts, whichever is first. */
-	wait(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+	wait(id: string, ms: number, signal?: AbortSignal, since?: number): Promise<void> {
+		if (since !== undefined && since !== this.changes) return Promise.resolve(); // changed since the caller looked
 		return new Promise((resolve) => {
 			const done = () => {
 				clearTimeout(timer);
@@ -95,6 +99,7 @@ async function partReady(deps: ShareDeps, id: string, n: number, signal: AbortSi
 	const timing = deps.uploads?.timing ?? DEFAULT_STREAM_TIMING;
 	const deadline = performance.now() + timing.waitMs;
 	for (;;) {
+		const seen = deps.uploads?.changes;
 		const share = await deps.meta.shares.get(id);
 		if (!share) throw shareNotFound();
 		if (share.state === 'ready') return { sealed: true };
@@ -105,7 +110,7 @@ async function partReady(deps: ShareDeps, id: string, n: number, signal: AbortSi
 		if (deps.uploads?.stopping) throw shuttingDown();
 		const left = deadline - performance.now();
 		if (left <= 0 || signal?.aborted) throw notYetUploaded(await receivedBytes(deps, share));
-		await (deps.uploads ? deps.uploads.wait(id, Math.min(left, timing.pollMs), signal) : sleep(Math.min(left, timing.pollMs)));
+		await (deps.uploads ? deps.uploads.wait(id, Math.min(left, timing.pollMs), signal, seen) : sleep(Math.min(left, timing.pollMs)));
 	}
 }
 
