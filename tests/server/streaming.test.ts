@@ -8,6 +8,7 @@ import { startSealdrop } from '../../server/start';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { PublicShareInfo } from '../../src/lib/api/types';
 import { postgresDatabase } from '../support/meta-databases';
+import { postgresAndS3Stores } from '../support/postgres-s3';
 import { FAST_TIER } from '../support/tier';
 import {
 	API,
@@ -44,9 +45,17 @@ const postgresFs: HarnessOptions['openStores'] = async (config) => {
 	};
 };
 
+/** S3 stores each part as its own object (stores/blob/s3.ts), which reads before complete. */
+const postgresAndS3 = postgresAndS3Stores('stream');
+
 const BACKENDS = [
 	{ name: 'sqlite + fs', openStores: undefined },
-	...(FAST_TIER ? [] : [{ name: 'postgres + fs', openStores: postgresFs }])
+	...(FAST_TIER
+		? []
+		: [
+				{ name: 'postgres + fs', openStores: postgresFs },
+				{ name: 'postgres + s3', openStores: postgresAndS3 }
+			])
 ];
 
 describe.each(BACKENDS)('a share read while it is still uploading ($name)', ({ openStores }) => {
@@ -197,8 +206,8 @@ describe('streaming needs a blob store that reads unfinished parts', () => {
 		await h?.close();
 	});
 
-	it('without one (as S3), public info says streamable: false and nothing is served before complete', async () => {
-		// The store's methods but readUploadingPart, as the S3 store has them.
+	it('without one (as S3 in direct mode), public info says streamable: false and nothing is served before complete', async () => {
+		// The store's methods but readUploadingPart: a store that cannot read unfinished parts.
 		const withoutParts = (blobs: BlobStore): BlobStore => ({
 			begin: (id) => blobs.begin(id),
 			putPart: (...args) => blobs.putPart(...args),
