@@ -314,3 +314,66 @@ describe.each([
 		await expect(store.delete({ id: '..', upload: null })).rejects.toThrow('invalid blob id');
 	});
 });
+
+describe.each(withServices('s3'))('S3: shares stored as one multipart object, after the switch to part objects', () => {
+	let s3: TestS3;
+	let multipart: S3BlobStore;
+	let parts: S3BlobStore;
+	beforeAll(async () => {
+		s3 = await startS3rver();
+		const options = {
+			endpoint: s3.endpoint,
+			region: 'us-east-1',
+			bucket: s3.bucket,
+			forcePathStyle: true,
+			credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: new Secret(s3.secretAccessKey) }
+		};
+		// The same bucket before (or with SEALDROP_S3_DIRECT) and after the upgrade.
+		[multipart, parts] = await Promise.all([S3BlobStore.open({ ...options, multipart: true }), S3BlobStore.open(options)]);
+	});
+	afterAll(async () => {
+		multipart?.close();
+		parts?.close();
+		await s3?.close();
+	});
+
+	it('still read, size, collect and delete; each layout refuses what it cannot do', async () => {
+		const { bytes, parts: pieces, partSize } = layout(2 * 4096 + 7, 4096);
+		const id = newShareId();
+		const blob = { id, upload: await multipart.begin(id) };
+		const recorded = [];
+		for (const [n, piece] of pieces.entries()) {
+			const stored = await multipart.putPart(blob, n, chunked(piece, 1000), piece.length);
+			recorded.push({ n, size: piece.length, etag: stored.etag ?? null });
+		}
+		await multipart.complete(blob, recorded);
+
+		const where = { id, size: bytes.length, partSize };
+		// Had it been read before complete: an unfinished multipart upload cannot be (the share is not streamed).
+		expect(parts.readsUpload(blob.upload)).toBe(false);
+		expect(await parts.size(id)).toBe(bytes.length);
+		expect((await readAll(await parts.read(where, 0, bytes.length))).equals(bytes)).toBe(true);
+		expect((await readAll(await parts.read(where, 4000, 4200))).equals(bytes.subarray(4000, 4200))).toBe(true);
+		// Its row holds it: orphan collection keeps it.
+		expect(await parts.collectOrphans(Date.now() + 60_000, (ids) => Promise.resolve(new Map(ids.map((i) => [i, blob.upload]))))).toBe(0);
+		expect(await parts.size(id)).toBe(bytes.length);
+
+		// A share stored as part objects has no object a presigned URL could name, nor a multipart upload.
+		const other = newShareId();
+		const partsBlob = { id: other, upload: await parts.begin(other) };
+		expect(partsBlob.upload).toMatch(/^parts:/);
+		expect(parts.readsUpload(partsBlob.upload)).toBe(true);
+		const stored = await parts.putPart(partsBlob, 0, chunked(randomBytes(10), 10), 10);
+		await parts.complete(partsBlob, [{ n: 0, size: 10, etag: stored.etag ?? null }]);
+		await expect(multipart.presignRead(other, 60, Date.now())).rejects.toThrow('stored as part objects');
+		await expect(multipart.presignPart(partsBlob, 0, 10, 60, Date.now())).rejects.toThrow('stored as part objects');
+		await expect(multipart.listParts(partsBlob)).rejects.toThrow('stored as part objects');
+		// The multipart store reads it all the same (a server switched to direct mode).
+		expect((await readAll(await multipart.read({ id: other, size: 10, partSize: 10 }, 0, 10))).length).toBe(10);
+
+		await parts.delete(blob);
+		expect(await parts.size(id)).toBeUndefined();
+		await expect(parts.read(where, 0, 10)).rejects.toThrow();
+		await parts.delete(partsBlob);
+	});
+});

@@ -379,6 +379,10 @@ export class S3BlobStore implements DirectBlobStore {
 		return toWebStream(this.range(key, start, endExclusive));
 	}
 
+	readsUpload(upload: string | null): boolean {
+		return upload !== null && isParts(upload);
+	}
+
 	async readUploadingPart(
 		id: string,
 		n: number,
@@ -441,7 +445,7 @@ export class S3BlobStore implements DirectBlobStore {
 		return head && sizeOf(head);
 	}
 
-	presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string> {
+	async presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string> {
 		const uploadId = requireMultipart(blob);
 		// Content-Length is a signed header: S3 refuses a body of any other length (its answer: 403).
 		return this.presign('PUT', blob.id, { partNumber: String(n + 1), uploadId }, { 'content-length': String(length) }, expiresIn, now);

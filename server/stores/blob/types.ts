@@ -43,9 +43,15 @@ export interface BlobStore {
 	 * progress, as stored under `etag` (the copy the MetaStore recorded); if the upload has been
 	 * sealed meanwhile, the same bytes of the sealed blob. Rejects (before any byte) if neither is
 	 * there. Optional: a store without it cannot serve a share before it is complete
-	 * (`streamable: false`: S3, whose unfinished multipart uploads cannot be read).
+	 * (`streamable: false`).
 	 */
 	readUploadingPart?(id: string, n: number, etag: string | null, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
+
+	/**
+	 * Whether readUploadingPart can read the upload with this handle (absent: every one). S3: not
+	 * a multipart upload (direct mode, or begun before part objects), which cannot be read unfinished.
+	 */
+	readsUpload?(upload: string | null): boolean;
 
 	/** Deletes the blob or the unfinished upload. Idempotent. */
 	delete(blob: BlobUpload): Promise<void>;
