@@ -4,7 +4,8 @@ import type { ByteSource } from '../../streams';
  * Where ciphertext lives. Shaped after S3 multipart uploads so an S3 store can implement it:
  * `begin` ↔ CreateMultipartUpload (its UploadId is the `upload` handle, which the MetaStore keeps
  * so every instance can use it), `putPart` ↔ UploadPart, `complete` ↔ CompleteMultipartUpload,
- * `read` ↔ ranged GetObject, `delete` ↔ DeleteObject + AbortMultipartUpload.
+ * `read` ↔ ranged GetObject, `delete` ↔ DeleteObject + AbortMultipartUpload. (The S3 store
+ * outside direct mode stores each part as an object instead, to read it before complete: s3.ts.)
  */
 export interface BlobStore {
 	/** Prepares an upload; returns a handle to pass back to the other calls (or null). */
