@@ -26,6 +26,7 @@ import { errorName, httpStatus, s3StartError } from './s3-errors';
 import { objectAddress } from './s3-url';
 import {
 	checkReadRange,
+	NoDirectReadError,
 	PartLengthError,
 	PartsMismatchError,
 	UploadClosedError,
@@ -454,7 +455,7 @@ export class S3BlobStore implements DirectBlobStore {
 	async presignRead(id: string, expiresIn: number, now: number): Promise<string> {
 		// A parts-layout share (begun with SEALDROP_S3_DIRECT off) is not one object a URL can name.
 		const head = await this.head(this.key(id));
-		if (head?.metadata[LAYOUT_META] === 'parts') throw new Error(`share ${id} is stored as part objects: it downloads through the server`);
+		if (head?.metadata[LAYOUT_META] === 'parts') throw new NoDirectReadError(id);
 		return this.presign('GET', id, {}, {}, expiresIn, now);
 	}
 

@@ -84,7 +84,10 @@ export interface BlobStore {
 export interface DirectBlobStore extends BlobStore {
 	/** A URL to PUT part `n` (exactly `length` bytes, pinned by the signature) until `now + expiresIn` s. */
 	presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string>;
-	/** A URL for ranged GETs of the completed blob until `now + expiresIn` s. */
+	/**
+	 * A URL for ranged GETs of the completed blob until `now + expiresIn` s. Rejects with
+	 * NoDirectReadError if the blob is not one object (S3 part objects): it is read through the server.
+	 */
 	presignRead(id: string, expiresIn: number, now: number): Promise<string>;
 	/** The parts the store holds for the upload, sorted by n; UploadClosedError if it is gone. */
 	listParts(blob: BlobUpload): Promise<{ n: number; size: number; etag: string }[]>;
@@ -128,6 +131,14 @@ export class PartLengthError extends Error {
 	) {
 		super(`part body ${kind === 'short' ? 'ended at' : 'exceeded'} ${received} bytes, expected ${expected}`);
 		this.name = 'PartLengthError';
+	}
+}
+
+/** The blob is not one object a presigned URL can name: clients read it through the server. */
+export class NoDirectReadError extends Error {
+	constructor(id: string) {
+		super(`blob ${id} is stored as part objects: it is read through the server`);
+		this.name = 'NoDirectReadError';
 	}
 }
 
