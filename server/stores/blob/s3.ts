@@ -267,7 +267,8 @@ export class S3BlobStore implements DirectBlobStore {
 	/**
 	 * Parts layout: checks that every listed copy is stored with its size, then writes the seal
 	 * object naming them (rewriting it the same on a retry) and removes the copies it does not name
-	 * (parts sent again; a part sent after this finds the seal and removes itself).
+	 * (parts sent again). Once the seal is written, putPart refuses parts, as S3 refuses parts of a
+	 * completed multipart upload.
 	 */
 	private async seal(id: string, parts: { n: number; size: number; etag?: string | null }[]): Promise<void> {
 		const stored = new Map((await this.listPartObjects(id)).map((object) => [object.key, object.size]));
@@ -293,8 +294,15 @@ export class S3BlobStore implements DirectBlobStore {
 				Body: JSON.stringify(manifest)
 			})
 		);
+		// Listed again now that the seal is there: a part that lands later finds it and removes
+		// itself, so no copy outside the seal outlives this. Best effort: a leftover copy is only
+		// storage, removed with the share.
 		const named = new Set(parts.map((part) => this.partKey(id, part.n, part.etag as string)));
-		await this.deleteKeys([...stored.keys()].filter((key) => !named.has(key)));
+		try {
+			await this.deleteKeys((await this.listPartObjects(id)).map((object) => object.key).filter((key) => !named.has(key)));
+		} catch (error) {
+			this.options.logger?.warn({ err: error, shareId: id }, 'could not remove replaced part copies');
+		}
 	}
 
 	/** The part objects of share `id` (every copy), by key. */
