@@ -65,8 +65,11 @@ const PART_COPY = /^[0-9a-f]{24}$/;
 /** Object metadata of the seal object of a parts-layout share. */
 const LAYOUT_META = 'sealdrop-layout';
 const SIZE_META = 'sealdrop-size';
-/** Seal objects kept parsed (by key and ETag, so a rewritten one is read again). */
-const MANIFEST_CACHE = 256;
+/**
+ * Seal objects kept parsed (by key and ETag, so a rewritten one is read again), at most this many
+ * part copies in all (a few MiB: a 10 000-part share alone is 10 000).
+ */
+const MANIFEST_CACHE_COPIES = 50_000;
 /** Part objects deleted at once. */
 const DELETE_CONCURRENCY = 8;
 
@@ -341,6 +344,7 @@ export class S3BlobStore implements DirectBlobStore {
 	}
 
 	private readonly manifests = new Map<string, Manifest>();
+	private manifestCopies = 0;
 
 	/** The manifest of a sealed parts-layout share (from its seal object, whose HEAD is `head`). */
 	private async manifest(id: string, head: { etag: string }): Promise<Manifest> {
@@ -351,8 +355,15 @@ export class S3BlobStore implements DirectBlobStore {
 		const manifest = JSON.parse((await result.Body?.transformToString()) ?? '') as Manifest;
 		if (!(manifest.partSize > 0 || manifest.size === 0) || !Array.isArray(manifest.copies))
 			throw new Error(`the seal object of blob ${id} is not a manifest`);
-		if (this.manifests.size >= MANIFEST_CACHE) this.manifests.delete(this.manifests.keys().next().value as string);
+		if (this.manifests.has(cacheKey)) return manifest; // another read cached it meanwhile
+		// Oldest first out, until this one fits.
+		for (const [key, old] of this.manifests) {
+			if (this.manifestCopies + manifest.copies.length <= MANIFEST_CACHE_COPIES) break;
+			this.manifests.delete(key);
+			this.manifestCopies -= old.copies.length;
+		}
 		this.manifests.set(cacheKey, manifest);
+		this.manifestCopies += manifest.copies.length;
 		return manifest;
 	}
 
