@@ -83,16 +83,17 @@ interface Manifest {
 
 /**
  * Blobs in an S3-compatible bucket, in one of two layouts, told apart by the upload handle the
- * MetaStore keeps (so any instance can add a part, complete or read):
+ * MetaStore keeps (so any instance can add a part or complete) and, once sealed, by the metadata
+ * of `shares/<id>` (so any instance can read):
  *
  * - parts (the default): part n of share `id` is its own object, `shares/<id>.parts/<n>.<copy>`,
  *   written by PutObject under a fresh random `copy` (the part's etag) each time it is sent, so it
  *   can be read as soon as it is stored (streaming while uploading). `complete` checks the listed
  *   copies and writes the seal object `shares/<id>`: a small JSON manifest naming them, marked by
  *   its metadata; `read` maps a byte range onto the part objects.
- * - multipart (SEALDROP_S3_DIRECT, and shares stored before 1.x): one object `shares/<id>`, written
- *   by a multipart upload whose parts are our parts (part n is PartNumber n+1), its UploadId the
- *   handle. An unfinished multipart upload cannot be read.
+ * - multipart (SEALDROP_S3_DIRECT, and shares stored before the parts layout): one object
+ *   `shares/<id>`, written by a multipart upload whose parts are our parts (part n is PartNumber
+ *   n+1), its UploadId the handle. An unfinished multipart upload cannot be read.
  */
 export class S3BlobStore implements DirectBlobStore {
 	private readonly signer: SignatureV4;
