@@ -14,8 +14,9 @@ export function configRoutes(config: Config): Hono {
 		uploadAccess: config.uploadAccess,
 		publicUrl: config.publicUrl ?? null,
 		directTransfers: config.s3Direct !== undefined,
-		// The filesystem store reads unfinished parts; S3 cannot (shares/stream.ts).
-		streaming: config.blobStore.kind === 'fs'
+		// Both stores read stored parts of an unfinished upload, except S3 in direct mode, whose
+		// parts are in an unfinished multipart upload (shares/stream.ts, stores/blob/s3.ts).
+		streaming: config.s3Direct === undefined
 	};
 	return new Hono().get('/config', (c) => c.json(body));
 }

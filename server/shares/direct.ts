@@ -1,5 +1,6 @@
 import type { DirectUrlResponse } from '../../src/lib/api/types';
-import type { DirectBlobStore } from '../stores/blob/types';
+import { NoDirectReadError, type DirectBlobStore } from '../stores/blob/types';
+import type { ShareRecord } from '../stores/meta/types';
 import { closedUploadError, loadOwnedShare } from './access';
 import type { ShareDeps } from './deps';
 import { loadTicketed } from './download';
@@ -15,6 +16,16 @@ export function directStore(deps: ShareDeps): DirectBlobStore | undefined {
 }
 
 /**
+ * The direct store, if share's upload is one clients can PUT parts into: not one stored as part
+ * objects (begun before direct mode was on), whose parts go through the server.
+ */
+export function directUpload(deps: ShareDeps, share: ShareRecord): DirectBlobStore | undefined {
+	const store = directStore(deps);
+	// On S3 the uploads readable unfinished are exactly those stored as part objects.
+	return store && deps.blobs.readsUpload?.(share.blobUpload) !== true ? store : undefined;
+}
+
+/**
  * A URL to PUT part `n` straight into the bucket, for the owner of an uploading share. The part
  * is not recorded here: complete reads what the bucket holds. What is recorded is that the upload
  * is alive (a size-0 entry, which counts as not received), through the same conditional write a
@@ -25,6 +36,7 @@ export async function partUploadUrl(deps: ShareDeps, id: string, n: number, owne
 	if (!store) throw directTransfersOff();
 	const share = await loadOwnedShare(deps, id, ownerToken);
 	if (share.state !== 'uploading') throw alreadyComplete();
+	if (!directUpload(deps, share)) throw directTransfersOff();
 	if (share.completingSince !== null) throw beingCompleted();
 	if (n >= share.parts) throw partOutOfRange(share.parts);
 	const size = partLength(share.size, share.partSize, n);
@@ -50,6 +62,14 @@ export async function blobUrl(deps: ShareDeps, id: string, ticket: string): Prom
 	const expiresIn = Math.floor((until - now) / 1000);
 	// Less than a second left: S3 cannot sign that, and the ticket is as good as expired.
 	if (expiresIn < 1) throw ticketInvalid();
-	const url = await store.presignRead(id, expiresIn, now);
+	let url: string;
+	try {
+		url = await store.presignRead(id, expiresIn, now);
+	} catch (error) {
+		// Stored as part objects (begun before direct mode was on): no URL names it, the client
+		// reads it through GET /blob, as on a server without direct transfers.
+		if (error instanceof NoDirectReadError) throw directTransfersOff();
+		throw error;
+	}
 	return { url, expiresAt: now + expiresIn * 1000, size: share.size };
 }

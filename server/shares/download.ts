@@ -34,7 +34,7 @@ async function loadServable(deps: ShareDeps, id: string): Promise<ShareRecord> {
 }
 
 function servingError(deps: ShareDeps, share: ShareRecord): AppError | undefined {
-	if (share.state === 'uploading' && streamable(deps)) {
+	if (share.state === 'uploading' && streamable(deps, share)) {
 		// Silent past the abandon rule: what the sweeper is about to make of it.
 		if (uploaderGone(deps, share)) return uploadAbandoned();
 		if (share.downloads >= share.maxDownloads) return downloadLimitReached();
@@ -67,7 +67,7 @@ export async function publicInfo(deps: ShareDeps, id: string): Promise<PublicSha
 		share.state === 'uploading'
 			? {
 					state: 'uploading' as const,
-					streamable: streamable(deps),
+					streamable: streamable(deps, share),
 					received: await receivedBytes(deps, share),
 					uploaderSeenAt: share.lastPartAt
 				}
@@ -184,7 +184,7 @@ export async function loadTicketed(deps: ShareDeps, id: string, ticket: string):
 	const gone = tombstoneError(share);
 	if (gone) throw share.completedAt === null ? uploadEnded() : gone;
 	if (share.state === 'uploading') {
-		if (!streamable(deps)) throw notReady();
+		if (!streamable(deps, share)) throw notReady();
 		if (uploaderGone(deps, share)) throw uploadEnded();
 	} else if (share.expiresAt === null || share.expiresAt <= now) throw shareExpired();
 

@@ -68,9 +68,16 @@ export class UploadSignals {
 	}
 }
 
-/** Whether this server can serve shares before they are complete: its blob store reads unfinished parts. */
-export function streamable(deps: ShareDeps): boolean {
-	return typeof deps.blobs.readUploadingPart === 'function' && directStore(deps) === undefined;
+/**
+ * Whether this server can serve shares before they are complete (its blob store reads unfinished
+ * parts), and, given `share`, that share's upload (on S3, not one begun as a multipart upload).
+ */
+export function streamable(deps: ShareDeps, share?: ShareRecord): boolean {
+	return (
+		typeof deps.blobs.readUploadingPart === 'function' &&
+		directStore(deps) === undefined &&
+		(share === undefined || deps.blobs.readsUpload?.(share.blobUpload) !== false)
+	);
 }
 
 /** An uploading share whose uploader has been silent past the abandon rule: the sweeper will remove it. */

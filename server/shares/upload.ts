@@ -5,7 +5,7 @@ import { PartLengthError, PartsMismatchError, UploadClosedError } from '../store
 import type { ShareRecord } from '../stores/meta/types';
 import { guardSource, limitBytes, type ByteSource } from '../streams';
 import { closedUploadError, loadOwnedShare } from './access';
-import { directStore } from './direct';
+import { directUpload } from './direct';
 import type { ShareDeps } from './deps';
 import { alreadyComplete, beingCompleted, missingParts, partBrokenOff, partOutOfRange, partTooLong, partTooShort } from './errors';
 import { partLength } from './layout';
@@ -163,7 +163,7 @@ export async function completeShare(deps: ShareDeps, id: string, ownerToken: str
  * (clients PUT them to the bucket), as the bucket lists them, with its sizes and ETags.
  */
 async function recordedParts(deps: ShareDeps, share: ShareRecord): Promise<{ n: number; size: number; etag?: string | null }[]> {
-	const direct = directStore(deps);
+	const direct = directUpload(deps, share);
 	if (!direct) return deps.meta.parts.list(share.id);
 	try {
 		return await direct.listParts({ id: share.id, upload: share.blobUpload });

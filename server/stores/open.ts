@@ -18,13 +18,20 @@ export interface OpenStores {
  * fails. PostgreSQL and S3 are imported only when configured: pg and the AWS SDK add about 18 MiB
  * to the resident memory of every server that does not use them.
  */
-export async function openStores(config: Pick<Config, 'database' | 'blobStore'>, logger: Logger): Promise<OpenStores> {
+export async function openStores(
+	config: Pick<Config, 'database' | 'blobStore'> & Partial<Pick<Config, 's3Direct'>>,
+	logger: Logger
+): Promise<OpenStores> {
 	const meta = await openMetaStore(config.database, logger);
 	let blobs: BlobStore;
 	try {
 		const store = config.blobStore;
-		blobs =
-			store.kind === 'fs' ? await FsBlobStore.open(store.dir) : await (await import('./blob/s3')).S3BlobStore.open({ ...store, logger });
+		if (store.kind === 'fs') blobs = await FsBlobStore.open(store.dir);
+		else {
+			const { S3BlobStore } = await import('./blob/s3');
+			// Direct transfers PUT parts of one multipart object: that layout, which cannot stream.
+			blobs = await S3BlobStore.open({ ...store, logger, multipart: config.s3Direct !== undefined });
+		}
 	} catch (error) {
 		await meta.close();
 		throw error;

@@ -1,3 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startInstance, type Instance } from '../support/instances';
+import { freshSchema, type TestSchema } from '../support/postgres';
+import { startS3rver, type TestS3 } from '../support/s3rver';
 import { expect, test } from './fixtures';
 import { startHttpProxy } from './cut-proxy';
 import { collectDownloads, makeFile, sha256File, withoutFilePickers } from './helpers';
@@ -19,7 +25,14 @@ function acknowledged(answered: string[]): number[] {
  * misses) that holds the parts from `heldFrom` on: the upload demonstrably still runs while the
  * recipient, on the server itself, opens the early link.
  */
-async function startHeldUpload(browser: import('@playwright/test').Browser, serverUrl: string, path: string, heldFrom: number) {
+async function startHeldUpload(
+	browser: import('@playwright/test').Browser,
+	serverUrl: string,
+	path: string,
+	heldFrom: number,
+	/** Where the recipient opens the link (another instance): the server itself by default. */
+	linkOrigin = serverUrl
+) {
 	const proxy = await startHttpProxy(new URL(serverUrl), (method, url) => {
 		const m = PART_RE.exec(url);
 		return method === 'PUT' && m !== null && Number(m[1]) >= heldFrom ? 'hold' : 'forward';
@@ -36,7 +49,7 @@ async function startHeldUpload(browser: import('@playwright/test').Browser, serv
 	await expect(early.getByRole('heading', { name: 'Share it while it uploads' })).toBeVisible();
 	await expect(early.getByText('Link, ready now', { exact: true })).toHaveCount(1);
 	await expect.poll(() => acknowledged(proxy.answered).length, { timeout: 60_000 }).toBe(heldFrom);
-	const link = (await early.getByRole('textbox', { name: 'Link, ready now' }).inputValue()).replace(proxy.url, serverUrl);
+	const link = (await early.getByRole('textbox', { name: 'Link, ready now' }).inputValue()).replace(proxy.url, linkOrigin);
 	return { proxy, context, sender, link, stored: () => acknowledged(proxy.answered) };
 }
 
@@ -128,6 +141,66 @@ test.describe('stream while uploading', () => {
 			await context.close();
 		} finally {
 			up.proxy.release();
+			await up.context.close();
+			await up.proxy.close();
+		}
+	});
+});
+
+// S3 stores each part as its own object, so a share streams there too, through any instance: the
+// sender's tab talks to A (through the holding proxy), the recipient's to B; they share only
+// PostgreSQL and the bucket (s3rver).
+test.describe('stream while uploading on S3, across two instances', () => {
+	let dir: string;
+	let s3: TestS3;
+	let db: TestSchema;
+	let a: Instance;
+	let b: Instance;
+
+	test.beforeAll(async () => {
+		test.setTimeout(120_000);
+		dir = await mkdtemp(join(tmpdir(), 'sealdrop-e2e-s3-stream-'));
+		[s3, db] = await Promise.all([startS3rver(), freshSchema('e2e_s3_stream')]);
+		const env = (name: string) => ({
+			...s3.env,
+			SEALDROP_DATABASE_URL: db.url,
+			SEALDROP_DATA_DIR: join(dir, name),
+			SEALDROP_STATIC_DIR: resolve('build'),
+			// startInstance waits for the 'listening' line.
+			SEALDROP_LOG_LEVEL: 'info'
+		});
+		[a, b] = await Promise.all([startInstance(env('a')), startInstance(env('b'))]);
+	});
+
+	test.afterAll(async () => {
+		await Promise.all([a?.stop(), b?.stop()]);
+		await Promise.all([s3?.close(), db?.drop()]);
+		if (dir) await rm(dir, { recursive: true, force: true });
+	});
+
+	test('a share uploading to A is downloaded from B before the upload ends, sha256 equal', async ({ browser }, testInfo) => {
+		// Above the 32 MiB a page assembles in memory: saved as it arrives (as in the test above).
+		const file = await makeFile(testInfo.outputDir, 's3-stream.bin', 40 * MiB + 3); // 5 parts
+		const up = await startHeldUpload(browser, a.url, file.path, 2, b.url);
+		try {
+			const context = await browser.newContext();
+			await withoutFilePickers(context);
+			const recipient = await context.newPage();
+			await recipient.goto(up.link);
+			await expect(recipient.getByTestId('sender-uploading')).toContainText('The sender is still uploading');
+			const [download] = await collectDownloads(recipient, 1, () =>
+				recipient.getByRole('button', { name: 'Download', exact: true }).click()
+			);
+			// Records of the stored parts reach the recipient through B while parts 2… are held back.
+			await expect(recipient.getByTestId('both-progress')).toContainText(/you have [1-9]\d?\s?%/, { timeout: 60_000 });
+			expect(up.stored().sort()).toEqual([0, 1]);
+			await recipient.screenshot({ path: testInfo.outputPath('recipient-s3-while-uploading.png') });
+			up.proxy.release();
+			expect(await sha256File((await download!.path())!)).toBe(file.sha256);
+			await expect(recipient.getByRole('region', { name: 'Share' }).getByText('Saved and verified')).toBeVisible({ timeout: 60_000 });
+			await expect(up.sender.getByRole('heading', { name: 'Your link is ready' })).toBeVisible({ timeout: 60_000 });
+			await context.close();
+		} finally {
 			await up.context.close();
 			await up.proxy.close();
 		}

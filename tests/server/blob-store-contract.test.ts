@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../server/config/stores';
 import { FsBlobStore } from '../../server/stores/blob/fs';
 import { S3_KEY_PREFIX, S3BlobStore } from '../../server/stores/blob/s3';
-import { PartLengthError, UploadClosedError, type BlobStore, type BlobUpload } from '../../server/stores/blob/types';
+import { PartLengthError, PartsMismatchError, UploadClosedError, type BlobStore, type BlobUpload } from '../../server/stores/blob/types';
 import { newShareId } from '../../server/shares/tokens';
 import { startS3rver, type TestS3 } from '../support/s3rver';
 import { chunked, hangsUpAfterFirstPiece, readAll, tempDir } from './helpers';
@@ -18,6 +18,10 @@ interface Backend {
 	storedSize(id: string): Promise<number | undefined>;
 	/** s3rver accepts parts for completed or unknown uploads; AWS S3 answers NoSuchUpload. */
 	refusesPartsAfterClose: boolean;
+	/** Reads parts of an unfinished upload (not an S3 multipart upload). */
+	streams: boolean;
+	/** Checks the listed etags on complete (s3rver's multipart complete does not; AWS S3 does). */
+	checksCompleteEtags: boolean;
 	close(): Promise<void>;
 }
 
@@ -28,11 +32,14 @@ async function fsBackend(): Promise<Backend> {
 		store,
 		storedSize: (id) => store.size(id),
 		refusesPartsAfterClose: true,
+		streams: true,
+		checksCompleteEtags: true,
 		close: () => rm(dir, { recursive: true, force: true })
 	};
 }
 
-async function s3Backend(): Promise<Backend> {
+/** S3 in its default layout (one object per part), or as one multipart object (direct mode, older shares). */
+async function s3Backend(multipart = false): Promise<Backend> {
 	const s3: TestS3 = await startS3rver();
 	const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
 	const store = await S3BlobStore.open({
@@ -40,7 +47,8 @@ async function s3Backend(): Promise<Backend> {
 		region: 'us-east-1',
 		bucket: s3.bucket,
 		forcePathStyle: true,
-		credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: new Secret(s3.secretAccessKey) }
+		credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: new Secret(s3.secretAccessKey) },
+		multipart
 	});
 	// A second, independent client: the bucket as anyone else sees it.
 	const raw = new S3Client({
@@ -55,13 +63,18 @@ async function s3Backend(): Promise<Backend> {
 		store,
 		async storedSize(id) {
 			try {
-				return (await raw.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: S3_KEY_PREFIX + id }))).ContentLength;
+				const head = await raw.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: S3_KEY_PREFIX + id }));
+				// The parts layout's seal object records the blob's size (its body names the part objects).
+				return head.Metadata?.['sealdrop-layout'] === 'parts' ? Number(head.Metadata['sealdrop-size']) : head.ContentLength;
 			} catch (error) {
 				if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
 				throw error;
 			}
 		},
-		refusesPartsAfterClose: false,
+		// The parts layout checks for the seal after storing a part.
+		refusesPartsAfterClose: !multipart,
+		streams: !multipart,
+		checksCompleteEtags: !multipart,
 		async close() {
 			store.close();
 			raw.destroy();
@@ -79,7 +92,10 @@ function layout(size: number, partSize: number) {
 	return { bytes, parts, partSize };
 }
 
-describe.each([{ name: 'fs', open: fsBackend }, ...withServices({ name: 's3 (s3rver)', open: s3Backend })])(
+/** S3 as one multipart object per share: direct mode, and shares stored before part objects. */
+const S3_MULTIPART = withServices({ name: 's3 multipart (s3rver)', open: () => s3Backend(true) });
+
+describe.each([{ name: 'fs', open: fsBackend }, ...withServices({ name: 's3 (s3rver)', open: s3Backend }), ...S3_MULTIPART])(
 	'BlobStore contract: $name',
 	({ open }) => {
 		let backend: Backend;
@@ -253,9 +269,115 @@ describe.each([{ name: 'fs', open: fsBackend }, ...withServices({ name: 's3 (s3r
 			await store.delete(blob);
 		});
 
+		it('reads stored parts of an unfinished upload, the recorded copy, and after a seal (where the backend streams)', async ({ skip }) => {
+			if (!backend.streams) skip('an unfinished multipart upload cannot be read');
+			const readPart = store.readUploadingPart!.bind(store);
+			const { bytes, parts, partSize } = layout(2 * 5000 + 123, 5000);
+			const { blob, recorded } = await upload(parts, [0, 2]);
+			const [first, last] = recorded as [(typeof recorded)[0], (typeof recorded)[0]];
+			expect((await readAll(await readPart(blob.id, 0, first.etag, 0, 5000))).equals(bytes.subarray(0, 5000))).toBe(true);
+			expect((await readAll(await readPart(blob.id, 2, last.etag, 100, 123))).equals(bytes.subarray(10_100, 10_123))).toBe(true);
+			// Part 1 is not stored yet: refused before any byte.
+			await expect(readPart(blob.id, 1, first.etag, 0, 10)).rejects.toThrow();
+
+			// Part 0 sent again with other bytes: the copy recorded first still reads as it was until
+			// the seal, which names the new copy.
+			const other = randomBytes(5000);
+			const again = await store.putPart(blob, 0, chunked(other, 1000), 5000);
+			expect((await readAll(await readPart(blob.id, 0, first.etag, 0, 5000))).equals(bytes.subarray(0, 5000))).toBe(true);
+			expect((await readAll(await readPart(blob.id, 0, again.etag ?? null, 0, 5000))).equals(other)).toBe(true);
+			const stored1 = await store.putPart(blob, 1, chunked(parts[1] as Uint8Array, 1000), 5000);
+			const sealed = [{ n: 0, size: 5000, etag: again.etag ?? null }, { n: 1, size: 5000, etag: stored1.etag ?? null }, last];
+			await store.complete(blob, sealed);
+			const whole = Buffer.concat([other, bytes.subarray(5000)]);
+			expect((await readAll(await store.read({ id: blob.id, size: whole.length, partSize }, 0, whole.length))).equals(whole)).toBe(true);
+			// A reader holding the replaced copy's etag gets the sealed bytes.
+			expect((await readAll(await readPart(blob.id, 0, first.etag, 10, 20))).equals(other.subarray(10, 20))).toBe(true);
+			expect((await readAll(await readPart(blob.id, 1, stored1.etag ?? null, 0, 5000))).equals(bytes.subarray(5000, 10_000))).toBe(true);
+			await store.delete(blob);
+			await expect(readPart(blob.id, 1, stored1.etag ?? null, 0, 10)).rejects.toThrow();
+		});
+
+		it('refuses a complete whose listed copy of a part is not stored (replaced or lost)', async ({ skip }) => {
+			if (!backend.checksCompleteEtags) skip("s3rver's multipart complete does not check ETags");
+			const { parts } = layout(3000, 1000);
+			const { blob, recorded } = await upload(parts);
+			// Part 1 listed with another copy than the one stored.
+			const other = await upload(layout(3000, 1000).parts);
+			const wrong = recorded.map((part) => (part.n === 1 ? { ...part, etag: other.recorded[1]?.etag ?? null } : part));
+			await expect(store.complete(blob, wrong)).rejects.toBeInstanceOf(PartsMismatchError);
+			expect(await backend.storedSize(blob.id)).toBeUndefined();
+			await store.complete(blob, recorded);
+			expect(await backend.storedSize(blob.id)).toBe(3000);
+			await Promise.all([store.delete(blob), store.delete(other.blob)]);
+		});
+
 		it('refuses ids that are not share ids', async () => {
 			await expect(store.begin('../../etc')).rejects.toThrow('invalid blob id');
 			await expect(store.delete({ id: '..', upload: null })).rejects.toThrow('invalid blob id');
 		});
 	}
 );
+
+describe.each(withServices('s3'))('S3: shares stored as one multipart object, after the switch to part objects', () => {
+	let s3: TestS3;
+	let multipart: S3BlobStore;
+	let parts: S3BlobStore;
+	beforeAll(async () => {
+		s3 = await startS3rver();
+		const options = {
+			endpoint: s3.endpoint,
+			region: 'us-east-1',
+			bucket: s3.bucket,
+			forcePathStyle: true,
+			credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: new Secret(s3.secretAccessKey) }
+		};
+		// The same bucket before (or with SEALDROP_S3_DIRECT) and after the upgrade.
+		[multipart, parts] = await Promise.all([S3BlobStore.open({ ...options, multipart: true }), S3BlobStore.open(options)]);
+	});
+	afterAll(async () => {
+		multipart?.close();
+		parts?.close();
+		await s3?.close();
+	});
+
+	it('still read, size, collect and delete; each layout refuses what it cannot do', async () => {
+		const { bytes, parts: pieces, partSize } = layout(2 * 4096 + 7, 4096);
+		const id = newShareId();
+		const blob = { id, upload: await multipart.begin(id) };
+		const recorded = [];
+		for (const [n, piece] of pieces.entries()) {
+			const stored = await multipart.putPart(blob, n, chunked(piece, 1000), piece.length);
+			recorded.push({ n, size: piece.length, etag: stored.etag ?? null });
+		}
+		await multipart.complete(blob, recorded);
+
+		const where = { id, size: bytes.length, partSize };
+		// Had it been read before complete: an unfinished multipart upload cannot be (the share is not streamed).
+		expect(parts.readsUpload(blob.upload)).toBe(false);
+		expect(await parts.size(id)).toBe(bytes.length);
+		expect((await readAll(await parts.read(where, 0, bytes.length))).equals(bytes)).toBe(true);
+		expect((await readAll(await parts.read(where, 4000, 4200))).equals(bytes.subarray(4000, 4200))).toBe(true);
+		// Its row holds it: orphan collection keeps it.
+		expect(await parts.collectOrphans(Date.now() + 60_000, (ids) => Promise.resolve(new Map(ids.map((i) => [i, blob.upload]))))).toBe(0);
+		expect(await parts.size(id)).toBe(bytes.length);
+
+		// A share stored as part objects has no object a presigned URL could name, nor a multipart upload.
+		const other = newShareId();
+		const partsBlob = { id: other, upload: await parts.begin(other) };
+		expect(partsBlob.upload).toMatch(/^parts:/);
+		expect(parts.readsUpload(partsBlob.upload)).toBe(true);
+		const stored = await parts.putPart(partsBlob, 0, chunked(randomBytes(10), 10), 10);
+		await parts.complete(partsBlob, [{ n: 0, size: 10, etag: stored.etag ?? null }]);
+		await expect(multipart.presignRead(other, 60, Date.now())).rejects.toThrow('stored as part objects');
+		await expect(multipart.presignPart(partsBlob, 0, 10, 60, Date.now())).rejects.toThrow('stored as part objects');
+		await expect(multipart.listParts(partsBlob)).rejects.toThrow('stored as part objects');
+		// The multipart store reads it all the same (a server switched to direct mode).
+		expect((await readAll(await multipart.read({ id: other, size: 10, partSize: 10 }, 0, 10))).length).toBe(10);
+
+		await parts.delete(blob);
+		expect(await parts.size(id)).toBeUndefined();
+		await expect(parts.read(where, 0, 10)).rejects.toThrow();
+		await parts.delete(partsBlob);
+	});
+});

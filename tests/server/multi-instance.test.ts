@@ -119,6 +119,32 @@ describe('two instances sharing PostgreSQL and S3', () => {
 		expect(Buffer.from(await across.arrayBuffer()).equals(share.bytes.subarray(5 * MiB - 10, 5 * MiB + 10))).toBe(true);
 	});
 
+	it('a share read while it uploads: parts sent to either instance stream through the other (S3 part objects)', async () => {
+		const share = await create(a, 2 * 5 * MiB + 1000, 5 * MiB);
+		expect(((await (await api(b, '/config')).json()) as { streaming: boolean }).streaming).toBe(true);
+		expect((await put(a, share, 0)).status).toBe(200);
+		const claimed = await claim(b, share);
+		expect(claimed.status).toBe(200);
+		const { ticket } = (await claimed.json()) as ClaimResponse;
+		// Part 0 reached A; B reads it from the bucket before the share is complete.
+		const early = await api(b, `/shares/${share.id}/blob`, { headers: { ...bearer(ticket), range: 'bytes=100-199' } });
+		expect(early.status).toBe(206);
+		expect(Buffer.from(await early.arrayBuffer()).equals(share.bytes.subarray(100, 200))).toBe(true);
+		// A whole read on A waits inside the body for part 1 (sent to B: A sees it by polling) and part 2.
+		const whole = await api(a, `/shares/${share.id}/blob`, { headers: bearer(ticket) });
+		expect(whole.status).toBe(200);
+		const body = whole.arrayBuffer();
+		expect((await put(b, share, 1)).status).toBe(200);
+		expect((await put(a, share, 2)).status).toBe(200);
+		expect(sha256(Buffer.from(await body)).equals(sha256(share.bytes))).toBe(true);
+		expect(await outcome(await complete(b, share))).toBe('200');
+		const sealed = await api(a, `/shares/${share.id}/blob`, {
+			headers: { ...bearer(ticket), range: `bytes=${5 * MiB - 10}-${10 * MiB + 9}` }
+		});
+		expect(sealed.status).toBe(206);
+		expect(Buffer.from(await sealed.arrayBuffer()).equals(share.bytes.subarray(5 * MiB - 10, 10 * MiB + 10))).toBe(true);
+	});
+
 	it('40 claims split across both on a limit-7 share give exactly 7 tickets, each good on either', async () => {
 		const share = await ready(a, 4096, 7);
 		const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => claim(i % 2 === 0 ? a : b, share)));

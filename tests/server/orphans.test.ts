@@ -5,7 +5,7 @@ import { newShareId } from '../../server/shares/tokens';
 import type { MetaStore, ShareStore } from '../../server/stores/meta/types';
 import { sweep } from '../../server/sweeper';
 import { postgresAndS3Stores } from '../support/postgres-s3';
-import { createHarness, createShare, HOUR, readyShare, type Harness, type HarnessOptions } from './helpers';
+import { createHarness, createShare, HOUR, readAll, readyShare, type Harness, type HarnessOptions } from './helpers';
 import { withServices } from '../support/tier';
 
 /** Storage that no share row claims: never made any more (the row comes first), swept if found. */
@@ -32,13 +32,14 @@ describe.each<{ name: string; fs: boolean; options: HarnessOptions }>([
 		const kept = await readyShare(h, { expiresIn: 86400 });
 		const uploading = await createShare(h);
 
-		// A completed blob and (on the filesystem, where it can be listed) a begun upload, no row.
+		// A completed blob and a begun upload (on S3: a part object of one), no row.
 		const orphan = newShareId();
 		const upload = await h.blobs.begin(orphan);
 		const stored = await h.blobs.putPart({ id: orphan, upload }, 0, once(randomBytes(100)), 100);
 		await h.blobs.complete({ id: orphan, upload }, [{ n: 0, size: 100, etag: stored.etag ?? null }]);
 		const begun = newShareId();
-		if (fs) await h.blobs.begin(begun);
+		const begunUpload = await h.blobs.begin(begun);
+		const begunPart = fs ? undefined : await h.blobs.putPart({ id: begun, upload: begunUpload }, 0, once(randomBytes(10)), 10);
 
 		expect(await sweep(deps())).toMatchObject({ abandoned: 0 });
 		expect(await h.blobs.size(orphan)).toBe(100); // not old enough yet
@@ -47,11 +48,19 @@ describe.each<{ name: string; fs: boolean; options: HarnessOptions }>([
 		await sweep(deps());
 		expect(await h.blobs.size(orphan)).toBeUndefined();
 		expect(await h.blobs.size(kept.id)).toBe(kept.bytes.length);
-		expect(h.logs.lines.filter((line) => line.msg === 'removed blobs that no share recorded')).toMatchObject([{ orphans: fs ? 2 : 1 }]);
+		expect(h.logs.lines.filter((line) => line.msg === 'removed blobs that no share recorded')).toMatchObject([{ orphans: 2 }]);
 		if (fs) {
 			const left = await readdir(h.blobDir);
 			expect(left.filter((name) => name.startsWith(orphan) || name.startsWith(begun))).toEqual([]);
 			expect(left).toContain(kept.id);
+		} else {
+			// The part objects of both are gone too.
+			await expect(h.blobs.readUploadingPart!(begun, 0, begunPart?.etag ?? null, 0, 10)).rejects.toThrow();
+			await expect(h.blobs.readUploadingPart!(orphan, 0, stored.etag ?? null, 0, 100)).rejects.toThrow();
+			// The kept share's part objects are still there: its whole blob reads.
+			const row = await h.meta.shares.get(kept.id);
+			const layout = { id: kept.id, size: kept.bytes.length, partSize: row!.partSize };
+			expect((await readAll(await h.blobs.read(layout, 0, kept.bytes.length))).equals(kept.bytes)).toBe(true);
 		}
 		// The abandoned upload went the normal way (its row says so), not as an orphan.
 		expect(await h.meta.shares.get(uploading.id)).toMatchObject({ state: 'abandoned', blobGone: true });

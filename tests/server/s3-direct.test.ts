@@ -15,7 +15,7 @@ import { openStores } from '../../server/stores/open';
 import type { DirectUrlResponse, PartsStatus, ServerConfig } from '../../src/lib/api/types';
 import { nodeBackend } from '../../cli/node-backend';
 import { inlineBackend } from '../../src/lib/transfer/crypto-backend';
-import { ApiError } from '../../src/lib/api/client';
+import { ApiClient, ApiError } from '../../src/lib/api/client';
 import type { PartUpload } from '../../src/lib/transfer/crypto-backend';
 import { resumeUpload, runUpload, startUpload, uploadShare } from '../../src/lib/transfer/upload';
 import { memoryPendingUploads } from '../../src/lib/uploads/pending-uploads';
@@ -121,6 +121,14 @@ describeWithServices('SEALDROP_S3_DIRECT configuration', () => {
 	});
 
 	it('GET /config says whether direct transfers are on; without them the URL endpoints do not exist', async () => {
+		// S3 without direct mode stores each part as an object: a share streams while it uploads.
+		const s3Proxied = await createHarness({ env: s3.env });
+		try {
+			expect(s3Proxied.config.blobStore.kind).toBe('s3');
+			expect(await (await s3Proxied.api('/config')).json()).toMatchObject({ directTransfers: false, streaming: true });
+		} finally {
+			await s3Proxied.close();
+		}
 		const off = await createHarness();
 		try {
 			const answer = await off.api('/config');
@@ -137,7 +145,8 @@ describeWithServices('SEALDROP_S3_DIRECT configuration', () => {
 		const on = await directHarness();
 		try {
 			const answer = await on.api('/config');
-			expect(((await answer.json()) as ServerConfig).directTransfers).toBe(true);
+			// Parts go into one multipart upload, which S3 cannot read before it is complete.
+			expect(await answer.clone().json()).toMatchObject({ directTransfers: true, streaming: false });
 			// The pages and their workers may fetch from the bucket: its origin joins connect-src.
 			expect(answer.headers.get('content-security-policy')).toContain(`connect-src 'self' ${s3.endpoint};`);
 		} finally {
@@ -266,6 +275,40 @@ describeWithServices('direct downloads', () => {
 		expect(await outcome(await blobUrl(share, ticket))).toBe('403 TICKET_INVALID');
 		h.clock.t = ticketExpiresAt;
 		expect(await outcome(await blobUrl(share, ticket))).toBe('403 TICKET_INVALID');
+	});
+
+	it('a share stored as part objects (begun before direct mode was on) has no upload or read URL: the client sends and reads it through the server', async () => {
+		// The direct-mode server, its store opened as before the switch (part objects), so that a share uploads that way.
+		const all = { ...s3.env, SEALDROP_S3_DIRECT: 'true', SEALDROP_S3_DIRECT_TTL: String(TTL) };
+		h = await createHarness({
+			env: all,
+			openStores: (config) => openStores(loadConfig({ SEALDROP_DATA_DIR: config.dataDir, ...s3.env }), createLogger('silent'))
+		});
+		const share = await createShare(h, { size: 3000, partSize: 1024 });
+		const requests: string[] = [];
+		const client = new ApiClient('http://sealdrop.test', (input, init) => {
+			requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+			return Promise.resolve(h.app.request(String(input), init));
+		});
+		// Its parts have no upload URL either: the client sends them through the server.
+		expect(await outcome(await uploadUrl(h, share, 0))).toBe('404 NOT_FOUND');
+		for (let n = 0; n < 3; n++) await client.putPartDirect(share.id, n, new Uint8Array(partBytes(share, n)), share.ownerToken);
+		expect(requests.filter((line) => line.startsWith('PUT'))).toHaveLength(3);
+		requests.length = 0;
+		expect(await outcome(await completeShare(h, share))).toBe('200');
+		const { ticket } = await claim(h, share);
+		expect(await outcome(await blobUrl(share, ticket))).toBe('404 NOT_FOUND');
+
+		const first = await client.blobDirect(share.id, ticket, 1000, 2100);
+		expect(Buffer.from(await first.arrayBuffer())).toEqual(share.bytes.subarray(1000, 2100));
+		const second = await client.blobDirect(share.id, ticket, 0, 3000);
+		expect(Buffer.from(await second.arrayBuffer())).toEqual(share.bytes);
+		// blob-url is asked once; then every range goes through GET /blob.
+		expect(requests).toEqual([
+			`POST /api/v1/shares/${share.id}/blob-url`,
+			`GET /api/v1/shares/${share.id}/blob`,
+			`GET /api/v1/shares/${share.id}/blob`
+		]);
 	});
 
 	it('the bucket refuses a read URL after its lifetime (real time, s3rver)', async () => {

@@ -8,6 +8,7 @@ import { startSealdrop } from '../../server/start';
 import { openSqliteMetaStore } from '../../server/stores/meta/sqlite';
 import type { PublicShareInfo } from '../../src/lib/api/types';
 import { postgresDatabase } from '../support/meta-databases';
+import { postgresAndS3Stores } from '../support/postgres-s3';
 import { FAST_TIER } from '../support/tier';
 import {
 	API,
@@ -44,9 +45,17 @@ const postgresFs: HarnessOptions['openStores'] = async (config) => {
 	};
 };
 
+/** S3 stores each part as its own object (stores/blob/s3.ts), which reads before complete. */
+const postgresAndS3 = postgresAndS3Stores('stream');
+
 const BACKENDS = [
 	{ name: 'sqlite + fs', openStores: undefined },
-	...(FAST_TIER ? [] : [{ name: 'postgres + fs', openStores: postgresFs }])
+	...(FAST_TIER
+		? []
+		: [
+				{ name: 'postgres + fs', openStores: postgresFs },
+				{ name: 'postgres + s3', openStores: postgresAndS3 }
+			])
 ];
 
 describe.each(BACKENDS)('a share read while it is still uploading ($name)', ({ openStores }) => {
@@ -136,6 +145,24 @@ describe.each(BACKENDS)('a share read while it is still uploading ($name)', ({ o
 		expect((await body).equals(share.bytes.subarray(1000, 3000))).toBe(true);
 	});
 
+	it('a resumed upload: the parts list says what was received, a part sent again replaces it for readers and for the seal', async () => {
+		h = await start();
+		const share = await createShare(h, { size: 3000, partSize: 1024 });
+		const { ticket } = await claim(h, share);
+		const wrong = Buffer.alloc(1024, 7);
+		await (await putPart(h, share, 0, wrong)).text();
+		await (await putPart(h, share, 2)).text();
+		const status = await h.api(`/shares/${share.id}/parts`, { headers: bearer(share.ownerToken) });
+		expect(await status.json()).toMatchObject({ parts: 3, received: [0, 2], complete: false });
+		expect((await readAll((await blob(share, ticket, 'bytes=0-1023')).body!)).equals(wrong)).toBe(true);
+		// The client resumes: part 0 again (the right bytes this time), then the missing part 1.
+		await (await putPart(h, share, 0)).text();
+		expect((await readAll((await blob(share, ticket, 'bytes=0-1023')).body!)).equals(share.bytes.subarray(0, 1024))).toBe(true);
+		await (await putPart(h, share, 1)).text();
+		expect((await completeShare(h, share)).status).toBe(200);
+		expect((await readAll((await blob(share, ticket)).body!)).equals(share.bytes)).toBe(true);
+	});
+
 	it('after complete, the same ticket reads the sealed blob', async () => {
 		h = await start();
 		const share = await createShare(h, { size: 3000, partSize: 1024 });
@@ -197,8 +224,8 @@ describe('streaming needs a blob store that reads unfinished parts', () => {
 		await h?.close();
 	});
 
-	it('without one (as S3), public info says streamable: false and nothing is served before complete', async () => {
-		// The store's methods but readUploadingPart, as the S3 store has them.
+	it('without one (as S3 in direct mode), public info says streamable: false and nothing is served before complete', async () => {
+		// The store's methods but readUploadingPart: a store that cannot read unfinished parts.
 		const withoutParts = (blobs: BlobStore): BlobStore => ({
 			begin: (id) => blobs.begin(id),
 			putPart: (...args) => blobs.putPart(...args),
@@ -213,6 +240,31 @@ describe('streaming needs a blob store that reads unfinished parts', () => {
 		expect(await outcome(await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) }))).toBe(
 			'409 NOT_READY'
 		);
+	});
+});
+
+describe('a share whose upload the store cannot read unfinished (S3: begun as a multipart upload, before part objects)', () => {
+	let h: Harness;
+	afterEach(async () => {
+		await h?.close();
+	});
+
+	it('is not streamed: public info says streamable: false and claim answers NOT_READY until complete', async () => {
+		const refusing = (blobs: BlobStore): BlobStore =>
+			Object.assign(Object.create(blobs) as BlobStore, {
+				readsUpload: () => false,
+				readUploadingPart: blobs.readUploadingPart!.bind(blobs)
+			});
+		h = await createHarness({ wrapBlobs: refusing, app: { streamTiming: EVENT_ONLY } });
+		const share = await createShare(h, { size: 3000, partSize: 1024 });
+		await (await putPart(h, share, 0)).text();
+		expect(await (await h.api(`/shares/${share.id}`)).json()).toMatchObject({ state: 'uploading', streamable: false });
+		const early = await h.api(`/shares/${share.id}/claim`, { method: 'POST', headers: bearer(share.readToken) });
+		expect(await outcome(early)).toBe('409 NOT_READY');
+		for (let n = 1; n < 3; n++) await (await putPart(h, share, n)).text();
+		expect((await completeShare(h, share)).status).toBe(200);
+		const { ticket } = await claim(h, share);
+		expect((await readAll((await h.api(`/shares/${share.id}/blob`, { headers: bearer(ticket) })).body!)).equals(share.bytes)).toBe(true);
 	});
 });
 

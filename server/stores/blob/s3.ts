@@ -10,11 +10,12 @@ import {
 	ListMultipartUploadsCommand,
 	ListObjectsV2Command,
 	ListPartsCommand,
+	PutObjectCommand,
 	S3Client,
 	UploadPartCommand,
 	type S3ClientConfig
 } from '@aws-sdk/client-s3';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
 import type { Logger } from '../../logger';
@@ -25,6 +26,7 @@ import { errorName, httpStatus, s3StartError } from './s3-errors';
 import { objectAddress } from './s3-url';
 import {
 	checkReadRange,
+	NoDirectReadError,
 	PartLengthError,
 	PartsMismatchError,
 	UploadClosedError,
@@ -48,12 +50,50 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface S3BlobStoreOptions extends S3Config {
 	logger?: Logger;
+	/**
+	 * Begin uploads as one multipart object (the layout clients can PUT parts and GET ranges of
+	 * through presigned URLs: SEALDROP_S3_DIRECT). Otherwise each part is its own object, which can
+	 * be read while the share still uploads.
+	 */
+	multipart?: boolean;
+}
+
+/** The upload handle of a share stored as part objects starts with this (an S3 UploadId never has a colon). */
+const PARTS_HANDLE = 'parts:';
+/** The copy of a part `putPart` wrote (its `etag`): random, so a part sent again never overwrites one being read. */
+const PART_COPY = /^[0-9a-f]{24}$/;
+/** Object metadata of the seal object of a parts-layout share. */
+const LAYOUT_META = 'sealdrop-layout';
+const SIZE_META = 'sealdrop-size';
+/**
+ * Seal objects kept parsed (by key and ETag, so a rewritten one is read again), at most this many
+ * part copies in all (a few MiB: a 10 000-part share alone is 10 000).
+ */
+const MANIFEST_CACHE_COPIES = 50_000;
+/** Part objects deleted at once. */
+const DELETE_CONCURRENCY = 8;
+
+/** The body of a parts-layout share's seal object: which copy of each part is the blob. */
+interface Manifest {
+	size: number;
+	partSize: number;
+	/** The copy (etag) of part n, for every n. */
+	copies: string[];
 }
 
 /**
- * Blobs in an S3-compatible bucket, one object per share (`shares/<id>`), written by a multipart
- * upload whose parts are our parts (part n is PartNumber n+1). The UploadId returned by `begin`
- * is stored in the MetaStore, so any instance can add a part or complete the upload.
+ * Blobs in an S3-compatible bucket, in one of two layouts, told apart by the upload handle the
+ * MetaStore keeps (so any instance can add a part or complete) and, once sealed, by the metadata
+ * of `shares/<id>` (so any instance can read):
+ *
+ * - parts (the default): part n of share `id` is its own object, `shares/<id>.parts/<n>.<copy>`,
+ *   written by PutObject under a fresh random `copy` (the part's etag) each time it is sent, so it
+ *   can be read as soon as it is stored (streaming while uploading). `complete` checks the listed
+ *   copies and writes the seal object `shares/<id>`: a small JSON manifest naming them, marked by
+ *   its metadata; `read` maps a byte range onto the part objects.
+ * - multipart (SEALDROP_S3_DIRECT, and shares stored before the parts layout): one object
+ *   `shares/<id>`, written by a multipart upload whose parts are our parts (part n is PartNumber
+ *   n+1), its UploadId the handle. An unfinished multipart upload cannot be read.
  */
 export class S3BlobStore implements DirectBlobStore {
 	private readonly signer: SignatureV4;
@@ -61,7 +101,7 @@ export class S3BlobStore implements DirectBlobStore {
 	private constructor(
 		private readonly client: S3Client,
 		private readonly bucket: string,
-		private readonly options: S3Config
+		private readonly options: S3BlobStoreOptions
 	) {
 		// The client's own credentials (the configured keys, or the AWS default chain).
 		this.signer = new SignatureV4({
@@ -94,7 +134,20 @@ export class S3BlobStore implements DirectBlobStore {
 		return S3_KEY_PREFIX + id;
 	}
 
+	private partsPrefix(id: string): string {
+		return `${this.key(id)}.parts/`;
+	}
+
+	private partKey(id: string, n: number, copy: string): string {
+		if (!Number.isSafeInteger(n) || n < 0 || !PART_COPY.test(copy)) throw new Error(`bad part ${n}.${copy} of blob ${id}`);
+		return `${this.partsPrefix(id)}${n}.${copy}`;
+	}
+
 	async begin(id: string): Promise<string> {
+		if (!this.options.multipart) {
+			this.key(id); // checks the id
+			return PARTS_HANDLE + randomBytes(8).toString('hex');
+		}
 		const result = await this.client.send(
 			new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(id), ContentType: 'application/octet-stream' })
 		);
@@ -110,6 +163,7 @@ export class S3BlobStore implements DirectBlobStore {
 		signal?: AbortSignal
 	): Promise<{ size: number; etag?: string }> {
 		const uploadId = requireUpload(blob);
+		const copy = isParts(uploadId) ? randomBytes(12).toString('hex') : undefined;
 		async function* exactly(): AsyncGenerator<Uint8Array> {
 			let received = 0;
 			for await (const chunk of chunksOf(body)) {
@@ -135,6 +189,25 @@ export class S3BlobStore implements DirectBlobStore {
 		const onAbort = () => stop.abort(signal?.reason);
 		signal?.addEventListener('abort', onAbort, { once: true });
 		try {
+			if (copy !== undefined) {
+				const key = this.partKey(blob.id, n, copy);
+				await this.client.send(
+					new PutObjectCommand({
+						Bucket: this.bucket,
+						Key: key,
+						ContentLength: expectedLength,
+						ContentType: 'application/octet-stream',
+						Body: source
+					}),
+					{ abortSignal: stop.signal }
+				);
+				// Sealed meanwhile (a part that took longer than a complete): not part of the blob.
+				if ((await this.head(this.key(blob.id))) !== undefined) {
+					await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+					throw new UploadClosedError(blob.id);
+				}
+				return { size: expectedLength, etag: copy };
+			}
 			const result = await this.client.send(
 				new UploadPartCommand({
 					Bucket: this.bucket,
@@ -150,6 +223,7 @@ export class S3BlobStore implements DirectBlobStore {
 		} catch (error) {
 			if (bodyError !== undefined) throw bodyError;
 			signal?.throwIfAborted();
+			if (error instanceof UploadClosedError) throw error;
 			if (errorName(error) === 'NoSuchUpload') throw new UploadClosedError(blob.id);
 			throw error;
 		} finally {
@@ -161,6 +235,7 @@ export class S3BlobStore implements DirectBlobStore {
 	async complete(blob: BlobUpload, parts: { n: number; size: number; etag?: string | null }[]): Promise<void> {
 		const uploadId = requireUpload(blob);
 		const sorted = [...parts].sort((a, b) => a.n - b.n);
+		if (isParts(uploadId)) return this.seal(blob.id, sorted);
 		const listed = sorted.map((part) => {
 			if (!part.etag) throw new Error(`part ${part.n} of ${blob.id} has no ETag recorded (uploaded to another blob store?)`);
 			return { PartNumber: part.n + 1, ETag: part.etag };
@@ -193,35 +268,186 @@ export class S3BlobStore implements DirectBlobStore {
 		}
 	}
 
+	/**
+	 * Parts layout: checks that every listed copy is stored with its size, then writes the seal
+	 * object naming them (rewriting it the same on a retry) and removes the copies it does not name
+	 * (parts sent again). Once the seal is written, putPart refuses parts, as S3 refuses parts of a
+	 * completed multipart upload.
+	 */
+	private async seal(id: string, parts: { n: number; size: number; etag?: string | null }[]): Promise<void> {
+		const stored = new Map((await this.listPartObjects(id)).map((object) => [object.key, object.size]));
+		const differ = parts.filter(
+			(part) => !part.etag || !PART_COPY.test(part.etag) || stored.get(this.partKey(id, part.n, part.etag)) !== part.size
+		);
+		if (differ.length > 0 || parts.some((part, i) => part.n !== i))
+			throw new PartsMismatchError(
+				id,
+				differ.map((part) => part.n)
+			);
+		const manifest: Manifest = {
+			size: parts.reduce((sum, part) => sum + part.size, 0),
+			partSize: parts[0]?.size ?? 0,
+			copies: parts.map((part) => part.etag as string)
+		};
+		await this.client.send(
+			new PutObjectCommand({
+				Bucket: this.bucket,
+				Key: this.key(id),
+				ContentType: 'application/json',
+				Metadata: { [LAYOUT_META]: 'parts', [SIZE_META]: String(manifest.size) },
+				Body: JSON.stringify(manifest)
+			})
+		);
+		// Listed again now that the seal is there: a part that lands later finds it and removes
+		// itself, so no copy outside the seal outlives this. Best effort: a leftover copy is only
+		// storage, removed with the share.
+		const named = new Set(parts.map((part) => this.partKey(id, part.n, part.etag as string)));
+		try {
+			await this.deleteKeys((await this.listPartObjects(id)).map((object) => object.key).filter((key) => !named.has(key)));
+		} catch (error) {
+			this.options.logger?.warn({ err: error, shareId: id }, 'could not remove replaced part copies');
+		}
+	}
+
+	/** The part objects of share `id` (every copy), by key. */
+	private async listPartObjects(id: string): Promise<{ key: string; size: number }[]> {
+		const objects: { key: string; size: number }[] = [];
+		let token: string | undefined;
+		do {
+			const page = await this.client.send(
+				new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.partsPrefix(id), ContinuationToken: token })
+			);
+			for (const object of page.Contents ?? []) if (object.Key) objects.push({ key: object.Key, size: object.Size ?? 0 });
+			token = page.IsTruncated ? page.NextContinuationToken : undefined;
+		} while (token);
+		return objects;
+	}
+
+	private async deleteKeys(keys: string[]): Promise<void> {
+		const queue = [...keys];
+		const worker = async () => {
+			for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+				await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+			}
+		};
+		await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, queue.length) }, worker));
+	}
+
+	/** HEAD of an object: its size, ETag and metadata, or undefined if there is none. */
+	private async head(key: string): Promise<{ size: number; etag: string; metadata: Record<string, string> } | undefined> {
+		try {
+			const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+			return { size: head.ContentLength ?? 0, etag: head.ETag ?? '', metadata: head.Metadata ?? {} };
+		} catch (error) {
+			if (httpStatus(error) === 404) return undefined;
+			throw error;
+		}
+	}
+
+	private readonly manifests = new Map<string, Manifest>();
+	private manifestCopies = 0;
+
+	/** The manifest of a sealed parts-layout share (from its seal object, whose HEAD is `head`). */
+	private async manifest(id: string, head: { etag: string }): Promise<Manifest> {
+		const cacheKey = `${id} ${head.etag}`;
+		const cached = this.manifests.get(cacheKey);
+		if (cached) return cached;
+		const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(id) }));
+		const manifest = JSON.parse((await result.Body?.transformToString()) ?? '') as Manifest;
+		if (!(manifest.partSize > 0 || manifest.size === 0) || !Array.isArray(manifest.copies))
+			throw new Error(`the seal object of blob ${id} is not a manifest`);
+		if (this.manifests.has(cacheKey)) return manifest; // another read cached it meanwhile
+		// Oldest first out, until this one fits.
+		for (const [key, old] of this.manifests) {
+			if (this.manifestCopies + manifest.copies.length <= MANIFEST_CACHE_COPIES) break;
+			this.manifests.delete(key);
+			this.manifestCopies -= old.copies.length;
+		}
+		this.manifests.set(cacheKey, manifest);
+		this.manifestCopies += manifest.copies.length;
+		return manifest;
+	}
+
 	async read(blob: BlobLayout, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>> {
 		checkReadRange(blob, start, endExclusive);
 		const key = this.key(blob.id);
 		// The existence check answers before any byte (a missing blob is an error response, not a
-		// broken stream). The GET waits for the first pull: a response whose body is never read
+		// broken stream). The GETs wait for the first pull: a response whose body is never read
 		// (HEAD drops it without cancelling) then holds no connection to the store.
-		const size = await this.size(blob.id);
-		if (size === undefined) throw Object.assign(new Error(`no object for blob ${blob.id}`), { code: 'ENOENT' });
+		const head = await this.head(key);
+		if (head === undefined) throw Object.assign(new Error(`no object for blob ${blob.id}`), { code: 'ENOENT' });
+		const size = sizeOf(head);
 		if (size < endExclusive) throw new Error(`the object for blob ${blob.id} has ${size} bytes, not ${blob.size}`);
-		const { client, bucket } = this;
-		async function* bytes(): AsyncGenerator<Uint8Array> {
-			const result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${endExclusive - 1}` }));
-			const body = result.Body;
-			if (!(body instanceof Readable)) throw new Error('the S3 client returned no Node stream');
-			// Some stores answer more than asked (s3rver reads `bytes=0-0` as "from 0"; others ignore
-			// Range and send the whole object): cut exactly our bytes out of what came.
-			const from = result.ContentRange === undefined ? 0 : Number(/^bytes (\d+)-/.exec(result.ContentRange)?.[1]);
-			if (!(from <= start)) {
-				body.destroy();
-				throw new Error(`the S3 store answered range ${result.ContentRange} for bytes ${start}-${endExclusive - 1}`);
+		if (head.metadata[LAYOUT_META] === 'parts') {
+			const { partSize, copies } = await this.manifest(blob.id, head);
+			const pieces: { key: string; start: number; endExclusive: number }[] = [];
+			for (let n = Math.floor(start / partSize); n * partSize < endExclusive; n++) {
+				const from = n * partSize;
+				pieces.push({
+					key: this.partKey(blob.id, n, copies[n] ?? ''),
+					start: Math.max(start, from) - from,
+					endExclusive: Math.min(endExclusive, from + partSize) - from
+				});
 			}
-			yield* slice(body, start - from, endExclusive - start);
+			const range = this.range.bind(this);
+			return toWebStream(
+				(async function* () {
+					for (const piece of pieces) yield* range(piece.key, piece.start, piece.endExclusive);
+				})()
+			);
 		}
 		// Pulled one chunk at a time: a slow reader pauses the socket instead of filling memory.
-		return toWebStream(bytes());
+		return toWebStream(this.range(key, start, endExclusive));
+	}
+
+	readsUpload(upload: string | null): boolean {
+		return upload !== null && isParts(upload);
+	}
+
+	async readUploadingPart(
+		id: string,
+		n: number,
+		etag: string | null,
+		start: number,
+		endExclusive: number
+	): Promise<ReadableStream<Uint8Array>> {
+		// A copy recorded by a multipart upload (begun before this version, or in direct mode) cannot be read.
+		if (etag === null || !PART_COPY.test(etag)) throw new Error(`part ${n} of blob ${id} is in an unfinished multipart upload`);
+		const key = this.partKey(id, n, etag);
+		if ((await this.head(key)) !== undefined) return toWebStream(this.range(key, start, endExclusive));
+		// Sealed meanwhile, and this copy was replaced: the sealed blob's bytes.
+		const head = await this.head(this.key(id));
+		if (head?.metadata[LAYOUT_META] !== 'parts') throw Object.assign(new Error(`no part ${n} of blob ${id}`), { code: 'ENOENT' });
+		const { size, partSize } = await this.manifest(id, head);
+		return this.read({ id, size, partSize }, n * partSize + start, n * partSize + endExclusive);
+	}
+
+	/** Bytes `start … endExclusive−1` of one object, by a ranged GET sent at the first pull. */
+	private async *range(key: string, start: number, endExclusive: number): AsyncGenerator<Uint8Array> {
+		const result = await this.client.send(
+			new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${endExclusive - 1}` })
+		);
+		const body = result.Body;
+		if (!(body instanceof Readable)) throw new Error('the S3 client returned no Node stream');
+		// Some stores answer more than asked (s3rver reads `bytes=0-0` as "from 0"; others ignore
+		// Range and send the whole object): cut exactly our bytes out of what came.
+		const from = result.ContentRange === undefined ? 0 : Number(/^bytes (\d+)-/.exec(result.ContentRange)?.[1]);
+		if (!(from <= start)) {
+			body.destroy();
+			throw new Error(`the S3 store answered range ${result.ContentRange} for bytes ${start}-${endExclusive - 1}`);
+		}
+		yield* slice(body, start - from, endExclusive - start);
 	}
 
 	async delete(blob: BlobUpload): Promise<void> {
 		const key = this.key(blob.id);
+		if (blob.upload !== null && isParts(blob.upload)) {
+			// The seal first: a part still being sent then finds no seal and stays an orphan, which
+			// collectOrphans removes; readers fail before their first byte.
+			await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+			await this.deleteKeys((await this.listPartObjects(blob.id)).map((object) => object.key));
+			return;
+		}
 		if (blob.upload !== null) {
 			try {
 				await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: blob.upload }));
@@ -236,27 +462,25 @@ export class S3BlobStore implements DirectBlobStore {
 	}
 
 	async size(id: string): Promise<number | undefined> {
-		try {
-			const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(id) }));
-			return head.ContentLength;
-		} catch (error) {
-			if (httpStatus(error) === 404) return undefined;
-			throw error;
-		}
+		const head = await this.head(this.key(id));
+		return head && sizeOf(head);
 	}
 
-	presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string> {
-		const uploadId = requireUpload(blob);
+	async presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string> {
+		const uploadId = requireMultipart(blob);
 		// Content-Length is a signed header: S3 refuses a body of any other length (its answer: 403).
 		return this.presign('PUT', blob.id, { partNumber: String(n + 1), uploadId }, { 'content-length': String(length) }, expiresIn, now);
 	}
 
-	presignRead(id: string, expiresIn: number, now: number): Promise<string> {
+	async presignRead(id: string, expiresIn: number, now: number): Promise<string> {
+		// A parts-layout share (begun with SEALDROP_S3_DIRECT off) is not one object a URL can name.
+		const head = await this.head(this.key(id));
+		if (head?.metadata[LAYOUT_META] === 'parts') throw new NoDirectReadError(id);
 		return this.presign('GET', id, {}, {}, expiresIn, now);
 	}
 
 	async listParts(blob: BlobUpload): Promise<{ n: number; size: number; etag: string }[]> {
-		const uploadId = requireUpload(blob);
+		const uploadId = requireMultipart(blob);
 		const parts: { n: number; size: number; etag: string }[] = [];
 		let marker: string | undefined;
 		do {
@@ -315,16 +539,19 @@ export class S3BlobStore implements DirectBlobStore {
 		let token: string | undefined;
 		do {
 			const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: S3_KEY_PREFIX, ContinuationToken: token }));
+			// Seal or single objects (`shares/<id>`) and part objects (`shares/<id>.parts/…`).
 			const old = (page.Contents ?? [])
 				.filter((object) => object.LastModified !== undefined && object.LastModified.getTime() < before)
-				.map((object) => (object.Key ?? '').slice(S3_KEY_PREFIX.length))
-				.filter((id) => SHARE_ID_PATTERN.test(id));
+				.map((object) => ({
+					key: object.Key ?? '',
+					id: /^([^./]+)(?:\.parts\/\d+\.[0-9a-f]{24})?$/.exec((object.Key ?? '').slice(S3_KEY_PREFIX.length))?.[1] ?? ''
+				}))
+				.filter(({ id }) => SHARE_ID_PATTERN.test(id));
 			if (old.length > 0) {
-				const known = await live(old);
-				for (const id of old.filter((id) => !known.has(id))) {
-					await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: this.key(id) }));
-					removed++;
-				}
+				const known = await live([...new Set(old.map(({ id }) => id))]);
+				const orphans = old.filter(({ id }) => !known.has(id));
+				await this.deleteKeys(orphans.map(({ key }) => key));
+				removed += new Set(orphans.map(({ id }) => id)).size;
 			}
 			token = page.IsTruncated ? page.NextContinuationToken : undefined;
 		} while (token);
@@ -466,6 +693,22 @@ async function* slice(source: AsyncIterable<Uint8Array>, skip: number, take: num
 		yield piece;
 	}
 	throw new Error(`the S3 object ended ${left} bytes early`);
+}
+
+function isParts(upload: string): boolean {
+	return upload.startsWith(PARTS_HANDLE);
+}
+
+/** The size of the blob whose `shares/<id>` object has this HEAD: the seal's recorded size, or the object's. */
+function sizeOf(head: { size: number; metadata: Record<string, string> }): number {
+	return head.metadata[LAYOUT_META] === 'parts' ? Number(head.metadata[SIZE_META]) : head.size;
+}
+
+function requireMultipart(blob: BlobUpload): string {
+	const upload = requireUpload(blob);
+	if (isParts(upload))
+		throw new Error(`share ${blob.id} is stored as part objects (begun with SEALDROP_S3_DIRECT off): its parts go through the server`);
+	return upload;
 }
 
 function requireUpload(blob: BlobUpload): string {

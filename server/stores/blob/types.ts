@@ -4,7 +4,8 @@ import type { ByteSource } from '../../streams';
  * Where ciphertext lives. Shaped after S3 multipart uploads so an S3 store can implement it:
  * `begin` ↔ CreateMultipartUpload (its UploadId is the `upload` handle, which the MetaStore keeps
  * so every instance can use it), `putPart` ↔ UploadPart, `complete` ↔ CompleteMultipartUpload,
- * `read` ↔ ranged GetObject, `delete` ↔ DeleteObject + AbortMultipartUpload.
+ * `read` ↔ ranged GetObject, `delete` ↔ DeleteObject + AbortMultipartUpload. (The S3 store
+ * outside direct mode stores each part as an object instead, to read it before complete: s3.ts.)
  */
 export interface BlobStore {
 	/** Prepares an upload; returns a handle to pass back to the other calls (or null). */
@@ -43,9 +44,15 @@ export interface BlobStore {
 	 * progress, as stored under `etag` (the copy the MetaStore recorded); if the upload has been
 	 * sealed meanwhile, the same bytes of the sealed blob. Rejects (before any byte) if neither is
 	 * there. Optional: a store without it cannot serve a share before it is complete
-	 * (`streamable: false`: S3, whose unfinished multipart uploads cannot be read).
+	 * (`streamable: false`).
 	 */
 	readUploadingPart?(id: string, n: number, etag: string | null, start: number, endExclusive: number): Promise<ReadableStream<Uint8Array>>;
+
+	/**
+	 * Whether readUploadingPart can read the upload with this handle (absent: every one). S3: not
+	 * a multipart upload (direct mode, or begun before part objects), which cannot be read unfinished.
+	 */
+	readsUpload?(upload: string | null): boolean;
 
 	/** Deletes the blob or the unfinished upload. Idempotent. */
 	delete(blob: BlobUpload): Promise<void>;
@@ -77,7 +84,10 @@ export interface BlobStore {
 export interface DirectBlobStore extends BlobStore {
 	/** A URL to PUT part `n` (exactly `length` bytes, pinned by the signature) until `now + expiresIn` s. */
 	presignPart(blob: BlobUpload, n: number, length: number, expiresIn: number, now: number): Promise<string>;
-	/** A URL for ranged GETs of the completed blob until `now + expiresIn` s. */
+	/**
+	 * A URL for ranged GETs of the completed blob until `now + expiresIn` s. Rejects with
+	 * NoDirectReadError if the blob is not one object (S3 part objects): it is read through the server.
+	 */
 	presignRead(id: string, expiresIn: number, now: number): Promise<string>;
 	/** The parts the store holds for the upload, sorted by n; UploadClosedError if it is gone. */
 	listParts(blob: BlobUpload): Promise<{ n: number; size: number; etag: string }[]>;
@@ -121,6 +131,14 @@ export class PartLengthError extends Error {
 	) {
 		super(`part body ${kind === 'short' ? 'ended at' : 'exceeded'} ${received} bytes, expected ${expected}`);
 		this.name = 'PartLengthError';
+	}
+}
+
+/** The blob is not one object a presigned URL can name: clients read it through the server. */
+export class NoDirectReadError extends Error {
+	constructor(id: string) {
+		super(`blob ${id} is stored as part objects: it is read through the server`);
+		this.name = 'NoDirectReadError';
 	}
 }
 

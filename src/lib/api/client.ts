@@ -100,7 +100,16 @@ export class ApiClient {
 		ownerToken: string,
 		opts?: RequestOptions
 	): Promise<void> {
-		const slot = await this.partUploadUrl(id, n, ownerToken, opts);
+		let slot: DirectUrlResponse;
+		try {
+			slot = await this.partUploadUrl(id, n, ownerToken, opts);
+		} catch (err) {
+			// No URL for this upload (begun before direct transfers were on): the part goes through
+			// the server, which also gives the real answer if the share itself is gone.
+			if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
+			await this.putPart(id, n, body, ownerToken, opts);
+			return;
+		}
 		// The URL's signature pins Content-Length. A browser sets it from a Blob; Node's fetch
 		// would send a stream chunked, so the length goes along (browsers never pass a stream).
 		const headers: Record<string, string> = body instanceof ReadableStream ? { 'Content-Length': String(slot.size) } : {};
@@ -120,10 +129,21 @@ export class ApiClient {
 	 */
 	async blobDirect(id: string, ticket: string, start: number, endExclusive: number, opts?: RequestOptions): Promise<Response> {
 		const key = `${this.origin} ${id} ${ticket}`;
+		if (proxiedBlobs.has(key)) return this.blob(id, ticket, start, endExclusive, opts);
 		for (let attempt = 0; ; attempt++) {
 			let cached = blobUrls.get(key);
 			if (!cached || Date.now() - cached.at > BLOB_URL_REUSE_MS) {
-				cached = { url: (await this.blobUrl(id, ticket, opts)).url, at: Date.now() };
+				let url: string;
+				try {
+					url = (await this.blobUrl(id, ticket, opts)).url;
+				} catch (err) {
+					// No URL for this share (stored before direct transfers were on): read it through
+					// the server, which also gives the real answer if the share itself is gone.
+					if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
+					proxiedBlobs.add(key);
+					return this.blob(id, ticket, start, endExclusive, opts);
+				}
+				cached = { url, at: Date.now() };
 				for (const [other, entry] of blobUrls) if (cached.at - entry.at > BLOB_URL_REUSE_MS) blobUrls.delete(other);
 				blobUrls.set(key, cached);
 			}
@@ -312,6 +332,8 @@ export class ApiClient {
 
 /** Presigned blob URLs by origin, share and ticket (in memory only; a ticket is a secret). */
 const blobUrls = new Map<string, { url: string; at: number }>();
+/** Shares (by origin, id and ticket) that blob-url answered NOT_FOUND for: read through the server. */
+const proxiedBlobs = new Set<string>();
 const BLOB_URL_REUSE_MS = 60_000;
 
 /**
