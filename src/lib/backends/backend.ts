@@ -37,6 +37,11 @@ const lazyBackend: CryptoBackend = {
 	sendPart: async (part: PartUpload, signal?: AbortSignal) => (await workers()).sendPart(part, signal),
 	openRange: (request: RangeRequest) =>
 		backend ? backend.openRange(request) : new LaterReader(workers().then((b) => b.openRange(request))),
+	openFile: async (handle: FileSystemFileHandle) => {
+		const b = await workers();
+		if (!b.openFile) throw new Error('No crypto worker can write files.');
+		return b.openFile(handle);
+	},
 	dispose: () => backend?.dispose()
 };
 

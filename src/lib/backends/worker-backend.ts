@@ -1,8 +1,8 @@
 import * as Comlink from 'comlink';
-import type { CryptoWorkerApi } from '../workers/crypto.worker';
+import type { CryptoWorkerApi, RangeChunk } from '../workers/crypto.worker';
 import { ApiError } from '../api/client';
 import type { RangeReader } from '../transfer/cipher-reader';
-import type { CryptoBackend } from '../transfer/crypto-backend';
+import type { CryptoBackend, WorkerFile } from '../transfer/crypto-backend';
 import { fromWire, type WireError } from '../transfer/wire-errors';
 
 interface Lane {
@@ -11,6 +11,8 @@ interface Lane {
 	busy: number;
 	/** Parts this worker has sent. */
 	parts: number;
+	/** Files open for writing in this worker: it is not retired while it holds one. */
+	files: number;
 	/**
 	 * Rejects if the worker fails: above all when its script cannot be loaded (the network is
 	 * down and the script is not cached), which would otherwise leave every call to it waiting forever.
@@ -50,7 +52,7 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 				)
 			);
 			broken.catch(() => {}); // heard by the jobs that race it
-			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0, parts: 0, broken });
+			lanes.push({ worker, api: Comlink.wrap<CryptoWorkerApi>(worker), busy: 0, parts: 0, files: 0, broken });
 		}
 		return lanes.reduce((a, b) => (b.busy < a.busy ? b : a), lanes[0]!);
 	}
@@ -64,7 +66,7 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 		}
 	}
 	function retireSpent() {
-		const spent = lanes.filter((l) => l.busy === 0 && l.parts >= PARTS_PER_WORKER);
+		const spent = lanes.filter((l) => l.busy === 0 && l.files === 0 && l.parts >= PARTS_PER_WORKER);
 		for (const lane of spent) lane.worker.terminate();
 		lanes = lanes.filter((l) => !spent.includes(l));
 	}
@@ -87,30 +89,123 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 			const job = nextJob++;
 			lane.busy++;
 			void lane.api.openRange(job, request);
-			let closed = false;
-			const close = () => {
-				if (closed) return;
-				closed = true;
-				lane.busy--;
-				void lane.api.closeRange(job);
+			return rangeOn(lane, job, (result) => {
+				if ('length' in result) throw new Error('A range read gave no bytes.');
+				return result.chunk;
+			});
+		},
+		async openFile(handle) {
+			const lane = pick();
+			const file = nextJob++;
+			lane.files++;
+			let failed = false;
+			let open = true;
+			const call = async (work: () => Promise<WireError | null>) => {
+				let error: WireError | null;
+				try {
+					error = await Promise.race([work(), lane.broken]);
+				} catch (err) {
+					failed = true; // the worker, and the file's bytes with it, are gone
+					throw err;
+				}
+				if (error) {
+					failed = true;
+					throw fromWire(error);
+				}
+			};
+			const release = () => {
+				if (!open) return;
+				open = false;
+				lane.files--;
 				retireSpent();
 			};
-			return {
-				async read() {
-					const result = await Promise.race([lane.api.readRange(job), lane.broken]);
-					if ('error' in result) {
-						close();
-						throw fromWire(result.error);
-					}
-					if (result.chunk === null) close();
-					return result.chunk;
+			await call(() => lane.api.openFile(file, handle)).catch((err: unknown) => {
+				release();
+				throw err;
+			});
+			const worker: WorkerFile = {
+				get failed() {
+					return failed;
 				},
-				close
+				openRange(request, start, end) {
+					const job = nextJob++;
+					lane.busy++;
+					void lane.api.openRange(job, request, { file, start, end });
+					return rangeOn(
+						lane,
+						job,
+						(result) => {
+							if (!('length' in result)) return null; // the end
+							return result.length;
+						},
+						() => (failed = true)
+					);
+				},
+				write(chunk) {
+					// Transferred, not copied, where the chunk is its whole buffer (a SaveSink may take it).
+					const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
+					return call(() => lane.api.writeFile(file, Comlink.transfer(own, [own.buffer as ArrayBuffer])));
+				},
+				async close() {
+					try {
+						await call(() => lane.api.closeFile(file));
+					} finally {
+						release();
+					}
+				},
+				async abort(reason) {
+					try {
+						await call(() => lane.api.abortFile(file, reason instanceof Error ? reason.message : 'Download failed'));
+					} finally {
+						release();
+					}
+				}
 			};
+			return worker;
 		},
 		dispose() {
 			for (const lane of lanes) lane.worker.terminate();
 			lanes = [];
 		}
 	};
+
+	/**
+	 * The page's end of range `job` on `lane`: `take` turns each answer into what `read` returns;
+	 * `fileFailed` hears a failure of the file the range writes into.
+	 */
+	function rangeOn<T>(
+		lane: Lane,
+		job: number,
+		take: (result: Exclude<RangeChunk, { error: WireError }>) => T | null,
+		fileFailed?: () => void
+	) {
+		let closed = false;
+		const close = () => {
+			if (closed) return;
+			closed = true;
+			lane.busy--;
+			void lane.api.closeRange(job);
+			retireSpent();
+		};
+		return {
+			async read(): Promise<T | null> {
+				let result: RangeChunk;
+				try {
+					result = await Promise.race([lane.api.readRange(job), lane.broken]);
+				} catch (err) {
+					fileFailed?.();
+					throw err;
+				}
+				if ('error' in result) {
+					close();
+					if (result.file) fileFailed?.();
+					throw fromWire(result.error);
+				}
+				const value = take(result);
+				if (value === null) close();
+				return value;
+			},
+			close
+		};
+	}
 }
