@@ -38,9 +38,9 @@ const lazyBackend: CryptoBackend = {
 	openRange: (request: RangeRequest) =>
 		backend ? backend.openRange(request) : new LaterReader(workers().then((b) => b.openRange(request))),
 	openFile: async (handle: FileSystemFileHandle) => {
-		const b = await workers();
-		if (!b.openFile) throw new Error('No crypto worker can write files.');
-		return b.openFile(handle);
+		const loaded = await workers();
+		if (!loaded.openFile) throw new Error('The crypto workers cannot write files.'); // createWorkerBackend always can
+		return loaded.openFile(handle);
 	},
 	dispose: () => backend?.dispose()
 };

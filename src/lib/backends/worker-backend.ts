@@ -5,6 +5,14 @@ import type { RangeReader } from '../transfer/cipher-reader';
 import type { CryptoBackend, WorkerFile } from '../transfer/crypto-backend';
 import { fromWire, type WireError } from '../transfer/wire-errors';
 
+/** The worker writing a file ended before the file was complete (its unwritten bytes went with it). */
+export class SaveInterruptedError extends Error {
+	readonly code = 'SAVE_INTERRUPTED';
+	constructor() {
+		super('The browser ended the worker that was saving this file.');
+	}
+}
+
 interface Lane {
 	worker: Worker;
 	api: Comlink.Remote<CryptoWorkerApi>;
@@ -33,12 +41,16 @@ const PARTS_PER_WORKER = 2;
  * A small pool of crypto workers; each job goes to the least busy one. At least 3, one per
  * upload part in flight (DEFAULT_PARALLEL_PARTS), so that no worker holds two parts' garbage.
  */
-export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.hardwareConcurrency || 2))): CryptoBackend {
+export function createWorkerBackend(
+	size = Math.min(4, Math.max(3, navigator.hardwareConcurrency || 2)),
+	/** Starts a worker; tests keep hold of it to make it fail. */
+	spawn = () => new Worker(new URL('../workers/crypto.worker.ts', import.meta.url), { type: 'module' })
+): CryptoBackend {
 	let lanes: Lane[] = [];
 	let nextJob = 1;
 	function pick(): Lane {
 		if (lanes.length < size && lanes.every((l) => l.busy > 0)) {
-			const worker = new Worker(new URL('../workers/crypto.worker.ts', import.meta.url), { type: 'module' });
+			const worker = spawn();
 			const broken = new Promise<never>((_, reject) =>
 				worker.addEventListener(
 					'error',
@@ -89,7 +101,7 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 			const job = nextJob++;
 			lane.busy++;
 			void lane.api.openRange(job, request);
-			return rangeOn(lane, job, (result) => {
+			return rangeOn(lane, job, lane.broken, (result) => {
 				if ('length' in result) throw new Error('A range read gave no bytes.');
 				return result.chunk;
 			});
@@ -99,31 +111,37 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 			const file = nextJob++;
 			lane.files++;
 			let failed = false;
-			let open = true;
+			/**
+			 * The worker ending takes the file's unwritten bytes with it: no retry can bring them back,
+			 * so the save fails (and starts that file again on Continue) rather than waits for a
+			 * network that is not the problem.
+			 */
+			const lost = lane.broken.catch(() => {
+				failed = true;
+				throw new SaveInterruptedError();
+			});
+			lost.catch(() => {}); // heard by the calls that race it
 			const call = async (work: () => Promise<WireError | null>) => {
-				let error: WireError | null;
-				try {
-					error = await Promise.race([work(), lane.broken]);
-				} catch (err) {
-					failed = true; // the worker, and the file's bytes with it, are gone
-					throw err;
-				}
+				const error = await Promise.race([work(), lost]);
 				if (error) {
 					failed = true;
 					throw fromWire(error);
 				}
 			};
+			let open = true;
 			const release = () => {
 				if (!open) return;
 				open = false;
 				lane.files--;
 				retireSpent();
 			};
-			await call(() => lane.api.openFile(file, handle)).catch((err: unknown) => {
+			try {
+				await call(() => lane.api.openFile(file, handle));
+			} catch (err) {
 				release();
 				throw err;
-			});
-			const worker: WorkerFile = {
+			}
+			const opened: WorkerFile = {
 				get failed() {
 					return failed;
 				},
@@ -131,13 +149,12 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 					const job = nextJob++;
 					lane.busy++;
 					void lane.api.openRange(job, request, { file, start, end });
+					// Each answer is a chunk's plaintext length, once the worker handed its wanted bytes to the file.
 					return rangeOn(
 						lane,
 						job,
-						(result) => {
-							if (!('length' in result)) return null; // the end
-							return result.length;
-						},
+						lost,
+						(result) => ('length' in result ? result.length : null),
 						() => (failed = true)
 					);
 				},
@@ -161,7 +178,7 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 					}
 				}
 			};
-			return worker;
+			return opened;
 		},
 		dispose() {
 			for (const lane of lanes) lane.worker.terminate();
@@ -170,15 +187,17 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 	};
 
 	/**
-	 * The page's end of range `job` on `lane`: `take` turns each answer into what `read` returns;
-	 * `fileFailed` hears a failure of the file the range writes into.
+	 * The page's end of range `job` on `lane`, which fails with `broken` if the worker does: `take`
+	 * turns each answer into what `read` returns (null at the end); `fileFailed` hears that the
+	 * file the range writes into failed.
 	 */
 	function rangeOn<T>(
 		lane: Lane,
 		job: number,
+		broken: Promise<never>,
 		take: (result: Exclude<RangeChunk, { error: WireError }>) => T | null,
 		fileFailed?: () => void
-	) {
+	): { read(): Promise<T | null>; close(): void } {
 		let closed = false;
 		const close = () => {
 			if (closed) return;
@@ -188,14 +207,8 @@ export function createWorkerBackend(size = Math.min(4, Math.max(3, navigator.har
 			retireSpent();
 		};
 		return {
-			async read(): Promise<T | null> {
-				let result: RangeChunk;
-				try {
-					result = await Promise.race([lane.api.readRange(job), lane.broken]);
-				} catch (err) {
-					fileFailed?.();
-					throw err;
-				}
+			async read() {
+				const result = await Promise.race([lane.api.readRange(job), broken]);
 				if ('error' in result) {
 					close();
 					if (result.file) fileFailed?.();

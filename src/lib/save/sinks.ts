@@ -57,12 +57,13 @@ export function saveBlob(blob: Blob, name: string): void {
 }
 
 /**
- * Writes straight to a file the user picked (File System Access API). A write is handed to the
- * stream and not awaited: the next chunk is decrypted while the browser writes this one, with
- * the stream's own backpressure (`ready`) bounding what waits. A failed write fails the next
- * write or `close`. Where `backend` can (crypto workers), the file is opened in a worker, which
- * then writes what it decrypts without handing it to the page: faster (`npm run bench`, see
- * tests/bench/findings.ts).
+ * Writes straight to a file the user picked (File System Access API). With crypto workers
+ * (`backend.openFile`) the file is opened in one, which writes what it decrypts: the plaintext
+ * never crosses to the page, and the browser's memory grows half as much on a large save, at the
+ * same rate and CPU (tests/bench/findings.ts). Without (a backend decrypting in the page), the
+ * page writes. Either way a write is handed to the stream and not awaited, so the next chunk is
+ * decrypted meanwhile, with the stream's backpressure (`ready`) bounding what waits; a failed
+ * write fails the next write or `close` with the browser's own DOMException.
  */
 export async function fileHandleSink(handle: FileSystemFileHandle, backend?: CryptoBackend): Promise<SaveSink> {
 	const file = await backend?.openFile?.(handle);

@@ -3,16 +3,20 @@
 import * as Comlink from 'comlink';
 import { CipherReader, type RangeRequest } from '../transfer/cipher-reader';
 import { sendPartInline, type PartUpload } from '../transfer/crypto-backend';
-import { toWire, type WireError } from '../transfer/wire-errors';
+import { fileErrorToWire, toWire, type WireError } from '../transfer/wire-errors';
 
 const uploads = new Map<number, AbortController>();
 const ranges = new Map<number, CipherReader>();
-/** Files (File System Access) open for writing here, so that decrypted bytes need not cross to the page. */
+/**
+ * Files (File System Access) open for writing here: the plaintext decrypted here is written here,
+ * not handed to the page, which halves the browser's memory growth on a large save
+ * (tests/bench/findings.ts).
+ */
 const files = new Map<number, WritableStreamDefaultWriter<Uint8Array>>();
-/** Ranges written into a file here: plaintext bytes [start, end) of the share; `position` is the next byte read. */
-const targets = new Map<number, FileTarget & { position: number }>();
+/** Ranges written into a file here, by job; `position` is the share offset of the next byte read. */
+const fileRanges = new Map<number, FileTarget & { position: number }>();
 
-/** Where a range's plaintext goes when it is written here: share offsets [start, end) into `file`. */
+/** Where a range's plaintext goes when it is written here: its share offsets [start, end) into `file`. */
 export interface FileTarget {
 	file: number;
 	start: number;
@@ -26,7 +30,11 @@ export interface FileTarget {
  */
 export type RangeChunk = { chunk: Uint8Array | null } | { length: number } | { error: WireError; file?: boolean };
 
-/** Hands `chunk` to the file without waiting for the write: a failed write fails the next `ready` or the close. */
+/**
+ * Hands `chunk` to the file without waiting for the write, so that the next chunk is decrypted
+ * meanwhile; the stream's backpressure (`ready`) bounds what waits. A failed write fails the next
+ * `ready` or the close.
+ */
 async function writeTo(file: number, chunk: Uint8Array): Promise<void> {
 	const writer = files.get(file);
 	if (!writer) throw new Error(`No file ${file}.`);
@@ -35,12 +43,12 @@ async function writeTo(file: number, chunk: Uint8Array): Promise<void> {
 }
 
 /** Runs a file operation; resolves to null, or to the error to throw on the page. */
-async function onFile(work: () => Promise<void>): Promise<WireError | null> {
+async function fileResult(work: () => Promise<void>): Promise<WireError | null> {
 	try {
 		await work();
 		return null;
 	} catch (err) {
-		return toWire(err);
+		return fileErrorToWire(err);
 	}
 }
 
@@ -63,7 +71,7 @@ const api = {
 	},
 	openRange(job: number, request: RangeRequest, target?: FileTarget): void {
 		ranges.set(job, new CipherReader(request));
-		if (target) targets.set(job, { ...target, position: request.firstRecord * request.layout.recordSize });
+		if (target) fileRanges.set(job, { ...target, position: request.firstRecord * request.layout.recordSize });
 	},
 	async readRange(job: number): Promise<RangeChunk> {
 		const reader = ranges.get(job);
@@ -76,7 +84,7 @@ const api = {
 			return { error: toWire(err) };
 		}
 		if (chunk === null) forget(job);
-		const target = targets.get(job);
+		const target = fileRanges.get(job);
 		if (!chunk || !target) return chunk ? Comlink.transfer({ chunk }, [chunk.buffer as ArrayBuffer]) : { chunk };
 		// Only the wanted bytes: the first and last records may hold neighbouring files.
 		const at = target.position;
@@ -87,7 +95,7 @@ const api = {
 			if (to > from) await writeTo(target.file, chunk.subarray(from - at, to - at));
 		} catch (err) {
 			forget(job);
-			return { error: toWire(err), file: true };
+			return { error: fileErrorToWire(err), file: true };
 		}
 		return { length: chunk.byteLength };
 	},
@@ -96,27 +104,29 @@ const api = {
 		forget(job);
 	},
 	async openFile(file: number, handle: FileSystemFileHandle): Promise<WireError | null> {
-		return onFile(async () => void files.set(file, (await handle.createWritable()).getWriter()));
+		return fileResult(async () => void files.set(file, (await handle.createWritable()).getWriter()));
 	},
+	/** Bytes made on the page (a ZIP is put together there). */
 	writeFile(file: number, chunk: Uint8Array): Promise<WireError | null> {
-		return onFile(() => writeTo(file, chunk));
+		return fileResult(() => writeTo(file, chunk));
 	},
 	/** Chromium writes to a swap file and moves it into place only on close. */
 	closeFile(file: number): Promise<WireError | null> {
 		const writer = files.get(file);
 		files.delete(file);
-		return onFile(async () => writer?.close());
+		return fileResult(async () => writer?.close());
 	},
+	/** Drops the swap file: nothing of a partial save becomes the user's file. */
 	abortFile(file: number, reason: string): Promise<WireError | null> {
 		const writer = files.get(file);
 		files.delete(file);
-		return onFile(async () => writer?.abort(new Error(reason)));
+		return fileResult(async () => writer?.abort(new Error(reason)));
 	}
 };
 
 function forget(job: number) {
 	ranges.delete(job);
-	targets.delete(job);
+	fileRanges.delete(job);
 }
 
 export type CryptoWorkerApi = typeof api;
