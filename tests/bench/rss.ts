@@ -62,3 +62,35 @@ export class PeakSampler {
 		return this.peak;
 	}
 }
+
+/** CPU seconds (user + system) one process has used so far, or 0 if it has gone. */
+export function cpuSecondsOf(pid: number): number {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		// utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 per second on Linux).
+		return (Number(fields[11]) + Number(fields[12])) / 100;
+	} catch {
+		return 0;
+	}
+}
+
+/**
+ * CPU seconds a changing set of processes uses between `start` and `stop`: the sum of each one's
+ * use, from where it was at `start` (or 0 for one started since). A process that ends in between
+ * loses its share, so measure with the processes that do the work already running.
+ */
+export class CpuMeter {
+	private readonly before = new Map<number, number>();
+
+	constructor(private readonly pids: () => number[]) {}
+
+	start(): this {
+		for (const pid of this.pids()) this.before.set(pid, cpuSecondsOf(pid));
+		return this;
+	}
+
+	stop(): number {
+		return this.pids().reduce((sum, pid) => sum + cpuSecondsOf(pid) - (this.before.get(pid) ?? 0), 0);
+	}
+}

@@ -29,7 +29,7 @@ import { cliTable, measureCli, type CliRun } from './cli.ts';
 import { PIPELINE_FINDINGS } from './findings.ts';
 import { clickButton, textboxValue, waitForButton } from './page-actions.ts';
 import { runPhases } from './phases.ts';
-import { descendants, PeakSampler } from './rss.ts';
+import { CpuMeter, descendants, PeakSampler } from './rss.ts';
 import { startProductionServer } from './production-server.ts';
 
 const MiB = 1024 * 1024;
@@ -71,6 +71,10 @@ interface Run {
 	browser_upload_growth_mib: number;
 	browser_download_growth_mib: number;
 	browser_fsa_growth_mib: number;
+	/** CPU seconds per GiB of the browser's processes: the save through the service worker, File System Access, the bare download. */
+	download_cpu_s_gib: number;
+	fsa_cpu_s_gib: number;
+	bare_download_cpu_s_gib: number;
 	server_peak_rss_mib: number;
 }
 
@@ -118,7 +122,8 @@ try {
 				`  ${size} MiB run ${i + 1}/${runs}: up ${run.upload_mib_s.toFixed(0)} MiB/s (${pct(run.upload_mib_s, run.upload_limit_mib_s)}), ` +
 					`down ${run.download_mib_s.toFixed(0)} (${pct(run.download_mib_s, run.download_limit_mib_s)}), ` +
 					`FSA ${run.fsa_download_mib_s.toFixed(0)} (${pct(run.fsa_download_mib_s, run.download_limit_mib_s)}), ` +
-					`growth up/down/FSA ${[run.browser_upload_growth_mib, run.browser_download_growth_mib, run.browser_fsa_growth_mib].map((g) => g.toFixed(0)).join('/')} MiB`
+					`growth up/down/FSA ${[run.browser_upload_growth_mib, run.browser_download_growth_mib, run.browser_fsa_growth_mib].map((g) => g.toFixed(0)).join('/')} MiB, ` +
+					`CPU-s/GiB down/FSA/bare ${[run.download_cpu_s_gib, run.fsa_cpu_s_gib, run.bare_download_cpu_s_gib].map((c) => c.toFixed(1)).join('/')}`
 			);
 		}
 		await rm(file, { force: true });
@@ -167,8 +172,9 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 
 	const bareUp = await bareUpload(context, file);
 	const bareDown = await bareDownload(context, file, downloads);
-	const passthroughDown = await serviceWorkerSave(context, file, downloads, 'pass');
-	const aesSaveDown = await serviceWorkerSave(context, file, downloads, 'aes');
+	const gib = bytes / 1024 ** 3;
+	const passthroughDown = (await serviceWorkerSave(context, file, downloads, 'pass')).mibPerSecond;
+	const aesSaveDown = (await serviceWorkerSave(context, file, downloads, 'aes')).mibPerSecond;
 	await context.close();
 
 	const crypto = await cryptoRate(browser);
@@ -177,16 +183,19 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 		download_mib_s: sizeMib / down.seconds,
 		fsa_download_mib_s: sizeMib / fsa.seconds,
 		bare_upload_mib_s: bareUp,
-		bare_download_mib_s: bareDown,
+		bare_download_mib_s: bareDown.mibPerSecond,
 		passthrough_download_mib_s: passthroughDown,
 		sw_aes_download_mib_s: aesSaveDown,
 		upload_limit_mib_s: Math.min(crypto, bareUp),
-		download_limit_mib_s: Math.min(crypto, bareDown),
+		download_limit_mib_s: Math.min(crypto, bareDown.mibPerSecond),
 		browser_peak_rss_mib: Math.max(up.peak, down.peak, fsa.peak) / MiB,
 		browser_rss_growth_mib: Math.max(up.growth, down.growth, fsa.growth) / MiB,
 		browser_upload_growth_mib: up.growth / MiB,
 		browser_download_growth_mib: down.growth / MiB,
 		browser_fsa_growth_mib: fsa.growth / MiB,
+		download_cpu_s_gib: down.cpu / gib,
+		fsa_cpu_s_gib: fsa.cpu / gib,
+		bare_download_cpu_s_gib: bareDown.cpu / gib,
 		server_peak_rss_mib: serverPeak / MiB
 	};
 }
@@ -200,22 +209,28 @@ async function newContext(browser: Browser): Promise<{ context: BrowserContext; 
 	return { context, downloads };
 }
 
-/** Time and browser memory of one transfer; growth is counted from its start, its page already open. */
+/**
+ * Time, browser memory and CPU of one transfer; growth is counted from its start, its page
+ * already open. `cpu`: seconds (user + system) of the browser's processes, which on this loaded
+ * machine say more than the rate does: the transfers are CPU-bound.
+ */
 interface Phase {
 	seconds: number;
 	peak: number;
 	growth: number;
+	cpu: number;
 }
 
 async function timed(work: () => Promise<void>): Promise<Phase> {
 	const rss = new PeakSampler(browserPids);
 	const baseline = rss.current();
 	rss.start();
+	const cpu = new CpuMeter(browserPids).start();
 	const t = performance.now();
 	await work();
 	const seconds = (performance.now() - t) / 1000;
 	const peak = rss.stop();
-	return { seconds, peak, growth: peak - baseline };
+	return { seconds, peak, growth: peak - baseline, cpu: cpu.stop() };
 }
 
 /** Picks `files` on the upload page and uploads them through the UI; returns the share link. */
@@ -375,7 +390,7 @@ async function bareUpload(context: BrowserContext, file: string): Promise<number
 }
 
 /** The same file, unencrypted, from a bare server's disk into the browser's downloads. */
-async function bareDownload(context: BrowserContext, file: string, downloads: string): Promise<number> {
+async function bareDownload(context: BrowserContext, file: string, downloads: string): Promise<SaveRate> {
 	const page = await context.newPage();
 	await page.goto(bare.url);
 	const start = () =>
@@ -391,15 +406,23 @@ async function bareDownload(context: BrowserContext, file: string, downloads: st
 	return saveRate(page, start, downloads, 'bare.bin', statSync(file).size);
 }
 
+interface SaveRate {
+	mibPerSecond: number;
+	/** CPU seconds of the browser's processes. */
+	cpu: number;
+}
+
 /** MiB/s from `start` until Chromium has saved `name` (`size` bytes) into `downloads`; closes the page. */
-async function saveRate(page: Page, start: () => Promise<unknown>, downloads: string, name: string, size: number): Promise<number> {
+async function saveRate(page: Page, start: () => Promise<unknown>, downloads: string, name: string, size: number): Promise<SaveRate> {
+	const cpu = new CpuMeter(browserPids).start();
 	const t0 = performance.now();
 	await start();
 	const saved = await downloaded(downloads, name, size);
 	const seconds = (performance.now() - t0) / 1000;
+	const used = cpu.stop();
 	await rm(saved);
 	await page.close();
-	return size / MiB / seconds;
+	return { mibPerSecond: size / MiB / seconds, cpu: used };
 }
 
 /**
@@ -409,7 +432,7 @@ async function saveRate(page: Page, start: () => Promise<unknown>, downloads: st
  * Not the limit (the issue defines that as the download manager's own transfer) but where the gap
  * between the two comes from.
  */
-async function serviceWorkerSave(context: BrowserContext, file: string, downloads: string, mode: 'pass' | 'aes'): Promise<number> {
+async function serviceWorkerSave(context: BrowserContext, file: string, downloads: string, mode: 'pass' | 'aes'): Promise<SaveRate> {
 	const page = await context.newPage();
 	await page.goto(bare.url);
 	// `serviceWorker.ready` would wait forever: the page itself is outside the worker's scope.
@@ -506,6 +529,9 @@ async function report(
 			browser_download_growth_mib: m('browser_download_growth_mib'),
 			browser_fsa_growth_mib: m('browser_fsa_growth_mib'),
 			fsa_download_mib_s: m('fsa_download_mib_s'),
+			download_cpu_s_gib: m('download_cpu_s_gib'),
+			fsa_cpu_s_gib: m('fsa_cpu_s_gib'),
+			bare_download_cpu_s_gib: m('bare_download_cpu_s_gib'),
 			server_peak_rss_mib: m('server_peak_rss_mib')
 		};
 	});
@@ -527,6 +553,7 @@ async function report(
 		'growth up / down / FSA MiB': [r.browser_upload_growth_mib, r.browser_download_growth_mib, r.browser_fsa_growth_mib]
 			.map((g) => g.toFixed(0))
 			.join(' / '),
+		'CPU-s/GiB down / FSA / bare': [r.download_cpu_s_gib, r.fsa_cpu_s_gib, r.bare_download_cpu_s_gib].map((c) => c.toFixed(1)).join(' / '),
 		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
 	}));
 	if (table.length > 0) console.table(table);
@@ -537,7 +564,8 @@ async function report(
 	console.log(
 		'SW pass / SW AES: the same bytes streamed by a service worker into downloads, untouched / through one AES-GCM pass\n' +
 			'(the fewest steps a decrypting save can take; in brackets, against the download limit). See serviceWorkerSave.\n' +
-			'download: saved through the service worker (Firefox, Safari, mobile); FSA: through File System Access (Chromium).'
+			'download: saved through the service worker (Firefox, Safari, mobile); FSA: through File System Access (Chromium).\n' +
+			'CPU-s/GiB: CPU seconds (user + system) of all browser processes per GiB saved, from /proc (see CpuMeter).'
 	);
 	if (table.length > 0) console.log(`\n${PIPELINE_FINDINGS.join('\n')}`);
 	await mkdir('bench-results', { recursive: true });

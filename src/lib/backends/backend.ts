@@ -37,6 +37,11 @@ const lazyBackend: CryptoBackend = {
 	sendPart: async (part: PartUpload, signal?: AbortSignal) => (await workers()).sendPart(part, signal),
 	openRange: (request: RangeRequest) =>
 		backend ? backend.openRange(request) : new LaterReader(workers().then((b) => b.openRange(request))),
+	openFile: async (handle: FileSystemFileHandle) => {
+		const loaded = await workers();
+		if (!loaded.openFile) throw new Error('The crypto workers cannot write files.'); // createWorkerBackend always can
+		return loaded.openFile(handle);
+	},
 	dispose: () => backend?.dispose()
 };
 

@@ -319,6 +319,8 @@ export class ReceiveController extends Observable<ReceiveState> {
 							}
 							here.written += n;
 						},
+						file: here.sink.file,
+						wrote: (n) => (here.written += n),
 						close: () => here.sink.close(),
 						abort: (reason) => here.sink.abort(reason)
 					};

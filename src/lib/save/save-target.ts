@@ -1,6 +1,7 @@
 import { saveNames, type FileEntry } from '../crypto';
 import { fileHandleSink, memorySink, type SaveSink } from './sinks';
 import { downloadWorker, serviceWorkerSink } from '../service-worker/sw-sink';
+import { browserCryptoBackend } from '../backends/backend';
 
 /** Up to this size a file may be assembled in memory and handed over as a Blob. */
 export const MEMORY_SAVE_LIMIT = 32 * 1024 * 1024;
@@ -25,11 +26,11 @@ export async function chooseSaveTarget(files: FileEntry[]): Promise<SinkFactory 
 	try {
 		if (files.length === 1 && fsa.showSaveFilePicker) {
 			const handle = await fsa.showSaveFilePicker({ suggestedName: names[0]! });
-			return () => fileHandleSink(handle);
+			return () => fileHandleSink(handle, browserCryptoBackend());
 		}
 		if (files.length > 1 && fsa.showDirectoryPicker) {
 			const dir = await fsa.showDirectoryPicker({ mode: 'readwrite' });
-			return async (file) => fileHandleSink(await dir.getFileHandle(nameOf(file), { create: true }));
+			return async (file) => fileHandleSink(await dir.getFileHandle(nameOf(file), { create: true }), browserCryptoBackend());
 		}
 	} catch (err) {
 		if (err instanceof DOMException && err.name === 'AbortError') return null;

@@ -27,7 +27,28 @@ export interface CryptoBackend {
 	sendPart(part: PartUpload, signal?: AbortSignal): Promise<void>;
 	/** Fetches and decrypts a record range; the reader yields plaintext. */
 	openRange(request: RangeRequest): RangeReader;
+	/**
+	 * Opens a file (File System Access) for writing where ranges are decrypted, so that their
+	 * plaintext is written there without crossing to the page. Absent where that is the page itself.
+	 */
+	openFile?(handle: FileSystemFileHandle): Promise<WorkerFile>;
 	dispose(): void;
+}
+
+/** A file open for writing in a crypto worker; a failed write fails the next call. */
+export interface WorkerFile {
+	/**
+	 * Fetches and decrypts a record range and writes its plaintext bytes [start, end) (offsets in
+	 * the share) into the file; `read` gives each chunk's plaintext length, wanted or not, once
+	 * the wanted bytes are handed to the file, and null at the end.
+	 */
+	openRange(request: RangeRequest, start: number, end: number): { read(): Promise<number | null>; close(): void };
+	/** Takes the chunk (its buffer may move to the worker). */
+	write(chunk: Uint8Array): Promise<void>;
+	close(): Promise<void>;
+	abort(reason?: unknown): Promise<void>;
+	/** A write failed (or the worker ended): the file cannot take the rest. */
+	readonly failed: boolean;
 }
 
 /**

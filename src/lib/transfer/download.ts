@@ -326,7 +326,7 @@ export class DownloadSession {
 	): Promise<number> {
 		const { layout, keys, id } = this.share;
 		let position = first * layout.recordSize; // plaintext offset of the next byte read
-		const reader = this.deps.crypto.openRange({
+		const request = {
 			origin: this.deps.api.origin,
 			id,
 			ticket,
@@ -335,7 +335,12 @@ export class DownloadSession {
 			firstRecord: first,
 			endRecord,
 			direct
-		});
+		};
+		// A file open in a crypto worker is written there, by the worker that decrypts: the page
+		// only hears how many bytes each chunk held.
+		const reader: { read(): Promise<Uint8Array | number | null>; close(): void } = sink.file
+			? sink.file.openRange(request, start, end)
+			: this.deps.crypto.openRange(request);
 		const onAbort = () => reader.close();
 		signal?.addEventListener('abort', onAbort, { once: true });
 		try {
@@ -347,12 +352,14 @@ export class DownloadSession {
 				next = reader.read();
 				next.catch(() => {});
 				const at = position;
-				position += chunk.byteLength; // before the write: a sink may take (detach) the chunk's buffer
+				// Before the write: a sink may take (detach) the chunk's buffer.
+				position += typeof chunk === 'number' ? chunk : chunk.byteLength;
 				// Only the wanted bytes: the first and last records may hold neighbouring files.
 				const from = Math.max(start, at);
 				const to = Math.min(end, position);
 				if (to > from) {
-					await sink.write(chunk.subarray(from - at, to - at));
+					if (typeof chunk === 'number') sink.wrote?.(to - from);
+					else await sink.write(chunk.subarray(from - at, to - at));
 					progress(to - from);
 				}
 			}

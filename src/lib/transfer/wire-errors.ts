@@ -13,6 +13,8 @@ export type WireError =
 			retryAfter?: string;
 	  }
 	| { kind: 'crypto'; code: CryptoErrorCode; message: string }
+	/** A File System Access failure (disk full, permission lost, file removed), rebuilt as itself. */
+	| { kind: 'dom'; name: string; message: string }
 	| { kind: 'other'; code: string; message: string };
 
 /** A file changed or vanished on disk while it was being read. */
@@ -33,7 +35,16 @@ export function toWire(err: unknown): WireError {
 	return { kind: 'other', code: 'UNKNOWN', message: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * A failure of a file written in a worker: the page gets the browser's own DOMException, as it did
+ * when it wrote the file itself, so it is told the same (src/lib/messages.ts describeError).
+ */
+export function fileErrorToWire(err: unknown): WireError {
+	return err instanceof DOMException ? { kind: 'dom', name: err.name, message: err.message } : toWire(err);
+}
+
 export function fromWire(wire: WireError): Error {
+	if (wire.kind === 'dom') return new DOMException(wire.message, wire.name);
 	if (wire.kind === 'api') return new ApiError(wire.code, wire.message, wire.status, wire.details, wire.retryAfter);
 	if (wire.kind === 'crypto') return Object.assign(new CryptoError(wire.code), { message: wire.message });
 	return wire.code === 'FILE_UNREADABLE' ? new FileReadError() : Object.assign(new Error(wire.message), { code: wire.code });
