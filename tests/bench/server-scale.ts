@@ -45,6 +45,9 @@ interface Level {
 	probe_p50_ms: number;
 	probe_p99_ms: number;
 	probes: number;
+	/** p99 of the probes that began during the upload phase, and during the download phase. */
+	probe_up_p99_ms: number;
+	probe_down_p99_ms: number;
 	/** The same tiny probe (GET /ping) against the bare server during its load: the yardstick for p99. */
 	bare_probe_p50_ms: number;
 	bare_probe_p99_ms: number;
@@ -73,7 +76,13 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<number> {
  * Asks `url` every 50 ms from a worker thread (its own event loop: the clients' work on the main
  * thread must not be counted as server latency) until stopped; returns each answer's time in ms.
  */
-function startProbe(url: string): { stop(): Promise<number[]> } {
+interface Probe {
+	/** When it began (ms since the epoch, comparable across threads) and how long it took. */
+	at: number;
+	took: number;
+}
+
+function startProbe(url: string): { stop(): Promise<Probe[]> } {
 	const worker = new Worker(
 		`const { parentPort } = require('node:worker_threads');
 		const times = [];
@@ -88,15 +97,15 @@ function startProbe(url: string): { stop(): Promise<number[]> } {
 				await res.arrayBuffer();
 				if (!res.ok) throw new Error('probe answered ' + res.status);
 				const took = performance.now() - t;
-				times.push(took);
+				times.push({ at: performance.timeOrigin + t, took });
 				await new Promise((r) => setTimeout(r, Math.max(0, 50 - took)));
 			}
 			parentPort.postMessage(times);
 		})().catch((err) => { throw err; });`,
 		{ eval: true }
 	);
-	const done = new Promise<number[]>((resolve, reject) => {
-		worker.once('message', (times: number[]) => resolve(times));
+	const done = new Promise<Probe[]>((resolve, reject) => {
+		worker.once('message', (times: Probe[]) => resolve(times));
 		worker.once('error', reject);
 	});
 	return {
@@ -220,6 +229,7 @@ export async function serverScalePhase(): Promise<Level[]> {
 					})
 				)
 			);
+			const downFrom = performance.timeOrigin + performance.now();
 			const tickets = await Promise.all(shares.map(async (share) => (await api.claim(share.id, share.read)).ticket));
 			const down = await measured(pid, () =>
 				Promise.all(
@@ -233,7 +243,8 @@ export async function serverScalePhase(): Promise<Level[]> {
 					})
 				)
 			);
-			const times = await probe.stop();
+			const probes = await probe.stop();
+			const times = probes.map((p) => p.took);
 			await Promise.all(shares.map((share) => api.deleteShare(share.id, share.owner)));
 
 			const barePid = bare.process.pid!;
@@ -262,7 +273,7 @@ export async function serverScalePhase(): Promise<Level[]> {
 					})
 				)
 			);
-			const bareTimes = await bareProbe.stop();
+			const bareTimes = (await bareProbe.stop()).map((p) => p.took);
 			await fetch(`${bare.url}/file/`, { method: 'DELETE' });
 
 			const total = (transfers * size) / MiB;
@@ -285,6 +296,14 @@ export async function serverScalePhase(): Promise<Level[]> {
 				probe_p50_ms: percentile(times, 50),
 				probe_p99_ms: percentile(times, 99),
 				probes: times.length,
+				probe_up_p99_ms: percentile(
+					probes.filter((p) => p.at < downFrom).map((p) => p.took),
+					99
+				),
+				probe_down_p99_ms: percentile(
+					probes.filter((p) => p.at >= downFrom).map((p) => p.took),
+					99
+				),
 				bare_probe_p50_ms: percentile(bareTimes, 50),
 				bare_probe_p99_ms: percentile(bareTimes, 99),
 				bare_probes: bareTimes.length
@@ -325,6 +344,7 @@ function printScale(levels: Level[], mib: number, partSize: number): void {
 			'bare CPU up / down': `${l.bare_up_cpu_s_per_gib.toFixed(2)} / ${l.bare_down_cpu_s_per_gib.toFixed(2)}`,
 			'down sys %': `${(l.down_sys_share * 100).toFixed(0)} / ${(l.bare_down_sys_share * 100).toFixed(0)}`,
 			'GET p50 / p99 ms': `${l.probe_p50_ms.toFixed(1)} / ${l.probe_p99_ms.toFixed(1)} (${l.probes})`,
+			'p99 up / down': `${l.probe_up_p99_ms.toFixed(0)} / ${l.probe_down_p99_ms.toFixed(0)}`,
 			'bare /ping p50 / p99': `${l.bare_probe_p50_ms.toFixed(1)} / ${l.bare_probe_p99_ms.toFixed(1)} (${l.bare_probes})`,
 			met:
 				l.up_mib_s >= SCALE_TARGETS.ratio * l.bare_up_mib_s &&
