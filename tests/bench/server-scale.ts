@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ApiClient } from '../../src/lib/api/client.ts';
 import { DEFAULT_ARGON2, DEFAULT_RECORD_SIZE, encodeHeader } from '../../src/lib/crypto/index.ts';
+import { SERVER_FINDINGS } from './findings.ts';
 import { startProductionServer } from './production-server.ts';
 
 const MiB = 1024 * 1024;
@@ -354,4 +355,5 @@ function printScale(levels: Level[], mib: number, partSize: number): void {
 					: 'no'
 		}))
 	);
+	console.log(`\n${SERVER_FINDINGS.join('\n')}`);
 }
