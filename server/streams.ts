@@ -1,3 +1,5 @@
+import type { FileHandle } from 'node:fs/promises';
+
 /** A request body as the blob store accepts it. */
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -5,12 +7,16 @@ function isWebStream(source: ByteSource): source is ReadableStream<Uint8Array> {
 	return typeof (source as ReadableStream<Uint8Array>).getReader === 'function';
 }
 
-/** Iterates a web stream or an async iterable; leaving early cancels the stream. */
-export async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
-	if (!isWebStream(source)) {
-		yield* source;
-		return;
-	}
+/**
+ * Iterates a web stream or an async iterable; leaving early cancels the stream. An iterable is
+ * returned as it is: each generator stacked on an upload's body was one more promise per chunk
+ * (npm run bench, server-scale).
+ */
+export function chunksOf(source: ByteSource): AsyncIterable<Uint8Array> {
+	return isWebStream(source) ? webChunks(source) : source;
+}
+
+async function* webChunks(source: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
 	const reader = source.getReader();
 	let finished = false;
 	try {
@@ -54,6 +60,126 @@ export function toWebStream(source: AsyncIterable<Uint8Array>): ReadableStream<U
 	);
 }
 
+/** Opens a file for `fileStream`; called at the first pull. */
+export type OpenFile = () => Promise<FileHandle>;
+
+/**
+ * Bytes `start … endExclusive−1` of the files `parts` open, one after another, as one web stream
+ * read straight from the file handle: a fresh buffer per chunk (the consumer may keep it) and one
+ * chunk read ahead while the consumer sends the last. Nothing is opened before the first pull
+ * (highWaterMark 0: a HEAD request opens no file); each file is closed at its end, on cancel and
+ * on error. This replaced fs read stream → async generator → web stream: at 16 downloads at once
+ * the hops per chunk (and the stacked web streams after them) were the server's extra CPU over a
+ * bare Node server (npm run bench, server-scale).
+ */
+export function fileStream(
+	parts: { open: OpenFile; start: number; endExclusive: number }[],
+	chunkBytes: number,
+	/** The first part's file, opened already (it is closed however the stream ends). */
+	opened?: FileHandle
+): ReadableStream<Uint8Array> {
+	let index = 0;
+	let handle = opened;
+	let position = parts[0]?.start ?? 0;
+	let cancelled = false;
+	/** The read under way, if any: cancel waits for it before closing the file. */
+	let reading: Promise<Uint8Array | null> | undefined;
+	let ahead: Promise<Uint8Array | null> | undefined;
+	const closeFile = async () => {
+		const open = handle;
+		handle = undefined;
+		await open?.close();
+	};
+	/** The next chunk of the files, or null after the last byte. */
+	const next = async (): Promise<Uint8Array | null> => {
+		for (;;) {
+			const part = parts[index];
+			if (!part || cancelled) return null;
+			if (!handle) {
+				handle = await part.open();
+				position = part.start;
+			}
+			const length = Math.min(chunkBytes, part.endExclusive - position);
+			if (length > 0) {
+				const buffer = Buffer.allocUnsafe(length);
+				let filled = 0;
+				while (filled < length) {
+					const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+					if (bytesRead === 0) throw new Error(`file ended ${length - filled} bytes early`);
+					filled += bytesRead;
+				}
+				position += length;
+				return buffer;
+			}
+			await closeFile();
+			index++;
+		}
+	};
+	return new ReadableStream<Uint8Array>(
+		{
+			async pull(controller) {
+				try {
+					reading = ahead ?? next();
+					ahead = undefined;
+					const chunk = await reading;
+					if (chunk === null) {
+						await closeFile();
+						controller.close();
+						return;
+					}
+					// Read the next chunk while this one is sent; a failure surfaces at the next pull.
+					ahead = reading = next();
+					ahead.catch(() => {});
+					controller.enqueue(chunk);
+				} catch (error) {
+					await closeFile().catch(() => {});
+					controller.error(error);
+				}
+			},
+			async cancel() {
+				cancelled = true;
+				await reading?.catch(() => null);
+				await closeFile();
+			}
+		},
+		{ highWaterMark: 0 }
+	);
+}
+
+/**
+ * `source` with `hooks` watching it: each chunk as it passes, a failure before it is passed on.
+ * One pull-through layer (no TransformStream and its pipe, no generator).
+ */
+export function watchStream(
+	source: ReadableStream<Uint8Array>,
+	hooks: { chunk?(chunk: Uint8Array): void; error?(error: unknown): void }
+): ReadableStream<Uint8Array> {
+	const reader = source.getReader();
+	return new ReadableStream<Uint8Array>(
+		{
+			async pull(controller) {
+				let result: ReadableStreamReadResult<Uint8Array>;
+				try {
+					result = await reader.read();
+				} catch (error) {
+					hooks.error?.(error);
+					controller.error(error);
+					return;
+				}
+				if (result.done) controller.close();
+				else {
+					hooks.chunk?.(result.value);
+					controller.enqueue(result.value);
+				}
+			},
+			async cancel(reason) {
+				await reader.cancel(reason);
+			}
+		},
+		{ highWaterMark: 0 }
+	);
+}
+
 /** Passes at most `max` bytes through; one more byte throws `tooLarge()` and stops the source. */
 export async function* limitBytes(source: ByteSource, max: number, tooLarge: () => Error): AsyncGenerator<Uint8Array> {
 	let total = 0;
@@ -69,7 +195,7 @@ export async function* limitBytes(source: ByteSource, max: number, tooLarge: () 
  * `broken()`: a client problem, not a server error.
  */
 export async function* guardSource(source: ByteSource, broken: () => Error): AsyncGenerator<Uint8Array> {
-	const chunks = chunksOf(source);
+	const chunks = chunksOf(source)[Symbol.asyncIterator]();
 	try {
 		for (;;) {
 			let next: IteratorResult<Uint8Array>;
@@ -82,7 +208,7 @@ export async function* guardSource(source: ByteSource, broken: () => Error): Asy
 			yield next.value;
 		}
 	} finally {
-		await chunks.return(undefined);
+		await chunks.return?.();
 	}
 }
 

@@ -6,6 +6,7 @@ import type { ShareStore } from '../stores/meta/types';
 import { bearerToken } from './auth';
 import type { ConnectionCounts } from './connections';
 import { wrongMetricsToken } from './errors';
+import { watchStream } from '../streams';
 
 /** Prometheus metrics of one app. Each app has its own registry, so tests stay isolated. */
 export interface Metrics {
@@ -160,7 +161,8 @@ export function metricsMiddleware(metrics: Metrics): MiddlewareHandler {
 			const part = (await c.res.clone().json()) as { size?: unknown };
 			if (typeof part.size === 'number') metrics.bytesIn.inc(part.size);
 		} else if (key === `GET ${API}/shares/:id/blob` && c.res.body) {
-			c.res = new Response(c.res.body.pipeThrough(byteCounter(metrics.bytesOut)), c.res);
+			// Counted as the bytes pass, so an aborted download counts only what was sent.
+			c.res = new Response(watchStream(c.res.body, { chunk: (chunk) => metrics.bytesOut.inc(chunk.byteLength) }), c.res);
 		}
 	};
 }
@@ -173,16 +175,6 @@ async function errorCodeOf(response: Response): Promise<string> {
 	} catch {
 		return 'NONE';
 	}
-}
-
-/** Counts bytes as they pass, so an aborted download counts only what was sent. */
-function byteCounter(counter: Counter): TransformStream<Uint8Array, Uint8Array> {
-	return new TransformStream({
-		transform(chunk, controller) {
-			counter.inc(chunk.byteLength);
-			controller.enqueue(chunk);
-		}
-	});
 }
 
 /** `GET /metrics` in the Prometheus text format; with a token, only for `Bearer <token>`. */

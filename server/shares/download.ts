@@ -2,7 +2,7 @@ import type { ClaimResponse, MetadataResponse, PublicShareInfo, UnlockResponse }
 import { encodeBase64Url } from '../encoding';
 import type { AppError } from '../errors';
 import { audit } from '../logger';
-import { chunksOf, toWebStream } from '../streams';
+import { watchStream } from '../streams';
 import type { ShareRecord } from '../stores/meta/types';
 import { loadShare } from './access';
 import type { ShareDeps } from './deps';
@@ -164,11 +164,9 @@ export async function openBlob(deps: ShareDeps, id: string, ticket: string): Pro
 					? await readWhileUploading(deps, share, start, endExclusive, signal)
 					: await deps.blobs.read(layout, start, endExclusive);
 			// A failure after the answer has begun reaches no error handler: log it here.
-			return toWebStream(
-				onFailure(stream, (error) =>
-					deps.logger.error({ err: error, shareId: id, start, end: endExclusive }, 'blob read failed mid-transfer')
-				)
-			);
+			return watchStream(stream, {
+				error: (error) => deps.logger.error({ err: error, shareId: id, start, end: endExclusive }, 'blob read failed mid-transfer')
+			});
 		}
 	};
 }
@@ -192,14 +190,4 @@ export async function loadTicketed(deps: ShareDeps, id: string, ticket: string):
 	const found = hash && (await deps.meta.tickets.find(hash));
 	if (!found || found.shareId !== id || found.expiresAt <= now) throw ticketInvalid();
 	return { share, ticketExpiresAt: found.expiresAt };
-}
-
-/** The chunks of `source`; a failure is reported to `report` and then passed on. */
-async function* onFailure(source: ReadableStream<Uint8Array>, report: (error: unknown) => void): AsyncGenerator<Uint8Array> {
-	try {
-		yield* chunksOf(source);
-	} catch (error) {
-		report(error);
-		throw error;
-	}
 }

@@ -3,7 +3,7 @@
  * as Sealdrop's server is: the same disk I/O with nothing else. `PUT /file/<name>` streams the
  * request body into `<dir>/<name>` (`?durable`: and flushes it to the disk before answering, as
  * Sealdrop does before it acknowledges a part), `GET /file/<name>` streams that file back,
- * `DELETE /file/` removes every file. Prints `listening <port>` when ready.
+ * `DELETE /file/` removes every file, `GET /ping` answers `{}` (the latency yardstick). Prints `listening <port>` when ready.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
@@ -19,7 +19,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 	try {
 		const url = new URL(req.url ?? '/', 'http://bare');
 		const name = url.pathname.startsWith('/file/') ? decodeURIComponent(url.pathname.slice('/file/'.length)) : undefined;
-		if (name === undefined || name.includes('/')) {
+		if (url.pathname === '/ping') {
+			// The latency yardstick: the smallest answer this server can give.
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+		} else if (name === undefined || name.includes('/')) {
 			res.writeHead(404).end();
 		} else if (req.method === 'PUT') {
 			await pipeline(req, createWriteStream(join(dir, name)));

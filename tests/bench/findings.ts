@@ -46,3 +46,33 @@ export const PIPELINE_FINDINGS: readonly string[] = [
 	"  AES save above, 6.8–7.3 vs Sealdrop's 9.7–11.4 CPU-s/GiB through the service worker (rates 118 / 143 /",
 	'  142 vs 100 / 91 / 156 in the same runs); it needs the key, the ticket and resume in that worker.'
 ];
+
+/**
+ * What the server-scale experiments of issue 17 found (`npm run bench -- --only server-scale`
+ * prints them under its table). Same machine and the same caveat: rates swing with the other work,
+ * so CPU-seconds per GiB (/proc, all the server's threads) compared in alternating rounds are the
+ * figures to trust, not MiB/s.
+ */
+export const SERVER_FINDINGS: readonly string[] = [
+	'Server scale experiments (16 transfers of 64 MiB; the 2 cores shared with the load generator and other work):',
+	'- Download profile before (node --cpu-prof, download window; wall-clock samples, so native calls include being',
+	'  preempted when they wake a pool thread or the client): main thread ~75 % busy; file reads 18 %, socket writes',
+	'  17 %, GC 9 %, web streams and generators ~10 % (four stacked per blob: fs stream → generator → stream, the',
+	'  failure log (generator → stream), the route cut-off stream, the metrics TransformStream pipe), SQLite/Kysely',
+	'  per request ~5 %. Bare: reads 41 %, writes 18 %, GC 4 %, almost nothing else. Per process, download cost',
+	'  1.2–1.9 CPU-s/GiB against bare 0.7–1.0, system time 23–35 % of it against 60 %: the extra was user time.',
+	'- Kept: one web stream reading the file handle (a chunk read ahead), one pull-through layer each for the failure',
+	'  log and the byte counter, chunksOf passing iterables through (an upload chunk crossed 6 generators, now 3).',
+	'  12 alternating rounds each (16 × 32 MiB): download 1.48 → 1.32 CPU-s/GiB (mean; single rounds 1.0–2.2),',
+	'  upload 2.34 → 2.11: about −10 %, the size of the noise (two full-bench A B B A pairs at 16 transfers: download',
+	'  1.19 → 1.34, upload 2.96 → 2.40). The stream plumbing was not where most of the extra CPU went.',
+	'- Read chunk size (A B B A): 1 MiB cost more (1.60–1.71 vs 1.21–1.24 s/GiB at 256 KiB), 64 KiB too',
+	'  (1.66–2.30 vs 1.09): 256 KiB stays.',
+	'- Upload is the larger gap (2.1–3.1 vs bare 1.5–1.8 s/GiB): GC ~16 % of busy time, Kysely building each',
+	'  query and better-sqlite3 preparing it again (no statement cache) ~5 %, per part a file open, writev, close, rename.',
+	'- p99 yardstick, bare GET /ping under its own load: 34–38 ms with the machine otherwise quiet (load 1–3),',
+	'  84–375 ms under the other work (load 13–18); Sealdrop GET /shares/:id 73–81 ms quiet, 140–530 ms loaded',
+	'  (the worst in either phase). Below 100 ms only on an otherwise idle machine, for bare too.',
+	'- Not tried yet: a statement cache for SQLite; piping a Node Readable to the socket (no web stream at all:',
+	'  the route would write its own response, outside Hono); fewer garbage objects per upload chunk.'
+];

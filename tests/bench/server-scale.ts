@@ -6,7 +6,8 @@
  * Reports aggregate MiB/s, the server's CPU-seconds per GiB (/proc/<pid>/stat) and the latency
  * of `GET /api/v1/shares/:id` asked every 50 ms during the load.
  * Runs on its own: `npm run bench -- --only server-scale`. BENCH_SCALE_TRANSFERS=1,4 changes the
- * levels; BENCH_SCALE_CPU_PROF=<dir> has the server write a CPU profile there (node --cpu-prof).
+ * levels; BENCH_SCALE_CPU_PROF=<dir> has the server write a CPU profile there (node --cpu-prof), the bare
+ * server in <dir>/bare.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ApiClient } from '../../src/lib/api/client.ts';
 import { DEFAULT_ARGON2, DEFAULT_RECORD_SIZE, encodeHeader } from '../../src/lib/crypto/index.ts';
+import { SERVER_FINDINGS } from './findings.ts';
 import { startProductionServer } from './production-server.ts';
 
 const MiB = 1024 * 1024;
@@ -34,19 +36,33 @@ interface Level {
 	bare_down_mib_s: number;
 	cpu_s_per_gib: number;
 	bare_cpu_s_per_gib: number;
+	/** Per direction: CPU-seconds per GiB moved, and how much of it was the kernel's (system time). */
+	up_cpu_s_per_gib: number;
+	down_cpu_s_per_gib: number;
+	bare_up_cpu_s_per_gib: number;
+	bare_down_cpu_s_per_gib: number;
+	down_sys_share: number;
+	bare_down_sys_share: number;
 	probe_p50_ms: number;
 	probe_p99_ms: number;
 	probes: number;
+	/** p99 of the probes that began during the upload phase, and during the download phase. */
+	probe_up_p99_ms: number;
+	probe_down_p99_ms: number;
+	/** The same tiny probe (GET /ping) against the bare server during its load: the yardstick for p99. */
+	bare_probe_p50_ms: number;
+	bare_probe_p99_ms: number;
+	bare_probes: number;
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
 
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
+/** utime and stime of a process (all its threads, the libuv pool's included), in seconds. */
+function cpuTimes(pid: number): { user: number; sys: number } {
 	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-	return (Number(fields[11]) + Number(fields[12])) / TICKS;
+	return { user: Number(fields[11]) / TICKS, sys: Number(fields[12]) / TICKS };
 }
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -61,7 +77,13 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<number> {
  * Asks `url` every 50 ms from a worker thread (its own event loop: the clients' work on the main
  * thread must not be counted as server latency) until stopped; returns each answer's time in ms.
  */
-function startProbe(url: string): { stop(): Promise<number[]> } {
+interface Probe {
+	/** When it began (ms since the epoch, comparable across threads) and how long it took. */
+	at: number;
+	took: number;
+}
+
+function startProbe(url: string): { stop(): Promise<Probe[]> } {
 	const worker = new Worker(
 		`const { parentPort } = require('node:worker_threads');
 		const times = [];
@@ -76,15 +98,15 @@ function startProbe(url: string): { stop(): Promise<number[]> } {
 				await res.arrayBuffer();
 				if (!res.ok) throw new Error('probe answered ' + res.status);
 				const took = performance.now() - t;
-				times.push(took);
+				times.push({ at: performance.timeOrigin + t, took });
 				await new Promise((r) => setTimeout(r, Math.max(0, 50 - took)));
 			}
 			parentPort.postMessage(times);
 		})().catch((err) => { throw err; });`,
 		{ eval: true }
 	);
-	const done = new Promise<number[]>((resolve, reject) => {
-		worker.once('message', (times: number[]) => resolve(times));
+	const done = new Promise<Probe[]>((resolve, reject) => {
+		worker.once('message', (times: Probe[]) => resolve(times));
 		worker.once('error', reject);
 	});
 	return {
@@ -128,7 +150,9 @@ async function createShare(api: ApiClient, size: number, partSize: number) {
 }
 
 async function spawnBare(dir: string): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'tests/bench/bare-io-server.ts', dir], {
+	const prof = process.env.BENCH_SCALE_CPU_PROF;
+	const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${join(prof, 'bare')}`] : [];
+	const child = spawn(process.execPath, [...profArgs, '--import', 'tsx', 'tests/bench/bare-io-server.ts', dir], {
 		stdio: ['ignore', 'pipe', 'inherit']
 	});
 	const port = await new Promise<string>((resolve, reject) => {
@@ -149,12 +173,14 @@ async function spawnBare(dir: string): Promise<{ url: string; process: ChildProc
 	};
 }
 
-/** Wall time and the server's CPU time of `work`. */
-async function measured(pid: number, work: () => Promise<unknown>): Promise<{ seconds: number; cpu: number }> {
-	const cpu = cpuSeconds(pid);
+/** Wall time and the server's CPU time (and its system part) of `work`. */
+async function measured(pid: number, work: () => Promise<unknown>): Promise<{ seconds: number; cpu: number; sys: number }> {
+	const before = cpuTimes(pid);
 	const t = performance.now();
 	await work();
-	return { seconds: (performance.now() - t) / 1000, cpu: cpuSeconds(pid) - cpu };
+	const after = cpuTimes(pid);
+	const sys = after.sys - before.sys;
+	return { seconds: (performance.now() - t) / 1000, cpu: after.user - before.user + sys, sys };
 }
 
 export async function serverScalePhase(): Promise<Level[]> {
@@ -204,6 +230,7 @@ export async function serverScalePhase(): Promise<Level[]> {
 					})
 				)
 			);
+			const downFrom = performance.timeOrigin + performance.now();
 			const tickets = await Promise.all(shares.map(async (share) => (await api.claim(share.id, share.read)).ticket));
 			const down = await measured(pid, () =>
 				Promise.all(
@@ -217,10 +244,12 @@ export async function serverScalePhase(): Promise<Level[]> {
 					})
 				)
 			);
-			const times = await probe.stop();
+			const probes = await probe.stop();
+			const times = probes.map((p) => p.took);
 			await Promise.all(shares.map((share) => api.deleteShare(share.id, share.owner)));
 
 			const barePid = bare.process.pid!;
+			const bareProbe = startProbe(`${bare.url}/ping`);
 			const names = Array.from({ length: transfers }, (_, t) => Array.from({ length: partCount }, (_, n) => `${t}-${n}`));
 			const bareUpload = (durable: boolean) =>
 				measured(barePid, () =>
@@ -245,9 +274,11 @@ export async function serverScalePhase(): Promise<Level[]> {
 					})
 				)
 			);
+			const bareTimes = (await bareProbe.stop()).map((p) => p.took);
 			await fetch(`${bare.url}/file/`, { method: 'DELETE' });
 
 			const total = (transfers * size) / MiB;
+			const gib = (transfers * size) / GiB;
 			results.push({
 				transfers,
 				up_mib_s: total / up.seconds,
@@ -257,9 +288,26 @@ export async function serverScalePhase(): Promise<Level[]> {
 				bare_down_mib_s: total / bareDown.seconds,
 				cpu_s_per_gib: (up.cpu + down.cpu) / ((2 * transfers * size) / GiB),
 				bare_cpu_s_per_gib: (bareUp.cpu + bareDown.cpu) / ((2 * transfers * size) / GiB),
+				up_cpu_s_per_gib: up.cpu / gib,
+				down_cpu_s_per_gib: down.cpu / gib,
+				bare_up_cpu_s_per_gib: bareUp.cpu / gib,
+				bare_down_cpu_s_per_gib: bareDown.cpu / gib,
+				down_sys_share: down.sys / down.cpu,
+				bare_down_sys_share: bareDown.sys / bareDown.cpu,
 				probe_p50_ms: percentile(times, 50),
 				probe_p99_ms: percentile(times, 99),
-				probes: times.length
+				probes: times.length,
+				probe_up_p99_ms: percentile(
+					probes.filter((p) => p.at < downFrom).map((p) => p.took),
+					99
+				),
+				probe_down_p99_ms: percentile(
+					probes.filter((p) => p.at >= downFrom).map((p) => p.took),
+					99
+				),
+				bare_probe_p50_ms: percentile(bareTimes, 50),
+				bare_probe_p99_ms: percentile(bareTimes, 99),
+				bare_probes: bareTimes.length
 			});
 		}
 		printScale(results, mib, partSize);
@@ -293,9 +341,12 @@ function printScale(levels: Level[], mib: number, partSize: number): void {
 			'down MiB/s': l.down_mib_s.toFixed(0),
 			'bare down': l.bare_down_mib_s.toFixed(0),
 			'down %': pct(l.down_mib_s, l.bare_down_mib_s),
-			'CPU s/GiB': l.cpu_s_per_gib.toFixed(2),
-			'bare CPU s/GiB': l.bare_cpu_s_per_gib.toFixed(2),
+			'CPU s/GiB up / down': `${l.up_cpu_s_per_gib.toFixed(2)} / ${l.down_cpu_s_per_gib.toFixed(2)}`,
+			'bare CPU up / down': `${l.bare_up_cpu_s_per_gib.toFixed(2)} / ${l.bare_down_cpu_s_per_gib.toFixed(2)}`,
+			'down sys %': `${(l.down_sys_share * 100).toFixed(0)} / ${(l.bare_down_sys_share * 100).toFixed(0)}`,
 			'GET p50 / p99 ms': `${l.probe_p50_ms.toFixed(1)} / ${l.probe_p99_ms.toFixed(1)} (${l.probes})`,
+			'p99 up / down': `${l.probe_up_p99_ms.toFixed(0)} / ${l.probe_down_p99_ms.toFixed(0)}`,
+			'bare /ping p50 / p99': `${l.bare_probe_p50_ms.toFixed(1)} / ${l.bare_probe_p99_ms.toFixed(1)} (${l.bare_probes})`,
 			met:
 				l.up_mib_s >= SCALE_TARGETS.ratio * l.bare_up_mib_s &&
 				l.down_mib_s >= SCALE_TARGETS.ratio * l.bare_down_mib_s &&
@@ -304,4 +355,5 @@ function printScale(levels: Level[], mib: number, partSize: number): void {
 					: 'no'
 		}))
 	);
+	console.log(`\n${SERVER_FINDINGS.join('\n')}`);
 }

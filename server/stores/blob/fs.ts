@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SHARE_ID_PATTERN } from '../../../src/lib/api/types';
-import { chunksOf, toWebStream, type ByteSource } from '../../streams';
+import { chunksOf, fileStream, type ByteSource } from '../../streams';
 import { transientErrno, translatingErrors } from '../errors';
 import {
 	checkReadRange,
@@ -212,17 +212,16 @@ export class FsBlobStore implements BlobStore {
 		const last = Math.floor((endExclusive - 1) / blob.partSize);
 		// Fail before the response starts if the blob is not there.
 		await stat(join(dir, String(first)));
-		async function* bytes(): AsyncGenerator<Uint8Array> {
-			for (let k = first; k <= last; k++) {
-				const partStart = k * blob.partSize;
-				const from = Math.max(start, partStart) - partStart;
-				const to = Math.min(endExclusive, partStart + blob.partSize) - partStart;
-				// createReadStream's `end` is inclusive; the for-await closes the file on early exit.
-				const file = createReadStream(join(dir, String(k)), { start: from, end: to - 1, highWaterMark: READ_CHUNK_BYTES });
-				for await (const chunk of file) yield chunk as Buffer;
-			}
+		const parts = [];
+		for (let k = first; k <= last; k++) {
+			const partStart = k * blob.partSize;
+			parts.push({
+				open: () => open(join(dir, String(k)), 'r'),
+				start: Math.max(start, partStart) - partStart,
+				endExclusive: Math.min(endExclusive, partStart + blob.partSize) - partStart
+			});
 		}
-		return toWebStream(bytes());
+		return fileStream(parts, READ_CHUNK_BYTES);
 	}
 
 	async readUploadingPart(
@@ -241,15 +240,7 @@ export class FsBlobStore implements BlobStore {
 			// Sealed meanwhile: the recorded copy is now `<id>/<n>`.
 			handle = await open(join(this.blobDir(id), String(n)), 'r');
 		}
-		const file = handle.createReadStream({ start, end: endExclusive - 1, highWaterMark: READ_CHUNK_BYTES, autoClose: true });
-		async function* bytes(): AsyncGenerator<Uint8Array> {
-			try {
-				for await (const chunk of file) yield chunk as Buffer;
-			} finally {
-				file.destroy();
-			}
-		}
-		return toWebStream(bytes());
+		return fileStream([{ open: async () => handle, start, endExclusive }], READ_CHUNK_BYTES, handle);
 	}
 
 	async delete(blob: BlobUpload): Promise<void> {
