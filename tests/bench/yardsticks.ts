@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import type { BrowserContext, ElementHandle } from 'puppeteer-core';
+
+/**
+ * Upload yardsticks (issue 17): how fast this browser can send 8 MiB parts, 3 in flight, from a
+ * worker to the bare server, with less and less of Sealdrop's work in the way. Beside the bare
+ * single-request upload they give the ceiling of "encrypt then upload parts":
+ * - `mem-blob` / `mem-u8`: the same in-memory 8 MiB of bytes PUT as each part, as a Blob / as a
+ *   Uint8Array body: no file read, no crypto: the cost of parts as such.
+ * - `aes-blob` / `aes-u8`: each part first sealed as 128 AES-256-GCM records of 64 KiB (WebCrypto,
+ *   all in flight), then PUT as a Blob of the records / as one Uint8Array they are copied into.
+ * - `file-aes-blob`: as `aes-blob`, but the plaintext read from the picked file with
+ *   `File.slice().arrayBuffer()`, one read per part: what Sealdrop's worker does, minus Sealdrop.
+ */
+export const YARDSTICK_MODES = ['mem-blob', 'mem-u8', 'aes-blob', 'aes-u8', 'file-aes-blob'] as const;
+export type YardstickMode = (typeof YARDSTICK_MODES)[number];
+
+export const YARDSTICK_WORKER = `
+const PART = 8 * 1048576;
+const RECORD = 65536;
+self.onmessage = async ({ data: { mode, file, size, inFlight } }) => {
+	try {
+		const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+		const plain = new Uint8Array(PART);
+		for (let i = 0; i < PART; i += RECORD) crypto.getRandomValues(plain.subarray(i, i + RECORD));
+		const parts = Math.ceil(size / PART);
+		const seal = async (bytes, n) => {
+			const records = [];
+			for (let at = 0, i = 0; at < bytes.byteLength; at += RECORD, i++) {
+				const iv = new Uint8Array(12);
+				new DataView(iv.buffer).setUint32(0, n * 128 + i);
+				records.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, bytes.subarray(at, at + RECORD)));
+			}
+			return Promise.all(records);
+		};
+		const body = async (n) => {
+			const length = Math.min(PART, size - n * PART);
+			if (mode.startsWith('mem')) return mode === 'mem-blob' ? new Blob([plain.subarray(0, length)]) : plain.subarray(0, length);
+			const bytes = mode === 'file-aes-blob' ? new Uint8Array(await file.slice(n * PART, n * PART + length).arrayBuffer()) : plain.subarray(0, length);
+			const sealed = await seal(bytes, n);
+			if (mode !== 'aes-u8') return new Blob(sealed);
+			const out = new Uint8Array(sealed.reduce((sum, r) => sum + r.byteLength, 0));
+			let at = 0;
+			for (const r of sealed) { out.set(new Uint8Array(r), at); at += r.byteLength; }
+			return out;
+		};
+		let next = 0;
+		const t0 = performance.now();
+		await Promise.all(Array.from({ length: inFlight }, async () => {
+			while (next < parts) {
+				const n = next++;
+				const res = await fetch('/part/' + (n % 8), { method: 'PUT', body: await body(n) });
+				if (!res.ok) throw new Error('part ' + n + ': ' + res.status);
+			}
+		}));
+		self.postMessage({ mibPerSecond: size / 1048576 / ((performance.now() - t0) / 1000) });
+	} catch (err) {
+		self.postMessage({ error: String(err) });
+	}
+};`;
+
+/**
+ * Runs one yardstick in a fresh page of the bare server; `file` is needed by file-aes-blob.
+ * `cpu` starts a CPU meter around the transfer alone and gives its reading back.
+ */
+export async function yardstick<C>(
+	context: BrowserContext,
+	bareUrl: string,
+	mode: YardstickMode,
+	file: string,
+	cpu: () => () => C
+): Promise<{ mibPerSecond: number; cpu: C }> {
+	const page = await context.newPage();
+	try {
+		await page.goto(bareUrl);
+		const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
+		await input.uploadFile(file);
+		const stop = cpu();
+		const mibPerSecond = await page.evaluate(async (mode) => {
+			const file = document.querySelector('input')!.files![0]!;
+			const worker = new Worker('/yardstick-worker.js');
+			const result = await new Promise<{ mibPerSecond?: number; error?: string }>((resolve) => {
+				worker.onmessage = (e: MessageEvent<{ mibPerSecond?: number; error?: string }>) => resolve(e.data);
+				worker.postMessage({ mode, file, size: file.size, inFlight: 3 });
+			});
+			worker.terminate();
+			if (result.error !== undefined) throw new Error(result.error);
+			return result.mibPerSecond!;
+		}, mode);
+		return { mibPerSecond, cpu: stop() };
+	} finally {
+		await page.close();
+	}
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 if it has gone. Linux clock ticks are 1/100 s. */
+export function cpuSecondsOf(pid: number): number {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		// Fields 14 and 15 of stat(5) (utime, stime), counted from the state field (3).
+		return (Number(fields[11]) + Number(fields[12])) / 100;
+	} catch {
+		return 0;
+	}
+}
+
+/**
+ * CPU seconds a changing set of processes spends between `start` and `stop`. A process that ends
+ * in between loses its count (the bench closes pages only after stopping).
+ */
+export class CpuMeter {
+	private readonly before = new Map<number, number>();
+	constructor(private readonly pids: () => number[]) {}
+	start(): this {
+		for (const pid of this.pids()) this.before.set(pid, cpuSecondsOf(pid));
+		return this;
+	}
+	stop(): number {
+		return this.pids().reduce((sum, pid) => sum + cpuSecondsOf(pid) - (this.before.get(pid) ?? 0), 0);
+	}
+}
