@@ -16,6 +16,7 @@
  * yardsticks.ts and the CPU each transfer costs (browser and server, CPU-seconds per GiB).
  * `--upload-only` skips the downloads; `--variant-b <dir>` also uploads through a second server
  * serving the web app built into <dir> (SEALDROP_STATIC_DIR), alternating A B B A in each run.
+ * `BENCH_THREADS=1` also prints each upload's CPU-seconds by Chromium process type and thread.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -34,7 +35,7 @@ import { clickButton, textboxValue, waitForButton } from './page-actions.ts';
 import { runPhases } from './phases.ts';
 import { descendants, PeakSampler } from './rss.ts';
 import { startProductionServer } from './production-server.ts';
-import { CpuMeter, yardstick, YARDSTICK_MODES } from './yardsticks.ts';
+import { CpuMeter, setBrowserPids, threadCpu, threadCpuDiff, yardstick, YARDSTICK_MODES } from './yardsticks.ts';
 
 const MiB = 1024 * 1024;
 const run = promisify(execFile);
@@ -67,6 +68,8 @@ interface UploadWay {
 	mib_s: number;
 	browser_cpu_s_gib: number;
 	server_cpu_s_gib: number;
+	/** Browser RSS growth, MiB (not measured for the yardsticks: 0). */
+	growth_mib: number;
 }
 
 interface Run {
@@ -127,6 +130,7 @@ const browser = await puppeteer.launch({
 	protocolTimeout: 0
 });
 const browserPids = () => descendants(process.pid, /chrom/i);
+setBrowserPids(browserPids);
 
 try {
 	const crypto = await cryptoRate(browser);
@@ -185,7 +189,8 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 	const way = (phase: Phase): UploadWay => ({
 		mib_s: sizeMib / phase.seconds,
 		browser_cpu_s_gib: (phase.browserCpu / sizeMib) * 1024,
-		server_cpu_s_gib: (phase.serverCpu / sizeMib) * 1024
+		server_cpu_s_gib: (phase.serverCpu / sizeMib) * 1024,
+		growth_mib: phase.growth / MiB
 	});
 	const uploads: Record<string, UploadWay> = {};
 	if (serverB) {
@@ -196,7 +201,8 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 		const mean = (x: UploadWay, y: UploadWay): UploadWay => ({
 			mib_s: (x.mib_s + y.mib_s) / 2,
 			browser_cpu_s_gib: (x.browser_cpu_s_gib + y.browser_cpu_s_gib) / 2,
-			server_cpu_s_gib: (x.server_cpu_s_gib + y.server_cpu_s_gib) / 2
+			server_cpu_s_gib: (x.server_cpu_s_gib + y.server_cpu_s_gib) / 2,
+			growth_mib: Math.max(x.growth_mib, y.growth_mib)
 		});
 		uploads['Sealdrop A'] = mean(way(up), way(a2));
 		uploads['Sealdrop B'] = mean(way(b1), way(b2));
@@ -217,7 +223,8 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 		uploads[`yardstick ${mode}`] = {
 			mib_s: mibPerSecond,
 			browser_cpu_s_gib: (cpu.browser / sizeMib) * 1024,
-			server_cpu_s_gib: (cpu.server / sizeMib) * 1024
+			server_cpu_s_gib: (cpu.server / sizeMib) * 1024,
+			growth_mib: 0
 		};
 	}
 	const bareDown = args['upload-only'] ? 0 : await bareDownload(context, file, downloads);
@@ -272,9 +279,11 @@ async function timed(work: () => Promise<void>, serverPid = server.process.pid!)
 	const baseline = rss.current();
 	rss.start();
 	const [browserCpu, serverCpu] = [new CpuMeter(browserPids).start(), new CpuMeter(() => [serverPid]).start()];
+	const threads = process.env.BENCH_THREADS ? threadCpu(browserPids()) : undefined;
 	const t = performance.now();
 	await work();
 	const seconds = (performance.now() - t) / 1000;
+	if (threads) console.error(`  threads: ${threadCpuDiff(threads, threadCpu(browserPids()))}`);
 	const peak = rss.stop();
 	return { seconds, peak, growth: peak - baseline, browserCpu: browserCpu.stop(), serverCpu: serverCpu.stop() };
 }
@@ -297,8 +306,16 @@ async function uploadPhase(context: BrowserContext, files: string[], to = server
 	const page = await context.newPage();
 	await page.goto(to.url);
 	// The picker appears once the page knows the server's settings.
-	const input = (await page.waitForSelector('input[type=file]')) as ElementHandle<HTMLInputElement>;
-	await input.uploadFile(...files);
+	// A file picked before the page is hydrated is lost (seen on a fresh origin): pick again
+	// until the page lists the first file.
+	for (;;) {
+		const input = (await page.waitForSelector('input[type=file]')) as ElementHandle<HTMLInputElement>;
+		await input.uploadFile(...files);
+		const listed = await page
+			.waitForFunction((name) => document.body.textContent?.includes(name), { timeout: 5000 }, basename(files[0]!))
+			.catch(() => null);
+		if (listed) break;
+	}
 	let link = '';
 	const phase = await timed(async () => {
 		await clickButton(page, 'Encrypt and upload');
@@ -448,7 +465,7 @@ async function bareUpload(context: BrowserContext, file: string): Promise<Upload
 	const used = cpu();
 	await page.close();
 	const gib = statSync(file).size / 1024 ** 3;
-	return { mib_s: mibPerSecond, browser_cpu_s_gib: used.browser / gib, server_cpu_s_gib: used.server / gib };
+	return { mib_s: mibPerSecond, browser_cpu_s_gib: used.browser / gib, server_cpu_s_gib: used.server / gib, growth_mib: 0 };
 }
 
 /** The same file, unencrypted, from a bare server's disk into the browser's downloads. */
@@ -590,7 +607,8 @@ async function report(
 					{
 						mib_s: median(list.map((r) => r.uploads[name]!.mib_s)),
 						browser_cpu_s_gib: median(list.map((r) => r.uploads[name]!.browser_cpu_s_gib)),
-						server_cpu_s_gib: median(list.map((r) => r.uploads[name]!.server_cpu_s_gib))
+						server_cpu_s_gib: median(list.map((r) => r.uploads[name]!.server_cpu_s_gib)),
+						growth_mib: median(list.map((r) => r.uploads[name]!.growth_mib))
 					}
 				])
 			)
@@ -630,7 +648,8 @@ async function report(
 					'MiB/s': m('mib_s').toFixed(0),
 					'% of bare': `${((m('mib_s') / bareRate) * 100).toFixed(0)} %`,
 					'browser CPU-s/GiB': m('browser_cpu_s_gib').toFixed(1),
-					'server CPU-s/GiB': m('server_cpu_s_gib').toFixed(1)
+					'server CPU-s/GiB': m('server_cpu_s_gib').toFixed(1),
+					'browser growth MiB': m('growth_mib') > 0 ? m('growth_mib').toFixed(0) : ''
 				};
 			})
 		);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { BrowserContext, ElementHandle } from 'puppeteer-core';
 
 /**
@@ -11,6 +11,8 @@ import type { BrowserContext, ElementHandle } from 'puppeteer-core';
  *   all in flight), then PUT as a Blob of the records / as one Uint8Array they are copied into.
  * - `file-aes-blob`: as `aes-blob`, but the plaintext read from the picked file with
  *   `File.slice().arrayBuffer()`, one read per part: what Sealdrop's worker does, minus Sealdrop.
+ * Tried and dropped (slower than one read per part, tests/bench/findings.ts): each part read as 4
+ * slices of 2 MiB at once, or as a stream (`Blob.stream()`) sealed record by record as it arrives.
  */
 export const YARDSTICK_MODES = ['mem-blob', 'mem-u8', 'aes-blob', 'aes-u8', 'file-aes-blob'] as const;
 export type YardstickMode = (typeof YARDSTICK_MODES)[number];
@@ -63,6 +65,12 @@ self.onmessage = async ({ data: { mode, file, size, inFlight } }) => {
  * Runs one yardstick in a fresh page of the bare server; `file` is needed by file-aes-blob.
  * `cpu` starts a CPU meter around the transfer alone and gives its reading back.
  */
+let browserPidsForThreads: () => number[] = () => [];
+/** Where BENCH_THREADS=1 finds the browser's processes. */
+export function setBrowserPids(pids: () => number[]): void {
+	browserPidsForThreads = pids;
+}
+
 export async function yardstick<C>(
 	context: BrowserContext,
 	bareUrl: string,
@@ -76,6 +84,7 @@ export async function yardstick<C>(
 		const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
 		await input.uploadFile(file);
 		const stop = cpu();
+		const threads = process.env.BENCH_THREADS ? threadCpu(browserPidsForThreads()) : undefined;
 		const mibPerSecond = await page.evaluate(async (mode) => {
 			const file = document.querySelector('input')!.files![0]!;
 			const worker = new Worker('/yardstick-worker.js');
@@ -87,6 +96,7 @@ export async function yardstick<C>(
 			if (result.error !== undefined) throw new Error(result.error);
 			return result.mibPerSecond!;
 		}, mode);
+		if (threads) console.error(`  threads ${mode}: ${threadCpuDiff(threads, threadCpu(browserPidsForThreads()))}`);
 		return { mibPerSecond, cpu: stop() };
 	} finally {
 		await page.close();
@@ -119,4 +129,34 @@ export class CpuMeter {
 	stop(): number {
 		return this.pids().reduce((sum, pid) => sum + cpuSecondsOf(pid) - (this.before.get(pid) ?? 0), 0);
 	}
+}
+
+/** CPU-seconds so far of each thread of `pids`, keyed "<process type>/<thread name>" (a diagnosis of where CPU goes). */
+export function threadCpu(pids: number[]): Map<string, number> {
+	const out = new Map<string, number>();
+	for (const pid of pids) {
+		try {
+			const type = /--type=(\S+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '))?.[1] ?? 'browser';
+			for (const tid of readdirSync(`/proc/${pid}/task`)) {
+				const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+				const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+				const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+				const key = `${type}/${name}`;
+				out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+			}
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return out;
+}
+
+/** The threads' CPU-seconds between two threadCpu readings, largest first. */
+export function threadCpuDiff(before: Map<string, number>, after: Map<string, number>): string {
+	return [...after]
+		.map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+		.filter(([, v]) => v >= 0.05)
+		.sort((a, b) => b[1] - a[1])
+		.map(([k, v]) => `${k} ${v.toFixed(1)}`)
+		.join(', ');
 }
