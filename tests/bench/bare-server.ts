@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { YARDSTICK_WORKER } from './yardsticks.ts';
 
 /**
  * A service worker that streams /file/<name> on as a download: the same bytes taking the way a
@@ -80,6 +81,10 @@ export async function startBareServer(dir: string): Promise<{ url: string; close
 				const out = createWriteStream(join(dir, 'bare-upload.bin'));
 				await pipeline(req, out);
 				res.writeHead(200).end('ok');
+			} else if (req.method === 'PUT' && /^\/part\/\d$/.test(req.url ?? '')) {
+				// A yardstick's part (yardsticks.ts): written to disk as a part store would.
+				await pipeline(req, createWriteStream(join(dir, `bare-part-${req.url!.slice(6)}.bin`)));
+				res.writeHead(200).end('ok');
 			} else if (req.method === 'GET' && req.url?.startsWith('/file/')) {
 				const path = join(dir, decodeURIComponent(req.url.slice('/file/'.length)));
 				const { size } = await stat(path);
@@ -91,6 +96,8 @@ export async function startBareServer(dir: string): Promise<{ url: string; close
 				await pipeline(createReadStream(path), res);
 			} else if (req.method === 'GET' && req.url === '/') {
 				res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><input type="file">');
+			} else if (req.method === 'GET' && req.url === '/yardstick-worker.js') {
+				res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(YARDSTICK_WORKER);
 			} else if (req.method === 'GET' && req.url === '/saving-worker.js') {
 				res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(SAVING_WORKER);
 			} else {

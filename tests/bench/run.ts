@@ -12,7 +12,11 @@
  * just those, without the browser transfers. `--cli-sizes` (MiB, default 1024; 0 for none)
  * measures the `sealdrop` CLI against the bare transfer to the same server (tests/bench/cli.ts);
  * `--cli-only` runs only that. `--no-phases` skips the phases of phases.ts after the transfers;
- * `--no-build` measures the build already there.
+ * `--no-build` measures the build already there. Beside the upload, the upload yardsticks of
+ * yardsticks.ts and the CPU each transfer costs (browser and server, CPU-seconds per GiB).
+ * `--upload-only` skips the downloads; `--variant-b <dir>` also uploads through a second server
+ * serving the web app built into <dir> (SEALDROP_STATIC_DIR), alternating A B B A in each run.
+ * `BENCH_THREADS=1` also prints each upload's CPU-seconds by Chromium process type and thread.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,6 +35,7 @@ import { clickButton, textboxValue, waitForButton } from './page-actions.ts';
 import { runPhases } from './phases.ts';
 import { CpuMeter, descendants, PeakSampler } from './rss.ts';
 import { startProductionServer } from './production-server.ts';
+import { setBrowserPids, threadCpu, threadCpuDiff, yardstick, YARDSTICK_MODES } from './yardsticks.ts';
 
 const MiB = 1024 * 1024;
 const run = promisify(execFile);
@@ -45,7 +50,9 @@ const { values: args } = parseArgs({
 		'cli-only': { type: 'boolean', default: false },
 		only: { type: 'string' },
 		'no-phases': { type: 'boolean', default: false },
-		'no-build': { type: 'boolean', default: false }
+		'no-build': { type: 'boolean', default: false },
+		'upload-only': { type: 'boolean', default: false },
+		'variant-b': { type: 'string' }
 	}
 });
 const cliSizes = args['cli-sizes']
@@ -56,7 +63,18 @@ const sizes = args.sizes.split(',').map(Number);
 if (args['with-4g'] && !sizes.includes(4096)) sizes.push(4096);
 const runs = Math.max(1, Number(args.runs));
 
+/** One way of uploading the file: its rate and the CPU it cost (browser, server) per GiB. */
+interface UploadWay {
+	mib_s: number;
+	browser_cpu_s_gib: number;
+	server_cpu_s_gib: number;
+	/** Browser RSS growth, MiB (not measured for the yardsticks: 0). */
+	growth_mib: number;
+}
+
 interface Run {
+	/** Sealdrop (A, and B with --variant-b), the bare single PUT and the yardsticks. */
+	uploads: Record<string, UploadWay>;
 	upload_mib_s: number;
 	download_mib_s: number;
 	fsa_download_mib_s: number;
@@ -96,6 +114,14 @@ const server = await startProductionServer(join(work, 'data'), {
 	SEALDROP_DOWNLOAD_DEFAULT: '2'
 });
 const bare = await startBareServer(work);
+const serverEnv = {
+	SEALDROP_MAX_SHARE_BYTES: String(8 * 1024 * MiB),
+	SEALDROP_RATE_LIMIT_CREATE: 'off',
+	SEALDROP_RATE_LIMIT_CLAIM: 'off'
+};
+const serverB = args['variant-b']
+	? await startProductionServer(join(work, 'data-b'), { ...serverEnv, SEALDROP_STATIC_DIR: args['variant-b'] })
+	: undefined;
 // Puppeteer with network monitoring off, not Playwright: Playwright always enables DevTools'
 // Network domain, which copies every request body and buffers response bodies for the debugger.
 // That doubled the browser's memory and halved byte-array uploads, so it measured DevTools, not
@@ -108,6 +134,7 @@ const browser = await puppeteer.launch({
 	protocolTimeout: 0
 });
 const browserPids = () => descendants(process.pid, /chrom/i);
+setBrowserPids(browserPids);
 
 try {
 	const crypto = await cryptoRate(browser);
@@ -155,6 +182,7 @@ try {
 	await browser.close();
 	await bare.close();
 	server.process.kill('SIGTERM');
+	serverB?.process.kill('SIGTERM');
 	await rm(work, { recursive: true, force: true });
 }
 if (!args['cli-only'] && !args['no-phases']) await runPhases();
@@ -163,38 +191,75 @@ async function measure(browser: Browser, file: string, sha256: string, sizeMib: 
 	const { context, downloads } = await newContext(browser);
 	const serverRss = new PeakSampler(() => [server.process.pid!]).start();
 	const up = await uploadPhase(context, [file]);
+	const way = (phase: Phase): UploadWay => ({
+		mib_s: sizeMib / phase.seconds,
+		browser_cpu_s_gib: (phase.browserCpu / sizeMib) * 1024,
+		server_cpu_s_gib: (phase.serverCpu / sizeMib) * 1024,
+		growth_mib: phase.growth / MiB
+	});
+	const uploads: Record<string, UploadWay> = {};
+	if (serverB) {
+		// A B B A: the machine's load drifts within a run; the mean of each pair cancels a linear drift.
+		const b1 = await uploadPhase(context, [file], serverB);
+		const b2 = await uploadPhase(context, [file], serverB);
+		const a2 = await uploadPhase(context, [file]);
+		const mean = (x: UploadWay, y: UploadWay): UploadWay => ({
+			mib_s: (x.mib_s + y.mib_s) / 2,
+			browser_cpu_s_gib: (x.browser_cpu_s_gib + y.browser_cpu_s_gib) / 2,
+			server_cpu_s_gib: (x.server_cpu_s_gib + y.server_cpu_s_gib) / 2,
+			growth_mib: Math.max(x.growth_mib, y.growth_mib)
+		});
+		uploads['Sealdrop A'] = mean(way(up), way(a2));
+		uploads['Sealdrop B'] = mean(way(b1), way(b2));
+	} else uploads['Sealdrop'] = way(up);
 	const [name, bytes] = [basename(file), statSync(file).size];
-	const down = await downloadPhase(context, up.link, 'Download', downloads, name, bytes);
-	const fsa = await fileSystemAccessPhase(browser.defaultBrowserContext(), up.link, name, bytes);
+	const down = args['upload-only'] ? undefined : await downloadPhase(context, up.link, 'Download', downloads, name, bytes);
+	const fsa = args['upload-only'] ? undefined : await fileSystemAccessPhase(browser.defaultBrowserContext(), up.link, name, bytes);
 	const serverPeak = serverRss.stop();
-	if ((await sha256File(down.saved)) !== sha256) throw new Error('Downloaded file differs from the original');
-	await rm(down.saved);
+	if (down) {
+		if ((await sha256File(down.saved)) !== sha256) throw new Error('Downloaded file differs from the original');
+		await rm(down.saved);
+	}
 
 	const bareUp = await bareUpload(context, file);
-	const bareDown = await bareDownload(context, file, downloads);
+	uploads['bare: one PUT of the File'] = bareUp;
+	for (const mode of YARDSTICK_MODES) {
+		const { mibPerSecond, cpu } = await yardstick(context, bare.url, mode, file, bareCpu);
+		uploads[`yardstick ${mode}`] = {
+			mib_s: mibPerSecond,
+			browser_cpu_s_gib: (cpu.browser / sizeMib) * 1024,
+			server_cpu_s_gib: (cpu.server / sizeMib) * 1024,
+			growth_mib: 0
+		};
+	}
+	const noSave: SaveRate = { mibPerSecond: 0, cpu: 0 };
+	const bareDown = args['upload-only'] ? noSave : await bareDownload(context, file, downloads);
 	const gib = bytes / 1024 ** 3;
-	const passthroughDown = (await serviceWorkerSave(context, file, downloads, 'pass')).mibPerSecond;
-	const aesSaveDown = (await serviceWorkerSave(context, file, downloads, 'aes')).mibPerSecond;
+	const passthroughDown = args['upload-only'] ? 0 : (await serviceWorkerSave(context, file, downloads, 'pass')).mibPerSecond;
+	const aesSaveDown = args['upload-only'] ? 0 : (await serviceWorkerSave(context, file, downloads, 'aes')).mibPerSecond;
 	await context.close();
+	const noPhase: Phase = { seconds: Infinity, peak: 0, growth: 0, browserCpu: 0, serverCpu: 0 };
+	const [d, f] = [down ?? noPhase, fsa ?? noPhase];
 
 	const crypto = await cryptoRate(browser);
 	return {
+		uploads,
 		upload_mib_s: sizeMib / up.seconds,
-		download_mib_s: sizeMib / down.seconds,
-		fsa_download_mib_s: sizeMib / fsa.seconds,
-		bare_upload_mib_s: bareUp,
+		download_mib_s: sizeMib / d.seconds,
+		fsa_download_mib_s: sizeMib / f.seconds,
+		bare_upload_mib_s: bareUp.mib_s,
 		bare_download_mib_s: bareDown.mibPerSecond,
 		passthrough_download_mib_s: passthroughDown,
 		sw_aes_download_mib_s: aesSaveDown,
-		upload_limit_mib_s: Math.min(crypto, bareUp),
+		upload_limit_mib_s: Math.min(crypto, bareUp.mib_s),
 		download_limit_mib_s: Math.min(crypto, bareDown.mibPerSecond),
-		browser_peak_rss_mib: Math.max(up.peak, down.peak, fsa.peak) / MiB,
-		browser_rss_growth_mib: Math.max(up.growth, down.growth, fsa.growth) / MiB,
+		browser_peak_rss_mib: Math.max(up.peak, d.peak, f.peak) / MiB,
+		browser_rss_growth_mib: Math.max(up.growth, d.growth, f.growth) / MiB,
 		browser_upload_growth_mib: up.growth / MiB,
-		browser_download_growth_mib: down.growth / MiB,
-		browser_fsa_growth_mib: fsa.growth / MiB,
-		download_cpu_s_gib: down.cpu / gib,
-		fsa_cpu_s_gib: fsa.cpu / gib,
+		browser_download_growth_mib: d.growth / MiB,
+		browser_fsa_growth_mib: f.growth / MiB,
+		download_cpu_s_gib: d.browserCpu / gib,
+		fsa_cpu_s_gib: f.browserCpu / gib,
 		bare_download_cpu_s_gib: bareDown.cpu / gib,
 		server_peak_rss_mib: serverPeak / MiB
 	};
@@ -218,33 +283,58 @@ interface Phase {
 	seconds: number;
 	peak: number;
 	growth: number;
-	cpu: number;
+	/** CPU-seconds of the browser's processes and of `serverPid` during the phase. */
+	browserCpu: number;
+	serverCpu: number;
 }
 
-async function timed(work: () => Promise<void>): Promise<Phase> {
+async function timed(work: () => Promise<void>, serverPid = server.process.pid!): Promise<Phase> {
 	const rss = new PeakSampler(browserPids);
 	const baseline = rss.current();
 	rss.start();
-	const cpu = new CpuMeter(browserPids).start();
+	const [browserCpu, serverCpu] = [new CpuMeter(browserPids).start(), new CpuMeter(() => [serverPid]).start()];
+	const threads = process.env.BENCH_THREADS ? threadCpu(browserPids()) : undefined;
 	const t = performance.now();
 	await work();
 	const seconds = (performance.now() - t) / 1000;
+	if (threads) console.error(`  threads: ${threadCpuDiff(threads, threadCpu(browserPids()))}`);
 	const peak = rss.stop();
-	return { seconds, peak, growth: peak - baseline, cpu: cpu.stop() };
+	return { seconds, peak, growth: peak - baseline, browserCpu: browserCpu.stop(), serverCpu: serverCpu.stop() };
+}
+
+/**
+ * A CPU meter for a transfer to the bare server, which runs in this process: its reading
+ * includes the bench's own work meanwhile (the RSS sampler scans /proc every 100 ms).
+ */
+function bareCpu(): () => { browser: number; server: number } {
+	const browserCpu = new CpuMeter(browserPids).start();
+	const own = process.cpuUsage();
+	return () => {
+		const used = process.cpuUsage(own);
+		return { browser: browserCpu.stop(), server: (used.user + used.system) / 1e6 };
+	};
 }
 
 /** Picks `files` on the upload page and uploads them through the UI; returns the share link. */
-async function uploadPhase(context: BrowserContext, files: string[]): Promise<Phase & { link: string }> {
+async function uploadPhase(context: BrowserContext, files: string[], to = server): Promise<Phase & { link: string }> {
 	const page = await context.newPage();
-	await page.goto(server.url);
+	await page.goto(to.url);
 	// The picker appears once the page knows the server's settings.
-	const input = (await page.waitForSelector('input[type=file]')) as ElementHandle<HTMLInputElement>;
-	await input.uploadFile(...files);
+	// A file picked before the page is hydrated is lost (seen on a fresh origin): pick again
+	// until the page lists the first file.
+	for (;;) {
+		const input = (await page.waitForSelector('input[type=file]')) as ElementHandle<HTMLInputElement>;
+		await input.uploadFile(...files);
+		const listed = await page
+			.waitForFunction((name) => document.body.textContent?.includes(name), { timeout: 5000 }, basename(files[0]!))
+			.catch(() => null);
+		if (listed) break;
+	}
 	let link = '';
 	const phase = await timed(async () => {
 		await clickButton(page, 'Encrypt and upload');
 		link = await textboxValue(page, 'Share link');
-	});
+	}, to.process.pid);
 	await page.close();
 	return { ...phase, link };
 }
@@ -373,11 +463,12 @@ async function unzippedSha256(zip: string, entry: string): Promise<string> {
 }
 
 /** The same file, unencrypted, from the same browser to a server that only writes it to disk. */
-async function bareUpload(context: BrowserContext, file: string): Promise<number> {
+async function bareUpload(context: BrowserContext, file: string): Promise<UploadWay> {
 	const page = await context.newPage();
 	await page.goto(bare.url);
 	const input = (await page.$('input[type=file]')) as ElementHandle<HTMLInputElement>;
 	await input.uploadFile(file);
+	const cpu = bareCpu();
 	const mibPerSecond = await page.evaluate(async () => {
 		const f = document.querySelector('input')!.files![0]!;
 		const t0 = performance.now();
@@ -385,8 +476,10 @@ async function bareUpload(context: BrowserContext, file: string): Promise<number
 		if (!res.ok) throw new Error(`bare upload ${res.status}`);
 		return f.size / 1048576 / ((performance.now() - t0) / 1000);
 	});
+	const used = cpu();
 	await page.close();
-	return mibPerSecond;
+	const gib = statSync(file).size / 1024 ** 3;
+	return { mib_s: mibPerSecond, browser_cpu_s_gib: used.browser / gib, server_cpu_s_gib: used.server / gib, growth_mib: 0 };
 }
 
 /** The same file, unencrypted, from a bare server's disk into the browser's downloads. */
@@ -511,7 +604,7 @@ async function report(
 		runs_per_size: runs
 	};
 	const rows = results.map(({ size_mib, runs: list, crypto_mib_s }) => {
-		const m = (key: keyof Run) => median(list.map((r) => r[key]));
+		const m = (key: Exclude<keyof Run, 'uploads'>) => median(list.map((r) => r[key]));
 		return {
 			size_mib,
 			upload_mib_s: m('upload_mib_s'),
@@ -532,7 +625,18 @@ async function report(
 			download_cpu_s_gib: m('download_cpu_s_gib'),
 			fsa_cpu_s_gib: m('fsa_cpu_s_gib'),
 			bare_download_cpu_s_gib: m('bare_download_cpu_s_gib'),
-			server_peak_rss_mib: m('server_peak_rss_mib')
+			server_peak_rss_mib: m('server_peak_rss_mib'),
+			uploads: Object.fromEntries(
+				Object.keys(list[0]!.uploads).map((name) => [
+					name,
+					{
+						mib_s: median(list.map((r) => r.uploads[name]!.mib_s)),
+						browser_cpu_s_gib: median(list.map((r) => r.uploads[name]!.browser_cpu_s_gib)),
+						server_cpu_s_gib: median(list.map((r) => r.uploads[name]!.server_cpu_s_gib)),
+						growth_mib: median(list.map((r) => r.uploads[name]!.growth_mib))
+					}
+				])
+			)
 		};
 	});
 	console.log(
@@ -557,6 +661,25 @@ async function report(
 		'server peak MiB': r.server_peak_rss_mib.toFixed(0)
 	}));
 	if (table.length > 0) console.table(table);
+	for (const { size_mib, runs: list } of results) {
+		const bareRate = median(list.map((r) => r.uploads['bare: one PUT of the File']!.mib_s));
+		console.log(
+			`\nUpload of ${size_mib} MiB beside its yardsticks (yardsticks.ts; CPU-s per GiB; the bare server's CPU includes the bench's):`
+		);
+		console.table(
+			Object.keys(list[0]!.uploads).map((name) => {
+				const m = (key: keyof UploadWay) => median(list.map((r) => r.uploads[name]![key]));
+				return {
+					upload: name,
+					'MiB/s': m('mib_s').toFixed(0),
+					'% of bare': `${((m('mib_s') / bareRate) * 100).toFixed(0)} %`,
+					'browser CPU-s/GiB': m('browser_cpu_s_gib').toFixed(1),
+					'server CPU-s/GiB': m('server_cpu_s_gib').toFixed(1),
+					'browser growth MiB': m('growth_mib') > 0 ? m('growth_mib').toFixed(0) : ''
+				};
+			})
+		);
+	}
 	if (cli.length > 0) {
 		console.log('\nsealdrop CLI (packaged bundle) beside a bare PUT/GET of the same bytes to the same server:');
 		console.table(cliTable(cli));
