@@ -59,6 +59,37 @@ const WRONG_KEY = new Set([
 	'BAD_PUBLIC_KEY'
 ]);
 
+/** A write into the download folder failed because the disk (or the user's quota) is full. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+/** Not allowed to write there: permissions, or a read-only file system. */
+const WRITE_DENIED = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * A failed write of a download into `folder`, said with the folder and what to do; other errors
+ * unchanged. Only for the download's own files: the config folder's failures stay system errors.
+ * The partial file keeps the bytes written, so running the command again continues from them.
+ */
+export function saveError(err: unknown, folder: string): unknown {
+	const code = (err as NodeJS.ErrnoException | null)?.code;
+	if (typeof code !== 'string') return err;
+	if (DISK_FULL.has(code)) {
+		return localIo(
+			'DISK_FULL',
+			`There is not enough free space in ${folder} to save the download (${code}). ` +
+				'Free some space, then run the same command again: it continues from the bytes saved.'
+		);
+	}
+	if (WRITE_DENIED.has(code)) {
+		const why = code === 'EROFS' ? 'it is on a read-only file system' : 'permission denied';
+		return localIo(
+			'SAVE_DENIED',
+			`Cannot write the download into ${folder}: ${why} (${code}). ` +
+				'Make it writable, or choose another folder with -o, then run the same command again.'
+		);
+	}
+	return err;
+}
+
 /** "45 s", "7 min", "1 h 5 min": how long to wait, rounded up to what a person would wait. */
 export function waitText(seconds: number): string {
 	if (seconds < 60) return `${Math.ceil(seconds)} s`;

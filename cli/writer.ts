@@ -1,7 +1,7 @@
 import { lstat, mkdir, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { SaveSink } from '../src/lib/save/sinks';
-import { localIo } from './errors';
+import { localIo, saveError } from './errors';
 
 /** Where a share's file lands: `final` once verified, `partial` meanwhile (named so it never looks finished). */
 export interface Target {
@@ -38,7 +38,7 @@ export async function exists(path: string): Promise<boolean> {
 /** Creates the target's folders and checks that the real folder is still inside the real root. */
 export async function prepareFolder(root: string, target: Target): Promise<void> {
 	const folder = dirname(target.final);
-	await mkdir(folder, { recursive: true });
+	await mkdir(folder, { recursive: true }).catch((err: unknown) => Promise.reject(saveError(err, folder)));
 	const [realRoot, realFolder] = await Promise.all([realpath(root), realpath(folder)]);
 	if (realFolder !== realRoot && !inside(realRoot, realFolder)) {
 		throw localIo('UNSAFE_NAME', `Refusing to write through a link that leaves ${root}: ${relative(root, target.final)}`);
@@ -61,19 +61,24 @@ export async function partialSize(target: Target): Promise<number> {
 export function fileSink(target: Target, force: boolean): SaveSink {
 	let handle: Promise<FileHandle> | null = null;
 	const file = () => (handle ??= open(target.partial, 'a', 0o600));
+	// A full disk or a refused write names the folder and says what to do (errors.ts saveError).
+	const saving = <T>(work: () => Promise<T>) => work().catch((err: unknown) => Promise.reject(saveError(err, dirname(target.final))));
 	return {
-		async write(chunk) {
-			const fh = await file();
-			for (let off = 0; off < chunk.byteLength;) off += (await fh.write(chunk, off)).bytesWritten;
-		},
+		write: (chunk) =>
+			saving(async () => {
+				const fh = await file();
+				for (let off = 0; off < chunk.byteLength;) off += (await fh.write(chunk, off)).bytesWritten;
+			}),
 		async close() {
-			const fh = await file();
-			await fh.sync();
-			await fh.close();
+			await saving(async () => {
+				const fh = await file();
+				await fh.sync();
+				await fh.close();
+			});
 			if (!force && (await exists(target.final))) {
 				throw localIo('FILE_EXISTS', `${target.final} appeared meanwhile; the download is kept as ${target.partial}.`);
 			}
-			await rename(target.partial, target.final);
+			await saving(() => rename(target.partial, target.final));
 		},
 		async abort() {
 			if (handle) await (await handle).close();

@@ -5,6 +5,7 @@ import type { UploadPhase } from './controllers/upload-controller';
 import type { ReceiveState } from './controllers/receive-controller';
 import type { Progress } from './transfer/progress';
 import { CryptoError, type CryptoErrorCode } from './crypto/errors';
+import type { SaveErrorCode } from './save/save-errors';
 import { formatDuration, formatPercent } from './format';
 import { m } from './paraglide/messages.js';
 
@@ -38,6 +39,7 @@ export type ClientErrorCode =
 	| 'PDF_ENCRYPTED'
 	| 'SAVE_UNSUPPORTED'
 	| 'SAVE_INTERRUPTED'
+	| SaveErrorCode
 	| 'INSECURE_CONTEXT'
 	| 'KEY_FILE_NO_REQUEST';
 
@@ -112,6 +114,9 @@ const MESSAGES = {
 	error_PDF_ENCRYPTED: m.error_PDF_ENCRYPTED,
 	error_SAVE_UNSUPPORTED: m.error_SAVE_UNSUPPORTED,
 	error_SAVE_INTERRUPTED: m.error_SAVE_INTERRUPTED,
+	error_DISK_FULL: m.error_DISK_FULL,
+	error_SAVE_DENIED: m.error_SAVE_DENIED,
+	error_SAVE_FAILED: m.error_SAVE_FAILED,
 	error_REQUEST_CLOSED: m.error_REQUEST_CLOSED,
 	error_REQUEST_FULL: m.error_REQUEST_FULL,
 	error_REQUEST_KEY_MISMATCH: m.error_REQUEST_KEY_MISMATCH,

@@ -2,6 +2,7 @@ import { saveNames, type FileEntry } from '../crypto';
 import { fileHandleSink, memorySink, type SaveSink } from './sinks';
 import { downloadWorker, serviceWorkerSink } from '../service-worker/sw-sink';
 import { browserCryptoBackend } from '../backends/backend';
+import { saving } from './save-errors';
 
 /** Up to this size a file may be assembled in memory and handed over as a Blob. */
 export const MEMORY_SAVE_LIMIT = 32 * 1024 * 1024;
@@ -30,7 +31,8 @@ export async function chooseSaveTarget(files: FileEntry[]): Promise<SinkFactory 
 		}
 		if (files.length > 1 && fsa.showDirectoryPicker) {
 			const dir = await fsa.showDirectoryPicker({ mode: 'readwrite' });
-			return async (file) => fileHandleSink(await dir.getFileHandle(nameOf(file), { create: true }), browserCryptoBackend());
+			// The folder may have been removed, or its permission taken back, since it was chosen.
+			return async (file) => fileHandleSink(await saving(() => dir.getFileHandle(nameOf(file), { create: true })), browserCryptoBackend());
 		}
 	} catch (err) {
 		if (err instanceof DOMException && err.name === 'AbortError') return null;

@@ -1,4 +1,5 @@
 import type { CryptoBackend, WorkerFile } from '../transfer/crypto-backend';
+import { saveErrorOf, saving } from './save-errors';
 
 /** Where decrypted bytes go. `close` only after every byte was verified; `abort` otherwise. */
 export interface SaveSink {
@@ -63,30 +64,51 @@ export function saveBlob(blob: Blob, name: string): void {
  * same rate and CPU (tests/bench/findings.ts). Without (a backend decrypting in the page), the
  * page writes. Either way a write is handed to the stream and not awaited, so the next chunk is
  * decrypted meanwhile, with the stream's backpressure (`ready`) bounding what waits; a failed
- * write fails the next write or `close` with the browser's own DOMException.
+ * write fails the next write or `close`, told as a SaveError (disk full, permission lost, file
+ * moved or removed: save-errors.ts) where it is one.
  */
 export async function fileHandleSink(handle: FileSystemFileHandle, backend?: CryptoBackend): Promise<SaveSink> {
-	const file = await backend?.openFile?.(handle);
+	const file = await saving(async () => backend?.openFile?.(handle));
 	if (file) {
 		return {
 			get resumable() {
 				return !file.failed;
 			},
-			file,
-			write: (chunk) => file.write(chunk),
-			close: () => file.close(),
+			file: savingFile(file),
+			write: (chunk) => saving(() => file.write(chunk)),
+			close: () => saving(() => file.close()),
 			abort: (reason) => file.abort(reason)
 		};
 	}
-	const writer = (await handle.createWritable()).getWriter();
+	const writer = (await saving(() => handle.createWritable())).getWriter();
 	return {
 		resumable: true,
 		async write(chunk) {
-			await writer.ready;
+			await saving(() => writer.ready);
 			writer.write(chunk as Uint8Array<ArrayBuffer>).catch(() => {}); // seen by the next ready or close
 		},
 		// Chromium writes to a swap file and moves it into place only on close.
-		close: () => writer.close(),
+		close: () => saving(() => writer.close()),
 		abort: (reason) => writer.abort(reason)
+	};
+}
+
+/** `file` whose range reads, where the worker writes what it decrypts, tell a failed write as a SaveError. */
+function savingFile(file: WorkerFile): WorkerFile {
+	return {
+		get failed() {
+			return file.failed;
+		},
+		openRange(request, start, end) {
+			const range = file.openRange(request, start, end);
+			return {
+				// Only the file's own failure: a failed fetch stays the network failure it is.
+				read: () => range.read().catch((err: unknown) => Promise.reject(file.failed ? saveErrorOf(err) : err)),
+				close: () => range.close()
+			};
+		},
+		write: (chunk) => file.write(chunk),
+		close: () => file.close(),
+		abort: (reason) => file.abort(reason)
 	};
 }

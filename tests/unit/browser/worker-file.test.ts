@@ -8,6 +8,8 @@ import { createWorkerBackend, SaveInterruptedError } from '../../../src/lib/back
 import type { CryptoBackend, WorkerFile } from '../../../src/lib/transfer/crypto-backend';
 import { fileHandleSink } from '../../../src/lib/save/sinks';
 import { describeError } from '../../../src/lib/messages';
+import { m } from '../../../src/lib/paraglide/messages.js';
+import { SaveError } from '../../../src/lib/save/save-errors';
 
 let backend: CryptoBackend | null = null;
 afterEach(() => backend?.dispose());
@@ -53,7 +55,7 @@ describe('a file written by a crypto worker', () => {
 		expect(await contents(handle)).toEqual([]);
 	});
 
-	it('fails with the browser’s own DOMException, as when the page wrote the file', async () => {
+	it('fails with the browser’s own DOMException, told as SAVE_FAILED by the save, as when the page wrote the file', async () => {
 		const dir = await navigator.storage.getDirectory();
 		const folder = await dir.getDirectoryHandle('worker-removed', { create: true });
 		const handle = await folder.getFileHandle('file.bin', { create: true });
@@ -61,11 +63,14 @@ describe('a file written by a crypto worker', () => {
 		const onPage = await failureOf(handle.createWritable());
 		expect(onPage).toBeInstanceOf(DOMException);
 		expect((onPage as DOMException).name).toBe('NotFoundError');
+		const pageSave = await failureOf(fileHandleSink(handle));
 		backend = createWorkerBackend(1);
-		const inWorker = await failureOf(fileHandleSink(handle, backend));
-		expect(inWorker).toBeInstanceOf(DOMException);
-		expect((inWorker as DOMException).name).toBe('NotFoundError');
-		expect(describeError(inWorker)).toEqual(describeError(onPage));
+		const workerSave = await failureOf(fileHandleSink(handle, backend));
+		for (const save of [pageSave, workerSave]) {
+			expect(save).toBeInstanceOf(SaveError);
+			expect((save as SaveError).cause.name).toBe('NotFoundError');
+			expect(describeError(save)).toEqual({ code: 'SAVE_FAILED', message: m.error_SAVE_FAILED() });
+		}
 	});
 
 	it('fails the save, and does not wait for the network, when its worker fails mid-save', async () => {

@@ -11,6 +11,8 @@ import { inlineBackend, type CryptoBackend } from '../../../src/lib/transfer/cry
 import { memoryPendingUploads } from '../../../src/lib/uploads/pending-uploads';
 import { runUpload, startUpload, uploadShare, type UploadResult } from '../../../src/lib/transfer/upload';
 import { zipSize } from '../../../src/lib/save/zip';
+import { fileHandleSink } from '../../../src/lib/save/sinks';
+import { m } from '../../../src/lib/paraglide/messages.js';
 import { DAY } from '../../server/helpers';
 import { randomBytes } from 'node:crypto';
 import {
@@ -552,6 +554,60 @@ describe('receive controller, against a real server', () => {
 		// a.bin was saved once; big.bin again, whole, into a new download.
 		expect(opened.map((o) => o.name)).toEqual(['a.bin', 'big.bin', 'big.bin']);
 		expect(opened[2]!.sink.bytes().equals(big.bytes)).toBe(true);
+		expect(context.api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
+	});
+
+	/**
+	 * A SIMULATED disk behind File System Access handles (a real disk or quota cannot be filled in a
+	 * test), written as Chromium writes: into a swap file moved into place on close; a write past
+	 * `free` bytes fails with the browser's QuotaExceededError, which errors the stream.
+	 */
+	function simulatedDisk(free: number) {
+		const disk = { free, files: new Map<string, Buffer>(), opened: [] as string[] };
+		const handle = (name: string) =>
+			({
+				kind: 'file',
+				name,
+				async createWritable() {
+					disk.opened.push(name);
+					const swap: Buffer[] = [];
+					let used = 0;
+					return new WritableStream<Uint8Array>({
+						write(chunk) {
+							if (used + chunk.byteLength > disk.free) throw new DOMException('The disk is full.', 'QuotaExceededError');
+							used += chunk.byteLength;
+							swap.push(Buffer.from(chunk));
+						},
+						close() {
+							disk.files.set(name, Buffer.concat(swap));
+						}
+					});
+				}
+			}) as unknown as FileSystemFileHandle;
+		return { disk, handle };
+	}
+
+	it('a full disk says so (DISK_FULL) and offers Continue: once space is freed, the save finishes, spending nothing more', async () => {
+		const a = randomFile('a.bin', 1000);
+		const big = bigFile();
+		const made = await share([a.file, big.file], { maxDownloads: 2 });
+		const { disk, handle } = simulatedDisk(1000 + 64 * 1024);
+		const context = setup({ chooseSaveTarget: async () => async (entry: FileEntry) => fileHandleSink(handle(entry.name)) });
+		const { controller } = context;
+		await controller.load(made.id, made.secret);
+		await controller.download(controller.state.files);
+		expect(controller.state).toMatchObject({ phase: 'ready', cancelled: false, downloadsLeft: 1 });
+		expect(describeFailure(controller.state.failure!)).toEqual({ code: 'DISK_FULL', message: m.error_DISK_FULL() });
+		// Chromium drops the swap file of a failed stream: big.bin is saved again from its start, a.bin is kept.
+		expect(controller.state.stopped).toEqual({ done: 1000, total: 1000 + big.bytes.length, restarts: 'big.bin' });
+		expect(disk.files.has('big.bin')).toBe(false);
+
+		disk.free = Infinity; // the person frees some space
+		await controller.continueDownload();
+		expect(controller.state).toMatchObject({ phase: 'done', failure: null, stopped: null, downloadsLeft: 1 });
+		expect(disk.opened).toEqual(['a.bin', 'big.bin', 'big.bin']);
+		expect(disk.files.get('a.bin')!.equals(a.bytes)).toBe(true);
+		expect(disk.files.get('big.bin')!.equals(big.bytes)).toBe(true);
 		expect(context.api.requests().filter((r) => r.endsWith('/claim'))).toHaveLength(1);
 	});
 
