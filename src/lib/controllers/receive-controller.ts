@@ -1,6 +1,7 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
-import { decodeNote, type FileEntry, type PasswordKdf } from '../crypto';
+import { decodeNote, type FileEntry } from '../crypto/metadata';
+import type { PasswordKdf } from '../crypto/password';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';

@@ -1,4 +1,5 @@
-import { toBase64Url, type FileEntry } from '../crypto';
+import { toBase64Url } from '../crypto/base64url';
+import type { FileEntry } from '../crypto/metadata';
 import { formatNumber } from '../format';
 import { m } from '../paraglide/messages.js';
 import type { DownloadSession } from '../transfer/download';
