@@ -1,52 +1,12 @@
-import type { UploadPhase } from './controllers/upload-controller';
 import type { ReceiveState } from './controllers/receive-controller';
-import type { Progress } from './transfer/progress';
 import { formatPercent } from './format';
 import { m } from './paraglide/messages.js';
 
 /*
- * Wording the first views show (titles, progress labels, headings, status words), apart from the
- * error catalogue in messages.ts, which they load only when a failure is shown.
+ * Wording the first views show (titles, headings, status words), apart from the error catalogue in
+ * messages.ts, which they load only when a failure is shown. The upload's is in upload-text.ts, so
+ * that the share page does not carry it.
  */
-
-/** What the upload's progress bar says in each busy phase (in the current language when read). */
-export const UPLOAD_PROGRESS_LABEL: Record<'creating' | 'uploading' | 'reconnecting' | 'paused', string> = {
-	get creating() {
-		return m.progress_uploading();
-	},
-	get uploading() {
-		return m.progress_uploading();
-	},
-	get reconnecting() {
-		return m.progress_reconnecting();
-	},
-	get paused() {
-		return m.progress_paused();
-	}
-};
-
-/** Under the progress bar while reconnecting. */
-export function reconnectingHint(): string {
-	return m.reconnecting_hint();
-}
-
-/** The tab's title on the send page, so that progress shows from another tab. */
-export function uploadTitle(phase: UploadPhase, progress: Progress | null): string {
-	const percent = formatPercent(progress && progress.total > 0 ? progress.done / progress.total : 0);
-	switch (phase) {
-		case 'creating':
-		case 'uploading':
-			return m.title_uploading({ percent });
-		case 'reconnecting':
-			return m.title_reconnecting({ percent });
-		case 'paused':
-			return m.title_paused({ percent });
-		case 'done':
-			return m.title_done();
-		case 'pick':
-			return m.upload_title();
-	}
-}
 
 /** The tab's title on a share's page, so that a download's progress shows from another tab. */
 export function receiveTitle(state: Pick<ReceiveState, 'phase' | 'waiting' | 'progress' | 'stopped'>): string {
@@ -72,11 +32,6 @@ export function stoppedText(stopped: NonNullable<ReceiveState['stopped']>): stri
 /** Above the Show message button: reading a note spends a download, as saving a file does. */
 export function noteRevealHint(downloadsLeft: number): string {
 	return downloadsLeft === 1 ? m.note_reveal_hint_last() : m.note_reveal_hint();
-}
-
-/** The heading over INSECURE_CONTEXT, shown instead of every page on plain http. */
-export function insecureContextHeading(): string {
-	return m.insecure_heading();
 }
 
 /** The recipient page's heading when a share cannot be opened: it names the problem. */
