@@ -3,16 +3,9 @@ import { ApiError, type ClientErrorCode as RequestErrorCode } from '../../src/li
 import { API_ERROR_CODES, type ApiErrorCode } from '../../src/lib/api/types';
 import { failure } from '../../src/lib/controllers/failure';
 import { CryptoError, type CryptoErrorCode } from '../../src/lib/crypto';
-import {
-	describeError,
-	describeFailure,
-	problem,
-	receiveTitle,
-	stoppedText,
-	uploadTitle,
-	type ClientErrorCode,
-	type MessageCode
-} from '../../src/lib/messages';
+import { describeError, describeFailure, problem, type ClientErrorCode, type MessageCode } from '../../src/lib/messages';
+import { receiveTitle, stoppedText } from '../../src/lib/page-text';
+import { uploadTitle } from '../../src/lib/upload-text';
 import type { PdfPreviewError } from '../../src/lib/preview/pdf';
 import type { PasswordError } from '../../src/lib/transfer/download';
 import type { SaveUnsupportedError } from '../../src/lib/save/save-target';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { receiveFailedHeading } from '../../src/lib/messages';
+import { receiveFailedHeading } from '../../src/lib/page-text';
 
 // The recipient page's heading names why a share cannot be opened (the alert below says more).
 describe('receiveFailedHeading', () => {

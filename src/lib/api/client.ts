@@ -59,7 +59,8 @@ export class ApiClient {
 
 	constructor(
 		origin = globalThis.location?.origin ?? '',
-		private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args)
+		/** The fetch this client uses (direct.ts sends the bucket's requests with it too). */
+		readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args)
 	) {
 		this.origin = origin.replace(/\/$/, '');
 		this.base = `${this.origin}/api/v1`;
@@ -92,6 +93,7 @@ export class ApiClient {
 	/**
 	 * Direct transfers: uploads one part to the bucket with a fresh presigned URL. Fails like
 	 * putPart (NETWORK, UNAVAILABLE: retry; ABORTED), so the engine's retries work unchanged.
+	 * The bucket's code (direct.ts) loads on first use: most pages never talk to a bucket.
 	 */
 	async putPartDirect(
 		id: string,
@@ -100,21 +102,7 @@ export class ApiClient {
 		ownerToken: string,
 		opts?: RequestOptions
 	): Promise<void> {
-		let slot: DirectUrlResponse;
-		try {
-			slot = await this.partUploadUrl(id, n, ownerToken, opts);
-		} catch (err) {
-			// No URL for this upload (begun before direct transfers were on): the part goes through
-			// the server, which also gives the real answer if the share itself is gone.
-			if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
-			await this.putPart(id, n, body, ownerToken, opts);
-			return;
-		}
-		// The URL's signature pins Content-Length. A browser sets it from a Blob; Node's fetch
-		// would send a stream chunked, so the length goes along (browsers never pass a stream).
-		const headers: Record<string, string> = body instanceof ReadableStream ? { 'Content-Length': String(slot.size) } : {};
-		const res = await this.bucketFetch(slot.url, { method: 'PUT', body, headers, signal: opts?.signal });
-		await res.body?.cancel().catch(() => {});
+		return (await import('./direct')).putPartDirect(this, id, n, body, ownerToken, opts);
 	}
 
 	/** Direct transfers: a presigned URL for ranged GETs of the blob, living no longer than the ticket. */
@@ -128,71 +116,7 @@ export class ApiClient {
 	 * The body is exactly the asked bytes, whatever range the store answered.
 	 */
 	async blobDirect(id: string, ticket: string, start: number, endExclusive: number, opts?: RequestOptions): Promise<Response> {
-		const key = `${this.origin} ${id} ${ticket}`;
-		if (proxiedBlobs.has(key)) return this.blob(id, ticket, start, endExclusive, opts);
-		for (let attempt = 0; ; attempt++) {
-			let cached = blobUrls.get(key);
-			if (!cached || Date.now() - cached.at > BLOB_URL_REUSE_MS) {
-				let url: string;
-				try {
-					url = (await this.blobUrl(id, ticket, opts)).url;
-				} catch (err) {
-					// No URL for this share (stored before direct transfers were on): read it through
-					// the server, which also gives the real answer if the share itself is gone.
-					if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
-					proxiedBlobs.add(key);
-					return this.blob(id, ticket, start, endExclusive, opts);
-				}
-				cached = { url, at: Date.now() };
-				for (const [other, entry] of blobUrls) if (cached.at - entry.at > BLOB_URL_REUSE_MS) blobUrls.delete(other);
-				blobUrls.set(key, cached);
-			}
-			try {
-				const res = await this.bucketFetch(cached.url, {
-					method: 'GET',
-					headers: { Range: `bytes=${start}-${endExclusive - 1}` },
-					signal: opts?.signal
-				});
-				return exactRange(res, start, endExclusive);
-			} catch (err) {
-				blobUrls.delete(key);
-				// Expired (or refused) URL: a new one, once; the server says if the ticket is still good.
-				if (attempt === 0 && err instanceof ApiError && err.status === 403) continue;
-				throw err;
-			}
-		}
-	}
-
-	/** A request to the bucket: no cookies, no referrer; its refusals become ApiErrors. */
-	private async bucketFetch(
-		url: string,
-		init: { method: string; body?: BodyInit; headers: Record<string, string>; signal?: AbortSignal }
-	): Promise<Response> {
-		let res: Response;
-		try {
-			res = await this.fetchImpl(url, {
-				...init,
-				cache: 'no-store',
-				credentials: 'omit',
-				referrerPolicy: 'no-referrer',
-				...(init.body instanceof ReadableStream && { duplex: 'half' })
-			} as RequestInit);
-		} catch (err) {
-			throw toClientError(err, init.signal, 'Cannot reach the storage. Check your connection and try again.');
-		}
-		if (res.ok) return res;
-		await res.body?.cancel().catch(() => {});
-		// The bucket's answers are S3 XML, not ours: a server error is worth a retry, a refusal is not.
-		if (res.status >= 500) {
-			throw new ApiError(
-				'UNAVAILABLE',
-				'The storage is temporarily unavailable. Try again in a moment.',
-				res.status,
-				undefined,
-				res.headers.get('retry-after') ?? undefined
-			);
-		}
-		throw new ApiError('BAD_RESPONSE', `The storage answered ${res.status} unexpectedly.`, res.status);
+		return (await import('./direct')).blobDirect(this, id, ticket, start, endExclusive, opts);
 	}
 
 	listParts(id: string, ownerToken: string, opts?: RequestOptions): Promise<PartsStatus> {
@@ -330,44 +254,6 @@ export class ApiClient {
 	}
 }
 
-/** Presigned blob URLs by origin, share and ticket (in memory only; a ticket is a secret). */
-const blobUrls = new Map<string, { url: string; at: number }>();
-/** Shares (by origin, id and ticket) that blob-url answered NOT_FOUND for: read through the server. */
-const proxiedBlobs = new Set<string>();
-const BLOB_URL_REUSE_MS = 60_000;
-
-/**
- * Exactly bytes [start, end) of a ranged answer: some stores send more than asked (the whole
- * object, or from `start` on), which would feed the decryptor bytes it did not ask for.
- */
-function exactRange(res: Response, start: number, end: number): Response {
-	const range = res.headers.get('content-range');
-	// A 200 is the whole object; a 206 whose Content-Range the bucket's CORS rule hides is the asked range.
-	const from = res.status !== 206 ? 0 : range ? Number(/^bytes (\d+)-/.exec(range)?.[1]) : start;
-	if (!(from <= start) || !res.body) throw new ApiError('BAD_RESPONSE', 'The storage sent another range than asked.');
-	let skip = start - from;
-	let left = end - start;
-	const cut = new TransformStream<Uint8Array, Uint8Array>({
-		transform(chunk, controller) {
-			let piece = chunk;
-			if (skip > 0) {
-				const dropped = Math.min(skip, piece.byteLength);
-				piece = piece.subarray(dropped);
-				skip -= dropped;
-			}
-			if (left <= 0 || piece.byteLength === 0) return;
-			if (piece.byteLength > left) piece = piece.subarray(0, left);
-			left -= piece.byteLength;
-			controller.enqueue(piece);
-			if (left === 0) controller.terminate();
-		},
-		flush() {
-			if (left > 0) throw new ApiError('NETWORK', 'The connection broke during the download.');
-		}
-	});
-	return new Response(res.body.pipeThrough(cut), { status: 206 });
-}
-
 interface SendOptions extends RequestOptions {
 	token?: string;
 	body?: unknown;
@@ -375,7 +261,7 @@ interface SendOptions extends RequestOptions {
 	headers?: Record<string, string>;
 }
 
-function toClientError(err: unknown, signal: AbortSignal | undefined, message: string): ApiError {
+export function toClientError(err: unknown, signal: AbortSignal | undefined, message: string): ApiError {
 	if (signal?.aborted) return new ApiError('ABORTED', 'Cancelled.');
 	if (err instanceof ApiError) return err;
 	return new ApiError(message.startsWith('Cannot') ? 'NETWORK' : 'BAD_RESPONSE', message);

@@ -1,10 +1,12 @@
 import type { ApiClient } from '../api/client';
 import { SHARE_ID_PATTERN } from '../api/types';
-import { decodeNote, type FileEntry, type PasswordKdf } from '../crypto';
+import { decodeNote, type FileEntry } from '../crypto/metadata';
+import type { PasswordKdf } from '../crypto/password';
 import type { PdfDocument } from '../preview/pdf';
 import type { CryptoBackend } from '../transfer/crypto-backend';
 import { DownloadSession, openShare, PasswordError, readShareHeader, type OpenedShare, type ShareHeader } from '../transfer/download';
-import { fileBytes, IMAGE_LIMIT, imagePreview, mediaPreview, previewKind, textPreview, type MediaPreview } from '../preview/preview';
+import { IMAGE_LIMIT, previewKind } from '../preview/preview';
+import type { MediaPreview } from '../preview/read';
 import type { Progress } from '../transfer/progress';
 import type { SinkFactory } from '../save/save-target';
 import type { SaveSink } from '../save/sinks';
@@ -218,6 +220,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		let media: MediaPreview | null = null;
 		let why: Failure | null = null;
 		try {
+			const { fileBytes, imagePreview, mediaPreview, textPreview } = await import('../preview/read');
 			if (how.kind === 'image') {
 				preview = { file, kind: 'image', url: await imagePreview(session, file, how.mime) };
 			} else if (how.kind === 'text') {
@@ -262,6 +265,7 @@ export class ReceiveController extends Observable<ReceiveState> {
 		const offset = session.share.layout.plainSize - noteBytes;
 		let patch: Partial<ReceiveState>;
 		try {
+			const { fileBytes } = await import('../preview/read');
 			const note = decodeNote(await fileBytes(session, { name: 'note', size: noteBytes, type: 'text/plain', offset }));
 			patch = { note, noteHidden: false };
 		} catch (err) {

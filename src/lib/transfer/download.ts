@@ -1,25 +1,15 @@
 import { ApiError, type ApiClient } from '../api/client';
 import type { PublicShareInfo } from '../api/types';
-import {
-	checkLink,
-	cipherRangeForPlain,
-	decodeHeader,
-	decodeSecret,
-	derivePasswordKey,
-	deriveUnlockToken,
-	fromBase64Url,
-	isCryptoError,
-	layoutForCipherSize,
-	openMetadata,
-	openShareKeys,
-	toBase64Url,
-	type Header,
-	type KeyShare,
-	type Metadata,
-	type PasswordKdf,
-	type RecordLayout,
-	type ShareKeys
-} from '../crypto';
+// The crypto core's modules one by one, not its index: the index also reaches the file-request
+// code, which the bundler would then put in the recipient page's first chunk.
+import { fromBase64Url, toBase64Url } from '../crypto/base64url';
+import { isCryptoError } from '../crypto/errors';
+import { decodeHeader, type Header } from '../crypto/header';
+import { checkLink, deriveUnlockToken, openShareKeys, type KeyShare, type ShareKeys } from '../crypto/keys';
+import { cipherRangeForPlain, layoutForCipherSize, type RecordLayout } from '../crypto/layout';
+import { openMetadata, type Metadata } from '../crypto/metadata';
+import { derivePasswordKey, type PasswordKdf } from '../crypto/password';
+import { decodeSecret } from '../crypto/secret';
 import type { CryptoBackend } from './crypto-backend';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { DEFAULT_RETRY, isTransient, realRetryEnv, waitToRetry, type RetryEnv } from './retry';

@@ -1,6 +1,6 @@
 import { ApiError, type ClientErrorCode } from '../api/client';
 import type { ApiErrorCode } from '../api/types';
-import { CryptoError, type CryptoErrorCode } from '../crypto';
+import { CryptoError, type CryptoErrorCode } from '../crypto/errors';
 
 /** An error as it crosses from a worker to the page (classes do not survive postMessage). */
 export type WireError =
