@@ -1,40 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { startInstance, type Instance } from '../support/instances';
-import { freshSchema, type TestSchema } from '../support/postgres';
-import { startS3rver, type TestS3 } from '../support/s3rver';
+import type { Instance } from '../support/instances';
+import { startInstancePair, type InstancePair } from './instance-pair';
 import { collectDownloads, makeFile, sha256File, uploadThroughUi, withoutFilePickers } from './helpers';
 
 // Two server processes behind no load balancer at all: the sender's tab talks to A only, the
 // recipient's to B only. They share PostgreSQL and an S3 bucket (s3rver), nothing else. A runs
 // from source, B from the bundle `npm start` runs, whose PostgreSQL and S3 code loads on demand.
 test.describe('several instances', () => {
-	let dir: string;
-	let s3: TestS3;
-	let db: TestSchema;
+	let pair: InstancePair;
 	let a: Instance;
 	let b: Instance;
 
 	test.beforeAll(async () => {
 		test.setTimeout(120_000);
-		dir = await mkdtemp(join(tmpdir(), 'sealdrop-e2e-multi-'));
-		[s3, db] = await Promise.all([startS3rver(), freshSchema('e2e_multi')]);
-		const env = (name: string) => ({
-			...s3.env,
-			SEALDROP_DATABASE_URL: db.url,
-			SEALDROP_DATA_DIR: join(dir, name),
-			SEALDROP_STATIC_DIR: resolve('build'),
-			SEALDROP_LOG_LEVEL: 'info'
-		});
-		[a, b] = await Promise.all([startInstance(env('a')), startInstance(env('b'), { entry: 'bundle' })]);
+		pair = await startInstancePair('multi', { bEntry: 'bundle' });
+		({ a, b } = pair);
 	});
 
 	test.afterAll(async () => {
-		await Promise.all([a?.stop(), b?.stop()]);
-		await Promise.all([s3?.close(), db?.drop()]);
-		if (dir) await rm(dir, { recursive: true, force: true });
+		await pair?.stop();
 	});
 
 	test('a file uploaded through one instance downloads identical through the other', async ({ browser }, testInfo) => {

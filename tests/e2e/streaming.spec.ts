@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { startInstance, type Instance } from '../support/instances';
-import { freshSchema, type TestSchema } from '../support/postgres';
-import { startS3rver, type TestS3 } from '../support/s3rver';
+import type { Instance } from '../support/instances';
 import { expect, test } from './fixtures';
 import { startHttpProxy } from './cut-proxy';
+import { startInstancePair, type InstancePair } from './instance-pair';
 import { collectDownloads, makeFile, sha256File, withoutFilePickers } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -151,31 +147,18 @@ test.describe('stream while uploading', () => {
 // sender's tab talks to A (through the holding proxy), the recipient's to B; they share only
 // PostgreSQL and the bucket (s3rver).
 test.describe('stream while uploading on S3, across two instances', () => {
-	let dir: string;
-	let s3: TestS3;
-	let db: TestSchema;
+	let pair: InstancePair;
 	let a: Instance;
 	let b: Instance;
 
 	test.beforeAll(async () => {
 		test.setTimeout(120_000);
-		dir = await mkdtemp(join(tmpdir(), 'sealdrop-e2e-s3-stream-'));
-		[s3, db] = await Promise.all([startS3rver(), freshSchema('e2e_s3_stream')]);
-		const env = (name: string) => ({
-			...s3.env,
-			SEALDROP_DATABASE_URL: db.url,
-			SEALDROP_DATA_DIR: join(dir, name),
-			SEALDROP_STATIC_DIR: resolve('build'),
-			// startInstance waits for the 'listening' line.
-			SEALDROP_LOG_LEVEL: 'info'
-		});
-		[a, b] = await Promise.all([startInstance(env('a')), startInstance(env('b'))]);
+		pair = await startInstancePair('s3_stream');
+		({ a, b } = pair);
 	});
 
 	test.afterAll(async () => {
-		await Promise.all([a?.stop(), b?.stop()]);
-		await Promise.all([s3?.close(), db?.drop()]);
-		if (dir) await rm(dir, { recursive: true, force: true });
+		await pair?.stop();
 	});
 
 	test('a share uploading to A is downloaded from B before the upload ends, sha256 equal', async ({ browser }, testInfo) => {
